@@ -1,0 +1,130 @@
+# FRC - Fixed-RAM Container: library, tools, tests, documents.
+#
+#   make            library (static + shared) and tools into build/
+#   make check      every test (installs missing Debian packages first)
+#   make demo       the main job on a built-in sample
+#   make doc        SPEC.adoc and man pages to HTML / man with asciidoctor
+#   make install    honours PREFIX and DESTDIR; make uninstall undoes it
+#   WERROR=1        turn warnings into errors (make check and CI set it)
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+B := build
+CC ?= cc
+VERSION := $(shell sed -n 's/^\#define FRC_LIB_VERSION_STRING "\(.*\)"/\1/p' include/frc.h)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+OPT ?= -O2 -g
+# Evaluated lazily: the packages may be installed by `make deps` first.
+PKG_CFLAGS = $(shell pkg-config --cflags libxxhash yaml-0.1 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs libxxhash 2>/dev/null || echo -lxxhash)
+YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+CFLAGS ?=
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude $(PKG_CFLAGS) \
+              $(SANFLAGS) $(CFLAGS)
+LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DFRC_BUILDING_LIBRARY
+LDLIBS_ALL = $(PKG_LIBS) -lpthread
+
+LIB_SRC := $(wildcard codec/*.c)
+LIB_OBJ := $(patsubst codec/%.c,$(B)/codec/%.o,$(LIB_SRC))
+TOOL_SRC := $(wildcard tools/frc*.c)
+TOOL_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(TOOL_SRC))
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+MAN_SRC := $(wildcard tools/man/*.adoc)
+
+.PHONY: all lib tools check check-run demo doc deps install uninstall clean
+
+all: lib tools
+
+lib: $(B)/libfrc.a $(B)/libfrc.so $(B)/frc.pc
+tools: $(B)/frc
+
+$(B)/codec/%.o: codec/%.c codec/*.h include/frc.h | $(B)/codec
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(B)/tools/%.o: tools/%.c tools/*.h include/frc.h | $(B)/tools
+	$(CC) $(BASE_CFLAGS) -c $< -o $@
+
+$(B)/libfrc.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libfrc.so.$(VERSION): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libfrc.so.$(MAJOR) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/libfrc.so: $(B)/libfrc.so.$(VERSION)
+	ln -sf libfrc.so.$(VERSION) $(B)/libfrc.so.$(MAJOR)
+	ln -sf libfrc.so.$(VERSION) $@
+
+$(B)/frc.pc: tools/frc.pc.in include/frc.h | $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+# The tools link the static library: they use only include/frc.h.
+$(B)/frc: $(TOOL_OBJ) $(B)/libfrc.a
+	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(B)/libfrc.a $(LDLIBS_ALL) $(YAML_LIBS)
+
+# Unit tests may include codec internals (to craft hostile files).
+$(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc.a | $(B)/tests
+	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) -o $@ $< $(B)/libfrc.a $(CMOCKA_LIBS) $(LDLIBS_ALL)
+
+$(B) $(B)/codec $(B)/tools $(B)/tests $(B)/doc:
+	mkdir -p $@
+
+deps:
+	@sh tools/install_deps.sh
+
+# The README's test command: install what is missing, then run everything.
+check: deps
+	$(MAKE) WERROR=1 check-run
+
+check-run: all $(TEST_BIN)
+	sh tests/run_tests.sh $(B)
+
+demo: deps
+	$(MAKE) all
+	sh tools/demo.sh $(B)
+
+doc: deps
+	$(MAKE) doc-run
+
+.PHONY: doc-run
+doc-run: | $(B)/doc
+	asciidoctor --failure-level=WARN -o $(B)/doc/SPEC.html SPEC.adoc
+	for m in $(MAN_SRC); do \
+	  asciidoctor --failure-level=WARN -b manpage -D $(B)/doc $$m || exit 1; \
+	  asciidoctor --failure-level=WARN -D $(B)/doc $$m || exit 1; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(B)/libfrc.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfrc.so.$(MAJOR)
+	ln -sf libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfrc.so
+	install -m 644 include/frc.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/frc.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 755 $(B)/frc $(DESTDIR)$(BINDIR)/
+	if ls $(B)/doc/*.1 >/dev/null 2>&1; then install -m 644 $(B)/doc/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libfrc.a $(DESTDIR)$(LIBDIR)/libfrc.so \
+	      $(DESTDIR)$(LIBDIR)/libfrc.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libfrc.so.$(VERSION) \
+	      $(DESTDIR)$(INCLUDEDIR)/frc.h $(DESTDIR)$(PKGCONFIGDIR)/frc.pc \
+	      $(DESTDIR)$(BINDIR)/frc
+	for m in $(MAN_SRC); do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$m .adoc).1; done
+
+clean:
+	rm -rf $(B)

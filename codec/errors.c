@@ -1,0 +1,107 @@
+/*
+ * errors.c - error codes, their names, and the messages carried on handles.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "frc_internal.h"
+
+struct frc_code_text {
+	int code;
+	const char *name;  /* SPEC §12 error class, or API code name */
+	const char *descr; /* short English description */
+};
+
+static const struct frc_code_text code_texts[] = {
+	{ FRC_OK, "ok", "success" },
+	{ FRC_E_BAD_SIGNATURE, "bad-signature", "not an FRC file (bad signature)" },
+	{ FRC_E_UNSUPPORTED_VERSION, "unsupported-version",
+	  "unsupported format version" },
+	{ FRC_E_UNSUPPORTED_FEATURE, "unsupported-feature",
+	  "unsupported feature" },
+	{ FRC_E_INCOMPLETE, "incomplete", "incomplete file (interrupted save)" },
+	{ FRC_E_CHECKSUM, "checksum-mismatch", "checksum mismatch" },
+	{ FRC_E_TRUNCATED, "truncated", "file is truncated" },
+	{ FRC_E_OUT_OF_BOUNDS, "out-of-bounds",
+	  "offset or length out of bounds" },
+	{ FRC_E_OVERLAP, "overlap", "structures overlap" },
+	{ FRC_E_BAD_FIELD, "bad-field", "invalid field value" },
+	{ FRC_E_LIMIT, "limit-exceeded", "limit exceeded" },
+	{ FRC_E_IO, "io", "input/output error" },
+	{ FRC_E_NOMEM, "nomem", "out of memory" },
+	{ FRC_E_MISUSE, "misuse", "invalid argument or call" },
+	{ FRC_E_NOT_FOUND, "not-found", "no such region or section" },
+	{ FRC_E_EXISTS, "exists", "file exists" },
+	{ FRC_E_CANCELED, "canceled", "operation canceled" },
+	{ FRC_E_READ_ONLY, "read-only", "file may not be modified" },
+};
+
+static const struct frc_code_text *code_text(int code)
+{
+	for (size_t i = 0; i < sizeof(code_texts) / sizeof(code_texts[0]); i++)
+		if (code_texts[i].code == code)
+			return &code_texts[i];
+	return NULL;
+}
+
+FRC_API const char *frc_strerror(int code)
+{
+	const struct frc_code_text *t = code_text(code);
+
+	return t ? t->descr : "unknown error";
+}
+
+FRC_API const char *frc_error_name(int code)
+{
+	const struct frc_code_text *t = code_text(code);
+
+	return t ? t->name : "unknown";
+}
+
+FRC_API const char *frc_version_string(void)
+{
+	return FRC_LIB_VERSION_STRING;
+}
+
+int frc_fail(struct frc_err *e, int code, const char *path, uint64_t offset,
+	     const char *section, const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	e->code = code;
+	if (section)
+		snprintf(e->msg, sizeof(e->msg),
+			 "%s: offset 0x%llx: %s (SPEC %s)", path,
+			 (unsigned long long)offset, what, section);
+	else
+		snprintf(e->msg, sizeof(e->msg), "%s: offset 0x%llx: %s", path,
+			 (unsigned long long)offset, what);
+	return code;
+}
+
+int frc_fail_errno(struct frc_err *e, const char *path, const char *what,
+		   int err)
+{
+	int code = err == ENOMEM ? FRC_E_NOMEM : FRC_E_IO;
+
+	e->code = code;
+	snprintf(e->msg, sizeof(e->msg), "%s: %s: %s", path, what,
+		 strerror(err));
+	return code;
+}
+
+int frc_fail_plain(struct frc_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	e->code = code;
+	return code;
+}

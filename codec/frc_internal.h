@@ -1,0 +1,261 @@
+/*
+ * frc_internal.h - declarations shared by the files of codec/; not installed.
+ *
+ * The on-disk structures are described by SPEC.adoc. Here every structure has
+ * an in-memory form (plain C types) and encode/decode functions that move
+ * fields through explicit little-endian helpers; no struct is ever cast onto
+ * file bytes.
+ */
+#ifndef FRC_INTERNAL_H
+#define FRC_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frc.h"
+
+#define FRC_INTERNAL __attribute__((visibility("hidden")))
+
+/* ---- Fixed geometry (SPEC §2.1) ---- */
+#define FRC_SIGNATURE_SIZE 8
+#define FRC_SLOT_SIZE 4096u
+#define FRC_SLOT_A_OFFSET 4096u
+#define FRC_SLOT_B_OFFSET 8192u
+#define FRC_FIXED_AREA_END 12288u
+
+/* ---- Superblock (SPEC §4.2) ---- */
+#define FRC_SB_MAGIC "FRCSUPER"
+#define FRC_SB_V1_LENGTH 256u
+#define FRC_SB_MAX_LENGTH FRC_SLOT_SIZE
+#define FRC_GENERATOR_SIZE 64u
+
+/* Region table entry: fixed part, then the id padded to 8 (SPEC §6.1). */
+#define FRC_REGION_ENTRY_FIXED 64u
+/* Section table entry: fixed part, then the name padded to 8 (SPEC §9.1). */
+#define FRC_SECTION_ENTRY_FIXED 40u
+/* Feature-name table entry (SPEC §5). */
+#define FRC_FEATURE_ENTRY_SIZE 48u
+#define FRC_FEATURE_NAME_SIZE 40u
+#define FRC_FEATURES_MAX 192u
+/* Every table ends with an 8-byte checksum (SPEC §7.3). */
+#define FRC_TRAILER 8u
+
+extern const uint8_t frc_signature[FRC_SIGNATURE_SIZE] FRC_INTERNAL;
+
+/* ---- Little-endian field helpers ---- */
+static inline uint16_t frc_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+
+static inline uint32_t frc_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t frc_get64(const uint8_t *p)
+{
+	return (uint64_t)frc_get32(p) | (uint64_t)frc_get32(p + 4) << 32;
+}
+
+static inline void frc_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void frc_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void frc_put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t frc_align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static inline bool frc_is_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* a + b without wrapping: false when the sum does not fit in 64 bits. */
+static inline bool frc_add_ok(uint64_t a, uint64_t b, uint64_t *sum)
+{
+	return !__builtin_add_overflow(a, b, sum);
+}
+
+static inline bool frc_all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* ---- Error reporting ---- */
+/*
+ * An error sink: code and message live in the handle. frc_fail() formats
+ * "FILE: offset 0xN: what (SPEC §x)" and returns the code so that callers
+ * can write `return frc_fail(...)`.
+ */
+struct frc_err {
+	int code;
+	char msg[512];
+};
+
+int frc_fail(struct frc_err *e, int code, const char *path, uint64_t offset,
+	     const char *section, const char *fmt, ...) FRC_INTERNAL
+	__attribute__((format(printf, 6, 7)));
+int frc_fail_errno(struct frc_err *e, const char *path, const char *what,
+		   int err) FRC_INTERNAL;
+int frc_fail_plain(struct frc_err *e, int code, const char *fmt, ...)
+	FRC_INTERNAL __attribute__((format(printf, 3, 4)));
+
+/* ---- I/O (io.c) ---- */
+int frc_pread_full(int fd, void *buf, size_t len, uint64_t off) FRC_INTERNAL;
+int frc_pwrite_full(int fd, const void *buf, size_t len,
+		    uint64_t off) FRC_INTERNAL;
+int frc_punch_hole(int fd, uint64_t off, uint64_t len) FRC_INTERNAL;
+
+/* ---- Checksums (checksum.c, SPEC §7) ---- */
+enum frc_key_tag {
+	FRC_KEY_PAGE,
+	FRC_KEY_BITMAP,
+	FRC_KEY_CSUM_TABLE,
+	FRC_KEY_REGION_TABLE,
+	FRC_KEY_SECTION_TABLE,
+	FRC_KEY_SECTION,
+	FRC_KEY_FEATURE_TABLE
+};
+
+uint64_t frc_key(const uint8_t uuid[16], enum frc_key_tag tag, uint64_t a,
+		 uint64_t b) FRC_INTERNAL;
+uint64_t frc_hash(const void *data, size_t len, uint64_t seed) FRC_INTERNAL;
+/* Checksum of a table whose last 8 bytes are the stored trailer. */
+void frc_table_seal(uint8_t *table, size_t len, uint64_t seed) FRC_INTERNAL;
+bool frc_table_check(const uint8_t *table, size_t len,
+		     uint64_t seed) FRC_INTERNAL;
+
+/* Incremental hashing for data that does not fit in memory at once. */
+struct frc_stream_hash;
+struct frc_stream_hash *frc_stream_new(uint64_t seed) FRC_INTERNAL;
+void frc_stream_update(struct frc_stream_hash *h, const void *p,
+		       size_t n) FRC_INTERNAL;
+uint64_t frc_stream_digest(struct frc_stream_hash *h) FRC_INTERNAL;
+void frc_stream_free(struct frc_stream_hash *h) FRC_INTERNAL;
+
+/* ---- Superblock (superblock.c, SPEC §4) ---- */
+struct frc_sb {
+	bool intact; /* magic, length and checksum are right (SPEC §4.5) */
+	uint16_t major, minor;
+	uint32_t header_length;
+	uint64_t sequence;
+	uint64_t incompat, ro_compat, compat;
+	uint8_t uuid[16];
+	uint64_t create_time, commit_time;
+	uint64_t file_length;
+	uint32_t alignment;
+	uint8_t csum_algo;
+	uint64_t rt_offset;
+	uint32_t rt_length, rt_count;
+	uint64_t st_offset;
+	uint32_t st_length, st_count;
+	uint64_t ft_offset;
+	uint32_t ft_length;
+	char generator[FRC_GENERATOR_SIZE + 1];
+};
+
+void frc_sb_encode(const struct frc_sb *sb, uint8_t *buf) FRC_INTERNAL;
+/*
+ * Decodes and checks one superblock copy read from `slot_offset`. Returns
+ * FRC_OK, or the error class with the message in e. An all-zero slot sets
+ * *empty; a copy whose checksum holds sets sb->intact and sb->sequence even
+ * when a later check fails.
+ */
+int frc_sb_decode(const uint8_t *buf, uint64_t slot_offset, struct frc_sb *sb,
+		  bool *empty, struct frc_err *e, const char *path) FRC_INTERNAL;
+
+/* ---- Strings (utf8.c) ---- */
+bool frc_utf8_valid(const uint8_t *s, size_t n) FRC_INTERNAL;
+
+/* ---- Region table (regions.c, SPEC §6) ---- */
+struct frc_region {
+	char *id; /* NUL-terminated copy */
+	uint32_t id_length;
+	uint32_t page_size;
+	unsigned page_shift;
+	uint64_t used_length, page_count;
+	uint64_t bitmap_offset, csum_offset, pages_offset;
+};
+
+uint64_t frc_bitmap_bytes(uint64_t page_count) FRC_INTERNAL;
+uint64_t frc_region_entry_size(uint32_t id_length) FRC_INTERNAL;
+void frc_region_encode(const struct frc_region *rg, uint8_t *p) FRC_INTERNAL;
+int frc_region_check_params(struct frc_err *e, const char *path,
+			    uint64_t off, const char *id, size_t id_length,
+			    uint64_t used_length,
+			    uint32_t page_size) FRC_INTERNAL;
+int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
+		       uint64_t table_offset, struct frc_region **out,
+		       struct frc_err *e, const char *path) FRC_INTERNAL;
+void frc_regions_free(struct frc_region *rg, uint32_t count) FRC_INTERNAL;
+
+/* ---- Sections (sections.c, SPEC §9) ---- */
+struct frc_section {
+	uint32_t type, flags;
+	uint64_t offset, length, checksum;
+	char *name;
+	uint32_t name_length;
+};
+
+uint64_t frc_section_entry_size(uint32_t name_length) FRC_INTERNAL;
+void frc_section_encode(const struct frc_section *s, uint8_t *p) FRC_INTERNAL;
+int frc_sections_decode(const uint8_t *table, uint32_t length, uint32_t count,
+			uint64_t table_offset, struct frc_section **out,
+			struct frc_err *e, const char *path) FRC_INTERNAL;
+void frc_sections_free(struct frc_section *s, uint32_t count) FRC_INTERNAL;
+bool frc_section_type_known(uint32_t type) FRC_INTERNAL;
+
+struct frc_meta {
+	char *key, *value;
+};
+/* Metadata section body (SPEC §9.2). */
+int frc_meta_encode(const struct frc_meta *items, uint32_t count,
+		    uint8_t **out, uint64_t *len) FRC_INTERNAL;
+int frc_meta_decode(const uint8_t *p, uint64_t len, uint64_t base,
+		    struct frc_meta **out, uint32_t *count, struct frc_err *e,
+		    const char *path) FRC_INTERNAL;
+void frc_meta_free(struct frc_meta *m, uint32_t count) FRC_INTERNAL;
+int frc_meta_key_check(const char *key, size_t len) FRC_INTERNAL;
+
+/* ---- Feature-name table (features.c, SPEC §5) ---- */
+struct frc_feature_name {
+	uint8_t kind, bit;
+	char name[FRC_FEATURE_NAME_SIZE + 1];
+};
+
+int frc_features_decode(const uint8_t *table, uint32_t length,
+			uint64_t offset, struct frc_feature_name **out,
+			uint32_t *count, struct frc_err *e,
+			const char *path) FRC_INTERNAL;
+/* The name this library gives a feature bit, or NULL. */
+const char *frc_feature_builtin_name(int kind, unsigned bit) FRC_INTERNAL;
+/* Number of entries (and so table size) this library writes. */
+uint32_t frc_features_builtin_count(void) FRC_INTERNAL;
+void frc_features_encode_builtin(uint8_t *table) FRC_INTERNAL;
+void frc_features_describe(const struct frc_feature_name *names,
+			   uint32_t count, int kind, uint64_t mask, char *buf,
+			   size_t size) FRC_INTERNAL;
+
+#endif /* FRC_INTERNAL_H */

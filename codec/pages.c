@@ -1,0 +1,475 @@
+/*
+ * pages.c - reading and verifying page data and sections (SPEC §7, §8,
+ * §14.2): one page in O(1), a whole region, a lazy mapping, and the full
+ * verification pass.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "reader_internal.h"
+
+#define SCAN_BYTES (4u << 20) /* page bytes read per step of a scan */
+#define TABLE_CHUNK (1u << 20)
+
+/* Records an error from any thread. */
+__attribute__((format(printf, 5, 6))) static int
+fail(frc_reader_t *r, int code, uint64_t off, const char *spec,
+     const char *fmt, ...)
+{
+	char what[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&r->lock);
+	frc_fail(&r->err, code, r->path, off, spec, "%s", what);
+	pthread_mutex_unlock(&r->lock);
+	return code;
+}
+
+static int region_arg(frc_reader_t *r, uint32_t region, struct rregion **out)
+{
+	if (!r || !r->open_ok || region >= r->nregions)
+		return FRC_E_MISUSE;
+	*out = &r->regions[region];
+	return FRC_OK;
+}
+
+static uint64_t page_offset(const struct rregion *rg, uint64_t page)
+{
+	return rg->r.pages_offset + (page << rg->r.page_shift);
+}
+
+static bool present(const struct rregion *rg, uint64_t page)
+{
+	return !rg->bitmap_valid || frc_bit(rg->bitmap, page);
+}
+
+/* Reads without taking the error lock path twice; for threads. */
+static int read_at(frc_reader_t *r, void *buf, size_t len, uint64_t off,
+		   const char *what)
+{
+	int err = frc_pread_full(r->fd, buf, len, off);
+
+	if (err < 0)
+		return fail(r, FRC_E_TRUNCATED, off, "§2.2",
+			    "file ends inside the %s (it shrank after open)",
+			    what);
+	if (err)
+		return fail(r, FRC_E_IO, off, NULL, "cannot read %s: %s", what,
+			    strerror(err));
+	return FRC_OK;
+}
+
+/*
+ * SPEC §7.4: verifies a region's checksum table once: its trailer, and that
+ * every absent page's entry is zero. Result cached in csum_state.
+ */
+static int scan_csum_table(frc_reader_t *r, uint32_t idx)
+{
+	struct rregion *rg = &r->regions[idx];
+	struct frc_stream_hash *h = frc_stream_new(
+		frc_key(r->sb.uuid, FRC_KEY_CSUM_TABLE, idx, 0));
+	uint8_t *buf = malloc(TABLE_CHUNK);
+	uint64_t off = rg->r.csum_offset, n = rg->r.page_count;
+	int rc = FRC_OK;
+
+	if (!h || !buf) {
+		rc = fail(r, FRC_E_NOMEM, off, NULL, "out of memory");
+		goto out;
+	}
+	for (uint64_t i = 0; i < n && !rc;) {
+		uint64_t k = n - i < TABLE_CHUNK / 8 ? n - i : TABLE_CHUNK / 8;
+
+		rc = read_at(r, buf, k * 8, off + i * 8, "checksum table");
+		for (uint64_t j = 0; j < k && !rc; j++)
+			if (rg->bitmap_valid && !frc_bit(rg->bitmap, i + j) &&
+			    frc_get64(buf + 8 * j))
+				rc = fail(r, FRC_E_BAD_FIELD, off + (i + j) * 8,
+					  "§7.4",
+					  "checksum entry of absent page %llu "
+					  "of region '%s' is not zero",
+					  (unsigned long long)(i + j),
+					  rg->r.id);
+		frc_stream_update(h, buf, k * 8);
+		i += k;
+	}
+	if (!rc)
+		rc = read_at(r, buf, 8, off + n * 8, "checksum table");
+	if (!rc && frc_get64(buf) != frc_stream_digest(h))
+		rc = fail(r, FRC_E_CHECKSUM, off + n * 8, "§7.3",
+			  "checksum table checksum mismatch in region '%s'",
+			  rg->r.id);
+out:
+	frc_stream_free(h);
+	free(buf);
+	return rc;
+}
+
+static int ensure_csums(frc_reader_t *r, uint32_t idx)
+{
+	struct rregion *rg = &r->regions[idx];
+	int state, rc = FRC_OK;
+
+	pthread_mutex_lock(&r->lock);
+	state = rg->csum_state;
+	pthread_mutex_unlock(&r->lock);
+	if (state == CSUM_UNCHECKED) {
+		rc = scan_csum_table(r, idx);
+		pthread_mutex_lock(&r->lock);
+		rg->csum_state = rc ? CSUM_BAD : CSUM_GOOD;
+		pthread_mutex_unlock(&r->lock);
+		return rc;
+	}
+	if (state == CSUM_BAD)
+		rc = fail(r, FRC_E_CHECKSUM, rg->r.csum_offset, "§7.3",
+			  "checksum table of region '%s' failed verification",
+			  rg->r.id);
+	return rc;
+}
+
+/* SPEC §7.4: compares a page with its stored checksum. */
+static int check_page(frc_reader_t *r, uint32_t idx, uint64_t page,
+		      const uint8_t *data, uint64_t stored)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint64_t got = frc_hash(data, rg->r.page_size,
+				frc_key(r->sb.uuid, FRC_KEY_PAGE, idx, page));
+
+	if (got == stored)
+		return FRC_OK;
+	return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "§7.4",
+		    "checksum mismatch in region '%s' page %llu", rg->r.id,
+		    (unsigned long long)page);
+}
+
+static int load_entry(frc_reader_t *r, uint32_t idx, uint64_t page,
+		      uint64_t *entry)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint8_t b[8];
+	int rc = ensure_csums(r, idx);
+
+	if (!rc)
+		rc = read_at(r, b, 8, rg->r.csum_offset + page * 8,
+			     "checksum table");
+	*entry = frc_get64(b);
+	return rc;
+}
+
+/* In salvage mode, what cannot be verified is reported as incomplete. */
+static int salvage_code(frc_reader_t *r, int rc)
+{
+	if ((r->flags & FRC_OPEN_SALVAGE) && rc == FRC_E_CHECKSUM)
+		return FRC_E_INCOMPLETE;
+	return rc;
+}
+
+FRC_API int frc_reader_page_present(const frc_reader_t *r, uint32_t region,
+				    uint64_t page)
+{
+	const struct rregion *rg;
+
+	if (!r || !r->open_ok || region >= r->nregions)
+		return 0;
+	rg = &r->regions[region];
+	return page < rg->r.page_count && present(rg, page);
+}
+
+FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
+				 uint64_t page, void *buf)
+{
+	struct rregion *rg;
+	uint64_t entry;
+	int rc = region_arg(r, region, &rg);
+
+	if (rc || !buf || page >= rg->r.page_count)
+		return FRC_E_MISUSE;
+	if (!present(rg, page)) {
+		memset(buf, 0, rg->r.page_size);
+		return FRC_OK;
+	}
+	rc = read_at(r, buf, rg->r.page_size, page_offset(rg, page), "page");
+	if (rc)
+		return rc;
+	if (!rg->bitmap_valid)
+		return FRC_E_INCOMPLETE;
+	rc = load_entry(r, region, page, &entry);
+	if (rc)
+		return salvage_code(r, rc);
+	return check_page(r, region, page, buf, entry);
+}
+
+FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
+				   uint64_t page, const void *data)
+{
+	struct rregion *rg;
+	uint64_t entry;
+	int rc = region_arg(r, region, &rg);
+
+	if (rc || !data || page >= rg->r.page_count)
+		return FRC_E_MISUSE;
+	if (!rg->bitmap_valid)
+		return FRC_E_INCOMPLETE;
+	if (!frc_bit(rg->bitmap, page)) {
+		if (frc_all_zero(data, rg->r.page_size))
+			return FRC_OK;
+		return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "§8",
+			    "absent page %llu of region '%s' is not zero",
+			    (unsigned long long)page, rg->r.id);
+	}
+	rc = load_entry(r, region, page, &entry);
+	return rc ? rc : check_page(r, region, page, data, entry);
+}
+
+struct scan {
+	frc_progress_fn fn;
+	void *ctx;
+	uint64_t done, total;
+};
+
+static int scan_progress(frc_reader_t *r, struct scan *sc, uint64_t n)
+{
+	sc->done += n;
+	if (sc->fn && sc->fn(sc->ctx, sc->done, sc->total))
+		return fail(r, FRC_E_CANCELED, 0, NULL, "canceled");
+	return FRC_OK;
+}
+
+/*
+ * Reads and verifies pages [first, first+n) into dst (n * page_size bytes),
+ * absent pages zero-filled; runs of present pages are read with one pread.
+ */
+static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
+		      uint64_t n, uint8_t *dst, uint8_t *entries)
+{
+	struct rregion *rg = &r->regions[idx];
+	unsigned sh = rg->r.page_shift;
+	int rc = read_at(r, entries, n * 8, rg->r.csum_offset + first * 8,
+			 "checksum table");
+
+	for (uint64_t k = 0; k < n && !rc;) {
+		uint64_t run = 0;
+
+		while (k + run < n && frc_bit(rg->bitmap, first + k + run))
+			run++;
+		if (!run) {
+			memset(dst + (k << sh), 0, rg->r.page_size);
+			k++;
+			continue;
+		}
+		rc = read_at(r, dst + (k << sh), run << sh,
+			     page_offset(rg, first + k), "page area");
+		for (uint64_t j = 0; j < run && !rc; j++)
+			rc = check_page(r, idx, first + k + j,
+					dst + ((k + j) << sh),
+					frc_get64(entries + 8 * (k + j)));
+		k += run;
+	}
+	return rc;
+}
+
+/* Reads a whole region, verified, into dst (or a scratch buffer). */
+static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
+		       struct scan *sc)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint64_t step = SCAN_BYTES >> rg->r.page_shift;
+	uint8_t *scratch = NULL, *entries;
+	int rc;
+
+	if (!rg->r.page_count)
+		return FRC_OK;
+	if (!rg->bitmap_valid)
+		return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "§10.3",
+			    "region '%s' has no valid bitmap", rg->r.id);
+	rc = ensure_csums(r, idx);
+	if (rc)
+		return rc;
+	if (step == 0)
+		step = 1;
+	entries = malloc(step * 8);
+	if (!dst)
+		scratch = malloc(step << rg->r.page_shift);
+	if (!entries || (!dst && !scratch)) {
+		rc = fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
+		goto out;
+	}
+	for (uint64_t i = 0; i < rg->r.page_count && !rc; i += step) {
+		uint64_t n = rg->r.page_count - i < step ? rg->r.page_count - i
+							 : step;
+
+		rc = scan_chunk(r, idx, i, n,
+				dst ? dst + (i << rg->r.page_shift) : scratch,
+				entries);
+		if (!rc)
+			rc = scan_progress(r, sc, n << rg->r.page_shift);
+	}
+out:
+	free(entries);
+	free(scratch);
+	return rc;
+}
+
+FRC_API int frc_reader_read_region(frc_reader_t *r, uint32_t region,
+				   void *buf, uint64_t buf_size,
+				   frc_progress_fn progress, void *ctx)
+{
+	struct rregion *rg;
+	struct scan sc = { progress, ctx, 0, 0 };
+	int rc = region_arg(r, region, &rg);
+
+	if (rc || (!buf && rg->r.used_length) || buf_size < rg->r.used_length)
+		return FRC_E_MISUSE;
+	sc.total = rg->r.used_length;
+	return scan_region(r, region, buf, &sc);
+}
+
+/* The page-aligned span of the file that backs a region's mapping. */
+static void map_span(const struct rregion *rg, uint64_t *start,
+		     uint64_t *delta)
+{
+	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	*start = rg->r.pages_offset & ~(ps - 1);
+	*delta = rg->r.pages_offset - *start;
+}
+
+/*
+ * SPEC §8 says an absent page's slot reads as zeros, but a reader does not
+ * rely on it: absent pages that hold data are zeroed in the private copy.
+ */
+static void zero_absent_data(frc_reader_t *r, struct rregion *rg,
+			     uint8_t *base)
+{
+	uint64_t end = rg->r.pages_offset + rg->r.used_length;
+	off_t pos = (off_t)rg->r.pages_offset;
+
+	while ((uint64_t)pos < end) {
+		off_t data = lseek(r->fd, pos, SEEK_DATA), hole;
+
+		if (data < 0 || (uint64_t)data >= end)
+			break;
+		hole = lseek(r->fd, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = (off_t)end;
+		for (uint64_t p = ((uint64_t)data - rg->r.pages_offset) >>
+				  rg->r.page_shift;
+		     p < rg->r.page_count && page_offset(rg, p) < (uint64_t)hole;
+		     p++)
+			if (!frc_bit(rg->bitmap, p))
+				memset(base + (p << rg->r.page_shift), 0,
+				       rg->r.page_size);
+		pos = hole;
+	}
+}
+
+FRC_API int frc_reader_map_region(frc_reader_t *r, uint32_t region,
+				  const void **addr)
+{
+	struct rregion *rg;
+	uint64_t start, delta;
+	uint8_t *m;
+	int rc = region_arg(r, region, &rg);
+
+	if (rc || !addr)
+		return FRC_E_MISUSE;
+	*addr = NULL;
+	if (!rg->r.used_length)
+		return FRC_OK;
+	map_span(rg, &start, &delta);
+	m = mmap(NULL, rg->r.used_length + delta, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE, r->fd, (off_t)start);
+	if (m == MAP_FAILED)
+		return fail(r, FRC_E_IO, start, NULL, "cannot map region: %s",
+			    strerror(errno));
+	if (rg->bitmap_valid)
+		zero_absent_data(r, rg, m + delta);
+	mprotect(m, rg->r.used_length + delta, PROT_READ);
+	*addr = m + delta;
+	return FRC_OK;
+}
+
+FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
+				     const void *addr)
+{
+	struct rregion *rg;
+	uint64_t start, delta;
+
+	if (!addr || region_arg(r, region, &rg))
+		return;
+	map_span(rg, &start, &delta);
+	munmap((uint8_t *)(uintptr_t)addr - delta, rg->r.used_length + delta);
+}
+
+/* Streams a section through XXH3 and compares with its entry (§9.1). */
+static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
+			struct scan *sc)
+{
+	struct frc_section *s = &r->sections[idx];
+	struct frc_stream_hash *h = frc_stream_new(
+		frc_key(r->sb.uuid, FRC_KEY_SECTION, idx, s->type));
+	uint8_t *scratch = dst ? NULL : malloc(TABLE_CHUNK);
+	int rc = FRC_OK;
+
+	if (!h || (!dst && !scratch)) {
+		rc = fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
+		goto out;
+	}
+	for (uint64_t i = 0; i < s->length && !rc;) {
+		uint64_t n = s->length - i < TABLE_CHUNK ? s->length - i
+							 : TABLE_CHUNK;
+		uint8_t *p = dst ? dst + i : scratch;
+
+		rc = read_at(r, p, n, s->offset + i, "section");
+		if (!rc) {
+			frc_stream_update(h, p, n);
+			rc = scan_progress(r, sc, n);
+		}
+		i += n;
+	}
+	if (!rc && frc_stream_digest(h) != s->checksum)
+		rc = fail(r, FRC_E_CHECKSUM, s->offset, "§9.1",
+			  "checksum mismatch in section %u (type %u)", idx,
+			  s->type);
+out:
+	frc_stream_free(h);
+	free(scratch);
+	return rc;
+}
+
+FRC_API int frc_reader_read_section(frc_reader_t *r, uint32_t section,
+				    void *buf, uint64_t buf_size)
+{
+	struct scan sc = { NULL, NULL, 0, 0 };
+
+	if (!r || !r->open_ok || section >= r->nsections ||
+	    buf_size < r->sections[section].length ||
+	    (!buf && r->sections[section].length))
+		return FRC_E_MISUSE;
+	return scan_section(r, section, buf, &sc);
+}
+
+FRC_API int frc_reader_verify(frc_reader_t *r, frc_progress_fn progress,
+			      void *ctx)
+{
+	struct scan sc = { progress, ctx, 0, 0 };
+	int rc = FRC_OK;
+
+	if (!r || !r->open_ok)
+		return FRC_E_MISUSE;
+	for (uint32_t i = 0; i < r->nregions; i++)
+		sc.total += r->regions[i].r.used_length;
+	for (uint32_t i = 0; i < r->nsections; i++)
+		sc.total += r->sections[i].length;
+	for (uint32_t i = 0; i < r->nregions && !rc; i++)
+		rc = scan_region(r, i, NULL, &sc);
+	for (uint32_t i = 0; i < r->nsections && !rc; i++)
+		rc = scan_section(r, i, NULL, &sc);
+	return rc;
+}

@@ -1,0 +1,727 @@
+/*
+ * reader.c - opening and validating an FRC file (SPEC §14.1), and the
+ * accessors for what it holds. Page data is handled in pages.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reader_internal.h"
+
+FRC_API frc_reader_t *frc_reader_new(void)
+{
+	frc_reader_t *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->fd = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	return r;
+}
+
+FRC_API const char *frc_reader_errmsg(const frc_reader_t *r)
+{
+	return r ? r->err.msg : "no reader";
+}
+
+static void release(frc_reader_t *r)
+{
+	for (uint32_t i = 0; i < r->nregions; i++)
+		free(r->regions[i].bitmap);
+	if (r->regions) {
+		for (uint32_t i = 0; i < r->nregions; i++)
+			free(r->regions[i].r.id);
+		free(r->regions);
+	}
+	frc_sections_free(r->sections, r->nsections);
+	frc_meta_free(r->meta, r->nmeta);
+	free(r->fnames);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->path);
+}
+
+FRC_API void frc_reader_free(frc_reader_t *r)
+{
+	if (!r)
+		return;
+	release(r);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+/* Reads [off, off+len) that is known to lie inside file_length. */
+int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
+	       const char *what)
+{
+	int err = frc_pread_full(r->fd, buf, len, off);
+
+	if (err < 0)
+		return frc_fail(&r->err, FRC_E_TRUNCATED, r->path, off, "§2.2",
+				"file ends inside the %s", what);
+	if (err)
+		return frc_fail_errno(&r->err, r->path, "cannot read", err);
+	return FRC_OK;
+}
+
+/* Allocates and reads a structure of `len` bytes that lies in the file. */
+static int read_struct(frc_reader_t *r, uint64_t off, uint64_t len,
+		       const char *what, uint8_t **out)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	int rc;
+
+	if (!buf)
+		return frc_fail_plain(&r->err, FRC_E_NOMEM,
+				      "%s: out of memory for the %s", r->path,
+				      what);
+	rc = frc_r_read(r, buf, len, off, what);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	return FRC_OK;
+}
+
+/* SPEC §2.2: every structure lies inside [0, file_length). */
+int frc_r_check_extent(frc_reader_t *r, uint64_t off, uint64_t len,
+		       uint64_t field_at, const char *what)
+{
+	uint64_t end;
+
+	if (!frc_add_ok(off, len, &end) || end > r->sb.file_length)
+		return frc_fail(&r->err, FRC_E_OUT_OF_BOUNDS, r->path, field_at,
+				"§2.2",
+				"%s [0x%llx, +%llu) extends past file_length "
+				"0x%llx", what, (unsigned long long)off,
+				(unsigned long long)len,
+				(unsigned long long)r->sb.file_length);
+	return FRC_OK;
+}
+
+/* SPEC §3: the signature, then enough bytes for both superblock slots. */
+static int check_signature(frc_reader_t *r)
+{
+	uint8_t sig[FRC_SIGNATURE_SIZE];
+	size_t n = r->size < sizeof(sig) ? (size_t)r->size : sizeof(sig);
+	int err = frc_pread_full(r->fd, sig, n, 0);
+
+	if (err > 0)
+		return frc_fail_errno(&r->err, r->path, "cannot read", err);
+	if (memcmp(sig, frc_signature, n) != 0) {
+		size_t at = 0;
+
+		while (sig[at] == frc_signature[at])
+			at++;
+		return frc_fail(&r->err, FRC_E_BAD_SIGNATURE, r->path, at,
+				"§3", "not an FRC file: signature byte %zu is "
+				"0x%02x, expected 0x%02x", at, sig[at],
+				frc_signature[at]);
+	}
+	if (r->size < FRC_FIXED_AREA_END)
+		return frc_fail(&r->err, FRC_E_TRUNCATED, r->path, r->size,
+				"§2.1",
+				"file is %llu bytes, shorter than the 12288 "
+				"bytes of signature and superblocks",
+				(unsigned long long)r->size);
+	return FRC_OK;
+}
+
+/*
+ * SPEC §4.5: of the intact copies, the one with the highest sequence is
+ * current. Two intact copies with the same sequence must be identical.
+ */
+static int choose_superblock(frc_reader_t *r)
+{
+	uint8_t buf[2][FRC_SLOT_SIZE];
+	struct frc_sb sb[2];
+	struct frc_err e[2];
+	int rc[2], pick;
+	bool empty[2];
+	uint64_t at[2] = { FRC_SLOT_A_OFFSET, FRC_SLOT_B_OFFSET };
+
+	for (int i = 0; i < 2; i++) {
+		int c = frc_r_read(r, buf[i], FRC_SLOT_SIZE, at[i],
+				   "superblock");
+
+		if (c)
+			return c;
+		rc[i] = frc_sb_decode(buf[i], at[i], &sb[i], &empty[i], &e[i],
+				      r->path);
+	}
+	if (!sb[0].intact && !sb[1].intact) {
+		/* Report copy A's problem unless only B says something. */
+		int i = empty[0] && !empty[1] ? 1 : 0;
+
+		r->err = e[i];
+		if (empty[0] && empty[1])
+			return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
+					FRC_SLOT_A_OFFSET, "§4.5",
+					"both superblock copies are empty");
+		return e[i].code;
+	}
+	if (sb[0].intact && sb[1].intact && sb[0].sequence == sb[1].sequence &&
+	    memcmp(buf[0], buf[1], sb[0].header_length) != 0)
+		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
+				FRC_SLOT_B_OFFSET + 16, "§4.5",
+				"the superblock copies share sequence %llu "
+				"but differ",
+				(unsigned long long)sb[0].sequence);
+	pick = !sb[0].intact ||
+	       (sb[1].intact && sb[1].sequence > sb[0].sequence);
+	r->slot_used = pick;
+	r->other_slot = sb[!pick].intact ? 1 : empty[!pick] ? 0 : -1;
+	r->other_err = sb[!pick].intact ? FRC_OK : rc[!pick];
+	if (rc[pick]) {
+		r->err = e[pick];
+		return rc[pick];
+	}
+	r->sb = sb[pick];
+	return FRC_OK;
+}
+
+static int load_feature_names(frc_reader_t *r)
+{
+	uint64_t at = r->slot_used ? FRC_SLOT_B_OFFSET : FRC_SLOT_A_OFFSET;
+	uint8_t *buf;
+	int rc;
+
+	if (r->sb.ft_offset == 0 && r->sb.ft_length == 0)
+		return FRC_OK;
+	/* SPEC §5: 8 + 48 n bytes, n <= 192, 8-aligned. */
+	if (r->sb.ft_length < FRC_TRAILER ||
+	    (r->sb.ft_length - FRC_TRAILER) % FRC_FEATURE_ENTRY_SIZE ||
+	    r->sb.ft_offset % 8)
+		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path, at + 128,
+				"§5", "feature-name table offset 0x%llx or "
+				"length %u is malformed",
+				(unsigned long long)r->sb.ft_offset,
+				r->sb.ft_length);
+	if ((r->sb.ft_length - FRC_TRAILER) / FRC_FEATURE_ENTRY_SIZE >
+	    FRC_FEATURES_MAX)
+		return frc_fail(&r->err, FRC_E_LIMIT, r->path, at + 136, "§11",
+				"feature-name table has more than 192 entries");
+	rc = frc_r_check_extent(r, r->sb.ft_offset, r->sb.ft_length, at + 128,
+				"feature-name table");
+	if (rc == FRC_OK)
+		rc = read_struct(r, r->sb.ft_offset, r->sb.ft_length,
+				 "feature-name table", &buf);
+	if (rc)
+		return rc;
+	/* SPEC §7.3: the table's trailer. */
+	if (!frc_table_check(buf, r->sb.ft_length,
+			     frc_key(r->sb.uuid, FRC_KEY_FEATURE_TABLE, 0, 0)))
+		rc = frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
+			      r->sb.ft_offset + r->sb.ft_length - 8, "§7.3",
+			      "feature-name table checksum mismatch");
+	else
+		rc = frc_features_decode(buf, r->sb.ft_length, r->sb.ft_offset,
+					 &r->fnames, &r->nfnames, &r->err,
+					 r->path);
+	free(buf);
+	return rc;
+}
+
+/* SPEC §4.4: refuse unknown incompatible features, naming them. */
+static int check_features(frc_reader_t *r)
+{
+	uint64_t at = r->slot_used ? FRC_SLOT_B_OFFSET : FRC_SLOT_A_OFFSET;
+	uint64_t unknown = r->sb.incompat & ~FRC_INCOMPAT_KNOWN;
+	char names[256];
+
+	if (unknown) {
+		frc_features_describe(r->fnames, r->nfnames, 0, unknown, names,
+				      sizeof(names));
+		return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE, r->path,
+				at + 24, "§4.4",
+				"unsupported incompatible feature(s): %s",
+				names);
+	}
+	/* SPEC §7.1: only algorithms the reader knows. */
+	if (r->sb.csum_algo != FRC_CSUM_XXH3_64)
+		return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE, r->path,
+				at + 92, "§7.1",
+				"unsupported checksum algorithm %u",
+				r->sb.csum_algo);
+	r->read_only = (r->sb.ro_compat & ~FRC_RO_COMPAT_KNOWN) != 0;
+	r->complete = !(r->sb.incompat & FRC_INCOMPAT_INCOMPLETE);
+	/* SPEC §10.3: an incomplete file is refused unless salvaging. */
+	if (!r->complete && !(r->flags & FRC_OPEN_SALVAGE))
+		return frc_fail(&r->err, FRC_E_INCOMPLETE, r->path, at + 24,
+				"§10.3",
+				"the file is incomplete: its save was "
+				"interrupted before commit");
+	return FRC_OK;
+}
+
+/* Common shape of the region and section tables (SPEC §6.1, §9.1). */
+static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
+		      uint32_t count, uint32_t max_count, uint32_t max_entry,
+		      uint64_t field_at, const char *what, const char *spec,
+		      enum frc_key_tag tag, uint8_t **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (count == 0) {
+		if (off || len)
+			return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
+					field_at, spec,
+					"%s has no entries but an offset or "
+					"length", what);
+		return FRC_OK;
+	}
+	/* SPEC §11: count limits. */
+	if (count > max_count)
+		return frc_fail(&r->err, FRC_E_LIMIT, r->path, field_at + 12,
+				"§11", "%s has %u entries, more than %u", what,
+				count, max_count);
+	if (off % 8 || len % 8 || len < FRC_TRAILER ||
+	    (uint64_t)len > (uint64_t)count * max_entry + FRC_TRAILER)
+		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path, field_at,
+				spec, "%s offset 0x%llx or length %u is "
+				"malformed", what, (unsigned long long)off,
+				len);
+	rc = frc_r_check_extent(r, off, len, field_at, what);
+	if (rc == FRC_OK)
+		rc = read_struct(r, off, len, what, out);
+	if (rc)
+		return rc;
+	/* SPEC §7.3: every table ends with its checksum. */
+	if (!frc_table_check(*out, len, frc_key(r->sb.uuid, tag, 0, 0))) {
+		free(*out);
+		*out = NULL;
+		return frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
+				off + len - 8, "§7.3", "%s checksum mismatch",
+				what);
+	}
+	return FRC_OK;
+}
+
+static int load_regions(frc_reader_t *r)
+{
+	uint64_t at = (r->slot_used ? FRC_SLOT_B_OFFSET : FRC_SLOT_A_OFFSET) +
+		      96;
+	struct frc_region *rg = NULL;
+	uint8_t *table;
+	int rc;
+
+	rc = load_table(r, r->sb.rt_offset, r->sb.rt_length, r->sb.rt_count,
+			FRC_REGIONS_MAX,
+			FRC_REGION_ENTRY_FIXED + 256, at, "region table",
+			"§6.1", FRC_KEY_REGION_TABLE, &table);
+	if (rc || !table)
+		return rc;
+	rc = frc_regions_decode(table, r->sb.rt_length, r->sb.rt_count,
+				r->sb.rt_offset, &rg, &r->err, r->path);
+	free(table);
+	if (rc)
+		return rc;
+	r->regions = calloc(r->sb.rt_count, sizeof(*r->regions));
+	if (!r->regions) {
+		frc_regions_free(rg, r->sb.rt_count);
+		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < r->sb.rt_count; i++)
+		r->regions[i].r = rg[i]; /* ownership of ids moves */
+	free(rg);
+	r->nregions = r->sb.rt_count;
+	return FRC_OK;
+}
+
+static int load_sections(frc_reader_t *r)
+{
+	uint64_t at = (r->slot_used ? FRC_SLOT_B_OFFSET : FRC_SLOT_A_OFFSET) +
+		      112;
+	uint8_t *table;
+	int rc;
+
+	rc = load_table(r, r->sb.st_offset, r->sb.st_length, r->sb.st_count,
+			FRC_SECTIONS_MAX,
+			FRC_SECTION_ENTRY_FIXED + 256, at, "section table",
+			"§9.1", FRC_KEY_SECTION_TABLE, &table);
+	if (rc || !table)
+		return rc;
+	rc = frc_sections_decode(table, r->sb.st_length, r->sb.st_count,
+				 r->sb.st_offset, &r->sections, &r->err,
+				 r->path);
+	free(table);
+	if (rc)
+		return rc;
+	r->nsections = r->sb.st_count;
+	return FRC_OK;
+}
+
+/* SPEC §9.1: unknown must-understand sections; one metadata section. */
+static int check_sections(frc_reader_t *r)
+{
+	uint64_t at = r->sb.st_offset;
+	int metadata = -1;
+
+	for (uint32_t i = 0; i < r->nsections; i++) {
+		struct frc_section *s = &r->sections[i];
+		int rc = frc_r_check_extent(r, s->offset, s->length, at + 8,
+					    "section");
+
+		if (rc)
+			return rc;
+		if (!frc_section_type_known(s->type) &&
+		    (s->flags & FRC_SECTION_MUST_UNDERSTAND))
+			return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE,
+					r->path, at, "§9.1",
+					"section %u has type %u (0x%x), which "
+					"this reader does not know and must "
+					"understand", i, s->type, s->type);
+		if (s->type == FRC_SECTION_METADATA) {
+			if (metadata >= 0)
+				return frc_fail(&r->err, FRC_E_BAD_FIELD,
+						r->path, at, "§9.2",
+						"sections %d and %u are both "
+						"metadata", metadata, i);
+			metadata = (int)i;
+		}
+		at += frc_section_entry_size(s->name_length);
+	}
+	r->meta_section = metadata;
+	return FRC_OK;
+}
+
+struct extent {
+	uint64_t off, len;
+	const char *what;
+	uint32_t index;
+};
+
+static int cmp_extent(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static void add_extent(struct extent *v, size_t *n, uint64_t off,
+		       uint64_t len, const char *what, uint32_t index)
+{
+	if (len == 0)
+		return;
+	v[*n].off = off;
+	v[*n].len = len;
+	v[*n].what = what;
+	v[*n].index = index;
+	(*n)++;
+}
+
+/* SPEC §2.2: structures lie inside the file and never overlap. */
+static int check_layout(frc_reader_t *r)
+{
+	size_t cap = 3 + 3 * (size_t)r->nregions + r->nsections, n = 0;
+	struct extent *v = calloc(cap, sizeof(*v));
+	int rc = FRC_OK;
+
+	if (!v)
+		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
+	add_extent(v, &n, 0, FRC_FIXED_AREA_END, "signature and superblocks",
+		   0);
+	add_extent(v, &n, r->sb.ft_offset, r->sb.ft_length,
+		   "feature-name table", 0);
+	add_extent(v, &n, r->sb.rt_offset, r->sb.rt_length, "region table", 0);
+	add_extent(v, &n, r->sb.st_offset, r->sb.st_length, "section table",
+		   0);
+	for (uint32_t i = 0; i < r->nregions; i++) {
+		struct frc_region *g = &r->regions[i].r;
+
+		if (!g->page_count)
+			continue;
+		add_extent(v, &n, g->bitmap_offset,
+			   frc_bitmap_bytes(g->page_count) + FRC_TRAILER,
+			   "bitmap of region", i);
+		add_extent(v, &n, g->csum_offset, g->page_count * 8 + FRC_TRAILER,
+			   "checksum table of region", i);
+		add_extent(v, &n, g->pages_offset, g->used_length,
+			   "page area of region", i);
+	}
+	for (uint32_t i = 0; i < r->nsections; i++)
+		add_extent(v, &n, r->sections[i].offset, r->sections[i].length,
+			   "section", i);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = frc_r_check_extent(r, v[i].off, v[i].len, v[i].off,
+					v[i].what);
+	qsort(v, n, sizeof(*v), cmp_extent);
+	for (size_t i = 1; i < n && !rc; i++)
+		if (v[i].off < v[i - 1].off + v[i - 1].len)
+			rc = frc_fail(&r->err, FRC_E_OVERLAP, r->path,
+				      v[i].off, "§2.2",
+				      "%s %u at 0x%llx overlaps %s %u "
+				      "[0x%llx, +%llu)", v[i].what,
+				      v[i].index, (unsigned long long)v[i].off,
+				      v[i - 1].what, v[i - 1].index,
+				      (unsigned long long)v[i - 1].off,
+				      (unsigned long long)v[i - 1].len);
+	free(v);
+	return rc;
+}
+
+/* SPEC §8: read, verify and count one region's bitmap. */
+static int load_bitmap(frc_reader_t *r, uint32_t idx)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint64_t bytes = frc_bitmap_bytes(rg->r.page_count);
+	uint64_t len = bytes + FRC_TRAILER, used = (rg->r.page_count + 7) / 8;
+	uint8_t *buf;
+	int rc;
+
+	rc = read_struct(r, rg->r.bitmap_offset, len, "bitmap", &buf);
+	if (rc)
+		return rc;
+	rg->bitmap = buf;
+	if (!frc_table_check(buf, len,
+			     frc_key(r->sb.uuid, FRC_KEY_BITMAP, idx, 0))) {
+		if (r->flags & FRC_OPEN_SALVAGE)
+			return FRC_OK; /* presence unknown: bitmap_valid 0 */
+		return frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
+				rg->r.bitmap_offset + bytes, "§8",
+				"bitmap checksum mismatch in region '%s'",
+				rg->r.id);
+	}
+	/* SPEC §8: padding bits after the last page are zero. */
+	if ((rg->r.page_count % 8 &&
+	     (buf[used - 1] >> (rg->r.page_count % 8))) ||
+	    !frc_all_zero(buf + used, bytes - used))
+		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
+				rg->r.bitmap_offset + used - 1, "§8",
+				"padding bits of the bitmap of region '%s' are "
+				"not zero", rg->r.id);
+	for (uint64_t k = 0; k < bytes; k++)
+		rg->present += (uint64_t)__builtin_popcount(buf[k]);
+	rg->bitmap_valid = 1;
+	return FRC_OK;
+}
+
+static int load_metadata(frc_reader_t *r)
+{
+	struct frc_section *s;
+	uint8_t *buf;
+	int rc;
+
+	if (r->meta_section < 0)
+		return FRC_OK;
+	s = &r->sections[r->meta_section];
+	/* SPEC §11: a metadata section is at most 1 MiB. */
+	if (s->length > FRC_METADATA_MAX)
+		return frc_fail(&r->err, FRC_E_LIMIT, r->path, s->offset,
+				"§11", "metadata section is %llu bytes, more "
+				"than 1 MiB", (unsigned long long)s->length);
+	rc = read_struct(r, s->offset, s->length, "metadata section", &buf);
+	if (rc)
+		return rc;
+	if (frc_hash(buf, s->length,
+		     frc_key(r->sb.uuid, FRC_KEY_SECTION,
+			     (uint64_t)r->meta_section, s->type)) !=
+	    s->checksum)
+		rc = frc_fail(&r->err, FRC_E_CHECKSUM, r->path, s->offset,
+			      "§9.1", "metadata section checksum mismatch");
+	else
+		rc = frc_meta_decode(buf, s->length, s->offset, &r->meta,
+				     &r->nmeta, &r->err, r->path);
+	free(buf);
+	return rc;
+}
+
+static int validate(frc_reader_t *r)
+{
+	int rc = check_signature(r);
+
+	if (!rc)
+		rc = choose_superblock(r);
+	/* SPEC §4.2: the file is at least file_length bytes long. */
+	if (!rc && r->size < r->sb.file_length)
+		rc = frc_fail(&r->err, FRC_E_TRUNCATED, r->path, r->size,
+			      "§4.2", "file is %llu bytes but its superblock "
+			      "says %llu", (unsigned long long)r->size,
+			      (unsigned long long)r->sb.file_length);
+	if (!rc)
+		rc = load_feature_names(r);
+	if (!rc)
+		rc = check_features(r);
+	if (!rc)
+		rc = load_regions(r);
+	if (!rc)
+		rc = load_sections(r);
+	if (!rc)
+		rc = check_sections(r);
+	if (!rc)
+		rc = check_layout(r);
+	for (uint32_t i = 0; !rc && i < r->nregions; i++)
+		if (r->regions[i].r.page_count)
+			rc = load_bitmap(r, i);
+	if (!rc)
+		rc = load_metadata(r);
+	return rc;
+}
+
+FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags)
+{
+	struct stat st;
+	int rc;
+
+	if (!r || !path)
+		return FRC_E_MISUSE;
+	if (r->path)
+		return frc_fail_plain(&r->err, FRC_E_MISUSE,
+				      "%s: reader is already open", r->path);
+	r->meta_section = -1;
+	r->flags = flags;
+	r->path = strdup(path);
+	if (!r->path)
+		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return frc_fail_errno(&r->err, path, "cannot open", errno);
+	if (fstat(r->fd, &st) != 0)
+		return frc_fail_errno(&r->err, path, "cannot stat", errno);
+	if (!S_ISREG(st.st_mode))
+		return frc_fail_plain(&r->err, FRC_E_MISUSE,
+				      "%s: not a regular file", path);
+	r->size = (uint64_t)st.st_size;
+	rc = validate(r);
+	r->open_ok = rc == FRC_OK;
+	return rc;
+}
+
+FRC_API void frc_reader_get_info(const frc_reader_t *r, frc_info_t *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (!r || !r->open_ok)
+		return;
+	info->version_major = r->sb.major;
+	info->version_minor = r->sb.minor;
+	info->header_length = r->sb.header_length;
+	info->sequence = r->sb.sequence;
+	info->incompat = r->sb.incompat;
+	info->ro_compat = r->sb.ro_compat;
+	info->compat = r->sb.compat;
+	info->unknown_incompat = r->sb.incompat & ~FRC_INCOMPAT_KNOWN;
+	info->unknown_ro_compat = r->sb.ro_compat & ~FRC_RO_COMPAT_KNOWN;
+	info->unknown_compat = r->sb.compat & ~FRC_COMPAT_KNOWN;
+	memcpy(info->uuid, r->sb.uuid, 16);
+	info->create_time_ns = r->sb.create_time;
+	info->commit_time_ns = r->sb.commit_time;
+	info->file_length = r->sb.file_length;
+	info->alignment = r->sb.alignment;
+	info->checksum_algorithm = r->sb.csum_algo;
+	info->generator = r->sb.generator;
+	info->region_count = r->nregions;
+	info->section_count = r->nsections;
+	info->complete = r->complete;
+	info->read_only = r->read_only || !r->complete;
+	info->slot_used = r->slot_used;
+	info->other_slot = r->other_slot;
+	info->other_slot_error = r->other_err;
+}
+
+FRC_API const char *frc_reader_feature_names(const frc_reader_t *r, int kind,
+					     uint64_t mask, char *buf,
+					     size_t size)
+{
+	if (!buf || !size)
+		return "";
+	frc_features_describe(r ? r->fnames : NULL, r ? r->nfnames : 0, kind,
+			      mask, buf, size);
+	return buf;
+}
+
+FRC_API uint32_t frc_reader_region_count(const frc_reader_t *r)
+{
+	return r && r->open_ok ? r->nregions : 0;
+}
+
+FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
+			      frc_region_info_t *info)
+{
+	const struct rregion *rg;
+
+	if (!r || !info || !r->open_ok || region >= r->nregions)
+		return FRC_E_MISUSE;
+	rg = &r->regions[region];
+	info->id = rg->r.id;
+	info->id_length = rg->r.id_length;
+	info->page_size = rg->r.page_size;
+	info->used_length = rg->r.used_length;
+	info->page_count = rg->r.page_count;
+	info->present_pages = rg->present;
+	info->bitmap_offset = rg->r.bitmap_offset;
+	info->checksum_table_offset = rg->r.csum_offset;
+	info->pages_offset = rg->r.pages_offset;
+	info->bitmap_valid = rg->r.page_count == 0 || rg->bitmap_valid;
+	return FRC_OK;
+}
+
+FRC_API int frc_reader_find_region(const frc_reader_t *r, const char *id,
+				   uint32_t *region)
+{
+	if (!r || !id || !r->open_ok)
+		return FRC_E_MISUSE;
+	for (uint32_t i = 0; i < r->nregions; i++) {
+		if (strcmp(r->regions[i].r.id, id) == 0) {
+			if (region)
+				*region = i;
+			return FRC_OK;
+		}
+	}
+	return FRC_E_NOT_FOUND;
+}
+
+FRC_API uint32_t frc_reader_section_count(const frc_reader_t *r)
+{
+	return r && r->open_ok ? r->nsections : 0;
+}
+
+FRC_API int frc_reader_section(const frc_reader_t *r, uint32_t section,
+			       frc_section_info_t *info)
+{
+	const struct frc_section *s;
+
+	if (!r || !info || !r->open_ok || section >= r->nsections)
+		return FRC_E_MISUSE;
+	s = &r->sections[section];
+	info->type = s->type;
+	info->flags = s->flags;
+	info->name = s->name;
+	info->offset = s->offset;
+	info->length = s->length;
+	info->checksum = s->checksum;
+	info->known = frc_section_type_known(s->type);
+	return FRC_OK;
+}
+
+FRC_API uint32_t frc_reader_metadata_count(const frc_reader_t *r)
+{
+	return r && r->open_ok ? r->nmeta : 0;
+}
+
+FRC_API int frc_reader_metadata_item(const frc_reader_t *r, uint32_t item,
+				     const char **key, const char **value)
+{
+	if (!r || !r->open_ok || item >= r->nmeta)
+		return FRC_E_MISUSE;
+	if (key)
+		*key = r->meta[item].key;
+	if (value)
+		*value = r->meta[item].value;
+	return FRC_OK;
+}
+
+FRC_API const char *frc_reader_metadata_get(const frc_reader_t *r,
+					    const char *key)
+{
+	if (!r || !key || !r->open_ok)
+		return NULL;
+	for (uint32_t i = 0; i < r->nmeta; i++)
+		if (strcmp(r->meta[i].key, key) == 0)
+			return r->meta[i].value;
+	return NULL;
+}

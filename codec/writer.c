@@ -1,0 +1,768 @@
+/*
+ * writer.c - creating an FRC file: layout, page writes, sections, commit
+ * (SPEC §10).
+ *
+ * The life of a writer: open (an empty file), add regions, start (the layout
+ * is fixed and the file is written in the incomplete state), write pages any
+ * number of times from any number of threads, add sections, commit. Until
+ * commit the superblock carries the "incomplete" feature, so a crash at any
+ * point leaves a file that every reader refuses as incomplete.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frc_internal.h"
+
+/* Pages pass through an aligned bounce buffer of this size for O_DIRECT. */
+#define DIRECT_ALIGN 4096u
+#define CHUNK (1u << 20)
+
+enum wstate { W_NEW, W_OPEN, W_STARTED, W_COMMITTED, W_FAILED };
+
+struct wregion {
+	struct frc_region r;
+	uint64_t *present; /* bitmap as 64-bit words, updated atomically */
+	uint64_t *csums;   /* one checksum per page, 0 for absent pages */
+};
+
+struct frc_writer {
+	struct frc_err err;
+	pthread_mutex_t lock; /* guards err and the implicit start */
+	char *path;
+	int fd;  /* buffered descriptor: metadata, fallback for pages */
+	int dfd; /* O_DIRECT descriptor for pages, or -1 */
+	enum wstate state;
+	struct frc_sb sb;
+	struct wregion *regions;
+	uint32_t nregions;
+	struct frc_section *sections;
+	uint32_t nsections;
+	struct frc_meta *meta;
+	uint32_t nmeta;
+	uint64_t data_end; /* end of the last page area */
+	uint64_t cursor;   /* where the next section goes */
+	int have_commit_time;
+	uint64_t commit_time;
+};
+
+FRC_API frc_writer_t *frc_writer_new(void)
+{
+	frc_writer_t *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->fd = -1;
+	w->dfd = -1;
+	pthread_mutex_init(&w->lock, NULL);
+	return w;
+}
+
+FRC_API const char *frc_writer_errmsg(const frc_writer_t *w)
+{
+	return w ? w->err.msg : "no writer";
+}
+
+FRC_API int frc_writer_is_direct(const frc_writer_t *w)
+{
+	return w && w->dfd >= 0;
+}
+
+FRC_API uint32_t frc_writer_page_size(const frc_writer_t *w, uint32_t region)
+{
+	return w && region < w->nregions ? w->regions[region].r.page_size : 0;
+}
+
+static int misuse(frc_writer_t *w, const char *what)
+{
+	return frc_fail_plain(&w->err, FRC_E_MISUSE, "%s: %s",
+			      w->path ? w->path : "(no file)", what);
+}
+
+/* Records an I/O failure from any thread. */
+static int io_fail(frc_writer_t *w, const char *what, int err)
+{
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	rc = frc_fail_errno(&w->err, w->path, what, err);
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+static void random_uuid(uint8_t uuid[16])
+{
+	size_t got = 0;
+
+	while (got < 16) {
+		ssize_t n = getrandom(uuid + got, 16 - got, 0);
+
+		if (n > 0)
+			got += (size_t)n;
+		else if (errno != EINTR)
+			break;
+	}
+	if (got < 16) { /* no entropy source: time and pid, still unique */
+		uint64_t t = (uint64_t)time(NULL), p = (uint64_t)getpid();
+
+		frc_put64(uuid, t);
+		frc_put64(uuid + 8, p ^ (uint64_t)(uintptr_t)uuid);
+	}
+	uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40); /* RFC 4122 version 4 */
+	uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int apply_options(frc_writer_t *w, const frc_writer_options_t *o)
+{
+	const char *gen = o && o->generator ? o->generator
+					    : "libfrc " FRC_LIB_VERSION_STRING;
+	uint32_t align = o && o->alignment ? o->alignment : FRC_ALIGNMENT_DEFAULT;
+
+	if (strlen(gen) > FRC_GENERATOR_SIZE - 1 ||
+	    !frc_utf8_valid((const uint8_t *)gen, strlen(gen)))
+		return misuse(w, "generator must be up to 63 bytes of UTF-8");
+	if (!frc_is_pow2(align) || align < 512 || align > (1u << 30))
+		return misuse(w, "alignment must be a power of two in "
+				 "512..2^30");
+	w->sb.major = FRC_FORMAT_VERSION_MAJOR;
+	w->sb.minor = FRC_FORMAT_VERSION_MINOR;
+	w->sb.header_length = FRC_SB_V1_LENGTH;
+	w->sb.alignment = align;
+	w->sb.csum_algo = FRC_CSUM_XXH3_64;
+	w->sb.incompat = FRC_INCOMPAT_INCOMPLETE;
+	strcpy(w->sb.generator, gen);
+	if (o && o->have_uuid && !frc_all_zero(o->uuid, 16))
+		memcpy(w->sb.uuid, o->uuid, 16);
+	else
+		random_uuid(w->sb.uuid);
+	w->sb.create_time = o && o->have_create_time ? o->create_time_ns
+						     : now_ns();
+	w->have_commit_time = o && o->have_commit_time;
+	w->commit_time = o ? o->commit_time_ns : 0;
+	return FRC_OK;
+}
+
+FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
+			    const frc_writer_options_t *opts)
+{
+	int flags = O_RDWR | O_CREAT | O_CLOEXEC;
+	int rc;
+
+	if (!w || !path)
+		return FRC_E_MISUSE;
+	if (w->state != W_NEW)
+		return misuse(w, "writer is already open");
+	w->path = strdup(path);
+	if (!w->path)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	rc = apply_options(w, opts);
+	if (rc)
+		return rc;
+	flags |= opts && opts->overwrite ? O_TRUNC : O_EXCL;
+	w->fd = open(path, flags, 0644);
+	if (w->fd < 0) {
+		if (errno == EEXIST)
+			return frc_fail_plain(&w->err, FRC_E_EXISTS,
+					      "%s: file exists (not "
+					      "overwriting it)", path);
+		return frc_fail_errno(&w->err, path, "cannot create", errno);
+	}
+	if (opts && opts->direct) {
+		/* Where the filesystem refuses O_DIRECT, pages go buffered. */
+		w->dfd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	}
+	w->state = W_OPEN;
+	return FRC_OK;
+}
+
+FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
+				  uint64_t used_length, uint32_t page_size,
+				  uint32_t *index)
+{
+	struct wregion *grown;
+	struct wregion *rg;
+	int rc;
+
+	if (!w || !id)
+		return FRC_E_MISUSE;
+	if (w->state != W_OPEN)
+		return misuse(w, "regions can only be added after open and "
+				 "before the first page or section");
+	if (w->nregions >= FRC_REGIONS_MAX)
+		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+				      "%s: more than %u regions (SPEC §11)",
+				      w->path, FRC_REGIONS_MAX);
+	rc = frc_region_check_params(&w->err, w->path, 0, id, strlen(id),
+				     used_length, page_size);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < w->nregions; i++)
+		if (strcmp(w->regions[i].r.id, id) == 0)
+			return frc_fail_plain(&w->err, FRC_E_MISUSE,
+					      "%s: region id '%s' is already "
+					      "used (SPEC §6.1)", w->path, id);
+	grown = realloc(w->regions, (w->nregions + 1) * sizeof(*grown));
+	if (!grown)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	w->regions = grown;
+	rg = &w->regions[w->nregions];
+	memset(rg, 0, sizeof(*rg));
+	rg->r.id = strdup(id);
+	rg->r.id_length = (uint32_t)strlen(id);
+	rg->r.page_size = page_size;
+	rg->r.page_shift = (unsigned)__builtin_ctz(page_size);
+	rg->r.used_length = used_length;
+	rg->r.page_count = used_length / page_size;
+	rg->present = calloc((rg->r.page_count + 63) / 64 + 1, 8);
+	rg->csums = calloc(rg->r.page_count + 1, 8);
+	if (!rg->r.id || !rg->present || !rg->csums) {
+		free(rg->r.id);
+		free(rg->present);
+		free(rg->csums);
+		return frc_fail_plain(&w->err, FRC_E_NOMEM,
+				      "out of memory for region '%s'", id);
+	}
+	if (index)
+		*index = w->nregions;
+	w->nregions++;
+	return FRC_OK;
+}
+
+/* SPEC §10.1: where every structure goes, decided once at start. */
+static uint64_t plan_layout(frc_writer_t *w)
+{
+	uint64_t off = FRC_FIXED_AREA_END;
+
+	w->sb.ft_offset = off;
+	w->sb.ft_length = frc_features_builtin_count() * FRC_FEATURE_ENTRY_SIZE +
+			  FRC_TRAILER;
+	off += w->sb.ft_length;
+	if (w->nregions) {
+		uint64_t len = FRC_TRAILER;
+
+		for (uint32_t i = 0; i < w->nregions; i++)
+			len += frc_region_entry_size(w->regions[i].r.id_length);
+		w->sb.rt_offset = off;
+		w->sb.rt_length = (uint32_t)len;
+		w->sb.rt_count = w->nregions;
+		off += len;
+	}
+	for (uint32_t i = 0; i < w->nregions; i++) {
+		struct frc_region *r = &w->regions[i].r;
+
+		if (!r->page_count)
+			continue;
+		r->bitmap_offset = off;
+		off += frc_bitmap_bytes(r->page_count) + FRC_TRAILER;
+		r->csum_offset = off;
+		off += r->page_count * 8 + FRC_TRAILER;
+	}
+	for (uint32_t i = 0; i < w->nregions; i++) {
+		struct frc_region *r = &w->regions[i].r;
+		uint64_t a = w->sb.alignment > r->page_size ? w->sb.alignment
+							     : r->page_size;
+
+		if (!r->page_count)
+			continue;
+		r->pages_offset = frc_align_up(off, a);
+		off = r->pages_offset + r->used_length;
+	}
+	return off;
+}
+
+static int write_fixed_area(frc_writer_t *w)
+{
+	uint8_t *buf = calloc(1, FRC_FIXED_AREA_END);
+	int err;
+
+	if (!buf)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	memcpy(buf, frc_signature, FRC_SIGNATURE_SIZE);
+	frc_sb_encode(&w->sb, buf + FRC_SLOT_A_OFFSET);
+	err = frc_pwrite_full(w->fd, buf, FRC_FIXED_AREA_END, 0);
+	free(buf);
+	return err ? io_fail(w, "cannot write superblock", err) : FRC_OK;
+}
+
+static int write_tables(frc_writer_t *w)
+{
+	uint64_t len = w->sb.ft_length + w->sb.rt_length;
+	uint8_t *buf = calloc(1, len);
+	uint8_t *rt = buf + w->sb.ft_length;
+	int err;
+
+	if (!buf)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	frc_features_encode_builtin(buf);
+	frc_table_seal(buf, w->sb.ft_length,
+		       frc_key(w->sb.uuid, FRC_KEY_FEATURE_TABLE, 0, 0));
+	for (uint32_t i = 0, pos = 0; i < w->nregions; i++) {
+		frc_region_encode(&w->regions[i].r, rt + pos);
+		pos += (uint32_t)frc_region_entry_size(w->regions[i].r.id_length);
+	}
+	if (w->nregions) {
+		frc_table_seal(rt, w->sb.rt_length,
+			       frc_key(w->sb.uuid, FRC_KEY_REGION_TABLE, 0, 0));
+	}
+	err = frc_pwrite_full(w->fd, buf, len, w->sb.ft_offset);
+	free(buf);
+	return err ? io_fail(w, "cannot write region table", err) : FRC_OK;
+}
+
+static int do_start(frc_writer_t *w)
+{
+	int rc;
+
+	w->data_end = plan_layout(w);
+	w->cursor = frc_align_up(w->data_end, DIRECT_ALIGN);
+	w->sb.file_length = w->data_end;
+	w->sb.sequence = 1;
+	/* SPEC §10.1 step 1: the whole extent exists, sparse, from the start. */
+	if (ftruncate(w->fd, (off_t)w->data_end) != 0)
+		return io_fail(w, "cannot size file", errno);
+	rc = write_tables(w);
+	if (rc == FRC_OK)
+		rc = write_fixed_area(w);
+	/* The incomplete mark is durable before any page is. */
+	if (rc == FRC_OK && fdatasync(w->fd) != 0)
+		rc = io_fail(w, "cannot flush", errno);
+	w->state = rc ? W_FAILED : W_STARTED;
+	return rc;
+}
+
+FRC_API int frc_writer_start(frc_writer_t *w)
+{
+	int rc = FRC_OK;
+
+	if (!w)
+		return FRC_E_MISUSE;
+	pthread_mutex_lock(&w->lock);
+	if (w->state == W_OPEN)
+		rc = do_start(w);
+	else if (w->state != W_STARTED)
+		rc = frc_fail_plain(&w->err, FRC_E_MISUSE,
+				    "%s: writer is not open or already "
+				    "committed", w->path ? w->path : "(none)");
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+/* Writes `len` bytes of page data at `off`, through O_DIRECT when we can. */
+static int put_pages(frc_writer_t *w, const uint8_t *data, size_t len,
+		     uint64_t off)
+{
+	int err;
+
+	if (w->dfd >= 0 && off % DIRECT_ALIGN == 0 && len % DIRECT_ALIGN == 0) {
+		if ((uintptr_t)data % DIRECT_ALIGN == 0) {
+			err = frc_pwrite_full(w->dfd, data, len, off);
+		} else {
+			void *bounce = NULL;
+
+			if (posix_memalign(&bounce, DIRECT_ALIGN, len))
+				return io_fail(w, "cannot write page", ENOMEM);
+			memcpy(bounce, data, len);
+			err = frc_pwrite_full(w->dfd, bounce, len, off);
+			free(bounce);
+		}
+		if (err != EINVAL)
+			return err ? io_fail(w, "cannot write page", err) : 0;
+	}
+	err = frc_pwrite_full(w->fd, data, len, off);
+	return err ? io_fail(w, "cannot write page", err) : FRC_OK;
+}
+
+/* Marks a page absent; a slot that held data becomes a hole (SPEC §8). */
+static int clear_page(frc_writer_t *w, struct wregion *rg, uint64_t i)
+{
+	uint64_t bit = UINT64_C(1) << (i % 64);
+	uint64_t old = __atomic_fetch_and(&rg->present[i / 64], ~bit,
+					  __ATOMIC_RELAXED);
+	int err;
+
+	rg->csums[i] = 0;
+	if (!(old & bit))
+		return FRC_OK;
+	err = frc_punch_hole(w->fd, rg->r.pages_offset + (i << rg->r.page_shift),
+			     rg->r.page_size);
+	return err ? io_fail(w, "cannot free page slot", err) : FRC_OK;
+}
+
+FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
+				   uint64_t first, uint64_t count,
+				   const void *data)
+{
+	const uint8_t *p = data;
+	struct wregion *rg;
+	uint64_t run = 0; /* pages of the current run of non-zero pages */
+	uint64_t end;
+	int rc;
+
+	if (!w || (!data && count))
+		return FRC_E_MISUSE;
+	if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != W_STARTED) {
+		rc = frc_writer_start(w);
+		if (rc)
+			return rc;
+	}
+	if (region >= w->nregions)
+		return misuse(w, "no such region");
+	rg = &w->regions[region];
+	if (!frc_add_ok(first, count, &end) || end > rg->r.page_count)
+		return misuse(w, "page index beyond the end of the region");
+	for (uint64_t k = 0; k < count; k++) {
+		const uint8_t *pg = p + (k << rg->r.page_shift);
+		uint64_t i = first + k;
+
+		if (frc_all_zero(pg, rg->r.page_size)) {
+			rc = FRC_OK;
+			if (run)
+				rc = put_pages(w, pg - (run << rg->r.page_shift),
+					       run << rg->r.page_shift,
+					       rg->r.pages_offset +
+						       ((i - run) << rg->r.page_shift));
+			run = 0;
+			if (rc == FRC_OK)
+				rc = clear_page(w, rg, i);
+			if (rc)
+				return rc;
+			continue;
+		}
+		/* SPEC §7.4: the checksum is bound to region and page index. */
+		rg->csums[i] = frc_hash(pg, rg->r.page_size,
+					frc_key(w->sb.uuid, FRC_KEY_PAGE, region,
+						i));
+		__atomic_fetch_or(&rg->present[i / 64], UINT64_C(1) << (i % 64),
+				  __ATOMIC_RELAXED);
+		run++;
+	}
+	if (run)
+		return put_pages(w, p + ((count - run) << rg->r.page_shift),
+				 run << rg->r.page_shift,
+				 rg->r.pages_offset +
+					 ((end - run) << rg->r.page_shift));
+	return FRC_OK;
+}
+
+FRC_API int frc_writer_write_page(frc_writer_t *w, uint32_t region,
+				  uint64_t page, const void *data)
+{
+	return frc_writer_write_pages(w, region, page, 1, data);
+}
+
+FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,
+				   uint32_t flags, const char *name,
+				   const void *data, uint64_t length)
+{
+	struct frc_section *grown, *s;
+	size_t nl = name ? strlen(name) : 0;
+	int rc, err;
+
+	if (!w || type == 0 || (!data && length))
+		return FRC_E_MISUSE;
+	if (nl > FRC_ID_MAX || !frc_utf8_valid((const uint8_t *)name, nl))
+		return misuse(w, "section name must be up to 255 bytes of "
+				 "UTF-8 (SPEC §9.1)");
+	if (w->nsections >= FRC_SECTIONS_MAX)
+		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+				      "%s: more than %u sections (SPEC §11)",
+				      w->path, FRC_SECTIONS_MAX);
+	rc = frc_writer_start(w);
+	if (rc)
+		return rc;
+	grown = realloc(w->sections, (w->nsections + 1) * sizeof(*grown));
+	if (!grown)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	w->sections = grown;
+	s = &w->sections[w->nsections];
+	memset(s, 0, sizeof(*s));
+	s->name = strndup(name ? name : "", nl);
+	if (!s->name)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	s->type = type;
+	s->flags = flags;
+	s->name_length = (uint32_t)nl;
+	s->length = length;
+	s->offset = length ? w->cursor : 0;
+	s->checksum = frc_hash(data, length,
+			       frc_key(w->sb.uuid, FRC_KEY_SECTION,
+				       w->nsections, type));
+	err = length ? frc_pwrite_full(w->fd, data, length, s->offset) : 0;
+	if (err) {
+		free(s->name);
+		return io_fail(w, "cannot write section", err);
+	}
+	w->nsections++;
+	w->cursor = frc_align_up(w->cursor + length, 8);
+	return FRC_OK;
+}
+
+FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
+				    const char *value)
+{
+	struct frc_meta *grown;
+	char *k, *v;
+
+	if (!w || !key || !value)
+		return FRC_E_MISUSE;
+	if (w->state != W_OPEN && w->state != W_STARTED)
+		return misuse(w, "writer is not open");
+	if (frc_meta_key_check(key, strlen(key)))
+		return misuse(w, "metadata keys are 1-255 bytes of [a-z0-9._-] "
+				 "starting with a letter or digit (SPEC §9.2)");
+	if (strlen(value) > FRC_METADATA_MAX ||
+	    !frc_utf8_valid((const uint8_t *)value, strlen(value)))
+		return misuse(w, "metadata value must be UTF-8 (SPEC §9.2)");
+	for (uint32_t i = 0; i < w->nmeta; i++) {
+		if (strcmp(w->meta[i].key, key) == 0) {
+			v = strdup(value);
+			if (!v)
+				return FRC_E_NOMEM;
+			free(w->meta[i].value);
+			w->meta[i].value = v;
+			return FRC_OK;
+		}
+	}
+	grown = realloc(w->meta, (w->nmeta + 1) * sizeof(*grown));
+	if (!grown)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	w->meta = grown;
+	k = strdup(key);
+	v = strdup(value);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	}
+	w->meta[w->nmeta].key = k;
+	w->meta[w->nmeta].value = v;
+	w->nmeta++;
+	return FRC_OK;
+}
+
+/* Encodes the collected metadata as the metadata section (SPEC §9.2). */
+static int flush_metadata(frc_writer_t *w)
+{
+	uint8_t *body;
+	uint64_t len;
+	int rc;
+
+	if (!w->nmeta)
+		return FRC_OK;
+	if (frc_meta_encode(w->meta, w->nmeta, &body, &len))
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	if (len > FRC_METADATA_MAX)
+		rc = frc_fail_plain(&w->err, FRC_E_LIMIT,
+				    "%s: metadata exceeds 1 MiB (SPEC §11)",
+				    w->path);
+	else
+		rc = frc_writer_add_section(w, FRC_SECTION_METADATA, 0, NULL,
+					    body, len);
+	free(body);
+	return rc;
+}
+
+struct progress {
+	frc_progress_fn fn;
+	void *ctx;
+	uint64_t done, total;
+};
+
+static int progress_add(frc_writer_t *w, struct progress *pr, uint64_t n)
+{
+	pr->done += n;
+	if (pr->fn && pr->fn(pr->ctx, pr->done, pr->total))
+		return frc_fail_plain(&w->err, FRC_E_CANCELED,
+				      "%s: commit canceled", w->path);
+	return FRC_OK;
+}
+
+/* SPEC §8: bit i of the bitmap is bit (i % 8) of byte (i / 8). */
+static int write_bitmap(frc_writer_t *w, uint32_t idx)
+{
+	struct wregion *rg = &w->regions[idx];
+	uint64_t len = frc_bitmap_bytes(rg->r.page_count) + FRC_TRAILER;
+	uint8_t *buf = calloc(1, len);
+	int err;
+
+	if (!buf)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	for (uint64_t k = 0; k < len - FRC_TRAILER; k += 8)
+		frc_put64(buf + k, rg->present[k / 8]);
+	frc_table_seal(buf, len, frc_key(w->sb.uuid, FRC_KEY_BITMAP, idx, 0));
+	err = frc_pwrite_full(w->fd, buf, len, rg->r.bitmap_offset);
+	free(buf);
+	return err ? io_fail(w, "cannot write bitmap", err) : FRC_OK;
+}
+
+/* SPEC §7.4: the checksum table, streamed in chunks with its trailer. */
+static int write_csum_table(frc_writer_t *w, uint32_t idx,
+			    struct progress *pr)
+{
+	struct wregion *rg = &w->regions[idx];
+	struct frc_stream_hash *h =
+		frc_stream_new(frc_key(w->sb.uuid, FRC_KEY_CSUM_TABLE, idx, 0));
+	uint8_t *buf = malloc(CHUNK);
+	uint64_t off = rg->r.csum_offset;
+	int rc = FRC_OK, err = 0;
+
+	if (!h || !buf) {
+		rc = frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (uint64_t i = 0; i < rg->r.page_count && !err && !rc;) {
+		uint64_t n = rg->r.page_count - i;
+
+		if (n > CHUNK / 8)
+			n = CHUNK / 8;
+		for (uint64_t k = 0; k < n; k++)
+			frc_put64(buf + 8 * k, rg->csums[i + k]);
+		frc_stream_update(h, buf, n * 8);
+		err = frc_pwrite_full(w->fd, buf, n * 8, off);
+		off += n * 8;
+		i += n;
+		rc = progress_add(w, pr, n * 8);
+	}
+	if (!err && !rc) {
+		frc_put64(buf, frc_stream_digest(h));
+		err = frc_pwrite_full(w->fd, buf, FRC_TRAILER, off);
+	}
+	if (err)
+		rc = io_fail(w, "cannot write checksum table", err);
+out:
+	frc_stream_free(h);
+	free(buf);
+	return rc;
+}
+
+static int write_section_table(frc_writer_t *w)
+{
+	uint64_t len = FRC_TRAILER, pos = 0;
+	uint8_t *buf;
+	int err;
+
+	if (!w->nsections)
+		return FRC_OK;
+	for (uint32_t i = 0; i < w->nsections; i++)
+		len += frc_section_entry_size(w->sections[i].name_length);
+	buf = calloc(1, len);
+	if (!buf)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < w->nsections; i++) {
+		frc_section_encode(&w->sections[i], buf + pos);
+		pos += frc_section_entry_size(w->sections[i].name_length);
+	}
+	frc_table_seal(buf, len,
+		       frc_key(w->sb.uuid, FRC_KEY_SECTION_TABLE, 0, 0));
+	w->sb.st_offset = w->cursor;
+	w->sb.st_length = (uint32_t)len;
+	w->sb.st_count = w->nsections;
+	err = frc_pwrite_full(w->fd, buf, len, w->cursor);
+	free(buf);
+	w->cursor += len;
+	return err ? io_fail(w, "cannot write section table", err) : FRC_OK;
+}
+
+/* Writes one superblock copy and flushes it (SPEC §10.2 steps 4-5). */
+static int write_slot(frc_writer_t *w, uint64_t slot_offset)
+{
+	uint8_t buf[FRC_SLOT_SIZE];
+	int err;
+
+	memset(buf, 0, sizeof(buf));
+	frc_sb_encode(&w->sb, buf);
+	err = frc_pwrite_full(w->fd, buf, sizeof(buf), slot_offset);
+	if (!err && fdatasync(w->fd) != 0)
+		err = errno;
+	return err ? io_fail(w, "cannot write superblock", err) : FRC_OK;
+}
+
+static int write_metadata(frc_writer_t *w, struct progress *pr)
+{
+	int rc = FRC_OK;
+
+	for (uint32_t i = 0; i < w->nregions && !rc; i++)
+		pr->total += w->regions[i].r.page_count * 8;
+	for (uint32_t i = 0; i < w->nregions && !rc; i++) {
+		if (!w->regions[i].r.page_count)
+			continue;
+		rc = write_bitmap(w, i);
+		if (!rc)
+			rc = write_csum_table(w, i, pr);
+	}
+	if (!rc)
+		rc = write_section_table(w);
+	return rc;
+}
+
+FRC_API int frc_writer_commit(frc_writer_t *w, frc_progress_fn progress,
+			      void *ctx)
+{
+	struct progress pr = { progress, ctx, 0, 0 };
+	int rc;
+
+	if (!w)
+		return FRC_E_MISUSE;
+	rc = frc_writer_start(w);
+	if (rc == FRC_OK)
+		rc = flush_metadata(w);
+	if (rc == FRC_OK)
+		rc = write_metadata(w, &pr);
+	/* SPEC §10.2 step 2: everything but the superblock is durable. */
+	if (rc == FRC_OK) {
+		w->sb.file_length = w->nsections ? w->cursor : w->data_end;
+		if (ftruncate(w->fd, (off_t)w->sb.file_length) != 0 ||
+		    fsync(w->fd) != 0)
+			rc = io_fail(w, "cannot flush", errno);
+	}
+	if (rc == FRC_OK) {
+		/* SPEC §10.2 steps 3-5: copy B, then copy A, each flushed. */
+		w->sb.incompat &= ~FRC_INCOMPAT_INCOMPLETE;
+		w->sb.commit_time = w->have_commit_time ? w->commit_time
+							: now_ns();
+		w->sb.sequence = 2;
+		rc = write_slot(w, FRC_SLOT_B_OFFSET);
+		w->sb.sequence = 3;
+		if (rc == FRC_OK)
+			rc = write_slot(w, FRC_SLOT_A_OFFSET);
+	}
+	w->state = rc ? W_FAILED : W_COMMITTED;
+	return rc;
+}
+
+FRC_API void frc_writer_free(frc_writer_t *w)
+{
+	if (!w)
+		return;
+	if (w->dfd >= 0)
+		close(w->dfd);
+	if (w->fd >= 0)
+		close(w->fd);
+	/* A file we created but never started holds nothing: remove it. */
+	if (w->state == W_OPEN && w->path)
+		unlink(w->path);
+	for (uint32_t i = 0; i < w->nregions; i++) {
+		free(w->regions[i].r.id);
+		free(w->regions[i].present);
+		free(w->regions[i].csums);
+	}
+	free(w->regions);
+	frc_sections_free(w->sections, w->nsections);
+	frc_meta_free(w->meta, w->nmeta);
+	pthread_mutex_destroy(&w->lock);
+	free(w->path);
+	free(w);
+}

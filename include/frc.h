@@ -1,0 +1,370 @@
+/*
+ * frc.h - libfrc, the reference codec of the Fixed-RAM Container format.
+ *
+ * An FRC file holds the memory of a virtual machine: a set of *regions*
+ * (RAM blocks), each cut into pages of one power-of-two size, every page
+ * stored at a fixed offset so that it can be written by many threads in any
+ * order and read back in O(1); plus typed *sections* for everything that is
+ * not RAM (device state, metadata). Every structure and every page carries an
+ * XXH3-64 checksum. SPEC.adoc is the normative description of the bytes;
+ * this header describes the C interface.
+ *
+ * Conventions used by every call below:
+ *   - Functions returning `int` return FRC_OK (0) on success and one of the
+ *     frc_error codes otherwise. The handle then carries a message naming the
+ *     file, the byte offset and the SPEC section: frc_reader_errmsg() and
+ *     frc_writer_errmsg(). The message stays valid until the next call on
+ *     the same handle.
+ *   - Handles own everything they allocate; frc_*_free() releases it and
+ *     accepts NULL.
+ *   - Strings returned by a handle stay valid until the handle is freed.
+ *   - A handle is not thread-safe unless a call says so.
+ */
+#ifndef FRC_H
+#define FRC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(FRC_BUILDING_LIBRARY) && defined(__GNUC__)
+#define FRC_API __attribute__((visibility("default")))
+#else
+#define FRC_API
+#endif
+
+/* Version of this library (single source; frc.pc and the soname follow). */
+#define FRC_LIB_VERSION_MAJOR 1
+#define FRC_LIB_VERSION_MINOR 0
+#define FRC_LIB_VERSION_PATCH 0
+#define FRC_LIB_VERSION_STRING "1.0.0"
+
+/* Version of the on-disk format this library writes and fully understands. */
+#define FRC_FORMAT_VERSION_MAJOR 1
+#define FRC_FORMAT_VERSION_MINOR 0
+
+/* Returns FRC_LIB_VERSION_STRING of the library actually linked. */
+FRC_API const char *frc_version_string(void);
+
+/*
+ * Error codes. Codes 1 to 63 are the error classes of SPEC.adoc §12 (the
+ * reason a file is rejected); their numbers and names are stable forever.
+ * Codes 64 and above describe the environment or the caller, not the file;
+ * they are stable too. New codes may be appended; none is ever renumbered.
+ */
+enum frc_error {
+	FRC_OK = 0,
+	/* File error classes (SPEC §12). */
+	FRC_E_BAD_SIGNATURE = 1,       /* "bad-signature" */
+	FRC_E_UNSUPPORTED_VERSION = 2, /* "unsupported-version" */
+	FRC_E_UNSUPPORTED_FEATURE = 3, /* "unsupported-feature" */
+	FRC_E_INCOMPLETE = 4,          /* "incomplete" */
+	FRC_E_CHECKSUM = 5,            /* "checksum-mismatch" */
+	FRC_E_TRUNCATED = 6,           /* "truncated" */
+	FRC_E_OUT_OF_BOUNDS = 7,       /* "out-of-bounds" */
+	FRC_E_OVERLAP = 8,             /* "overlap" */
+	FRC_E_BAD_FIELD = 9,           /* "bad-field" */
+	FRC_E_LIMIT = 10,              /* "limit-exceeded" */
+	/* Environment and caller errors. */
+	FRC_E_IO = 64,        /* a system call failed (errno in the message) */
+	FRC_E_NOMEM = 65,     /* memory allocation failed */
+	FRC_E_MISUSE = 66,    /* invalid argument or call out of order */
+	FRC_E_NOT_FOUND = 67, /* no region or section by that name */
+	FRC_E_EXISTS = 68,    /* output file exists and overwriting was not asked */
+	FRC_E_CANCELED = 69,  /* a progress callback asked to stop */
+	FRC_E_READ_ONLY = 70  /* the file may not be modified (ro-compat feature) */
+};
+
+/* Codes below this value are file error classes (SPEC §12). */
+#define FRC_ERROR_CLASS_LIMIT 64
+
+/* A short English description of a code ("checksum mismatch"). Never NULL. */
+FRC_API const char *frc_strerror(int code);
+
+/*
+ * The SPEC error-class name of a code ("checksum-mismatch"), for codes 1-63;
+ * "io", "nomem", "misuse", ... for the others; "unknown" otherwise.
+ */
+FRC_API const char *frc_error_name(int code);
+
+/* Feature bits of the superblock (SPEC §4.4, registry in §13). */
+#define FRC_INCOMPAT_INCOMPLETE (UINT64_C(1) << 0)
+#define FRC_INCOMPAT_KNOWN FRC_INCOMPAT_INCOMPLETE
+#define FRC_RO_COMPAT_KNOWN UINT64_C(0)
+#define FRC_COMPAT_KNOWN UINT64_C(0)
+
+/* Checksum algorithms (SPEC §7.1). */
+#define FRC_CSUM_XXH3_64 1
+
+/* Section types (SPEC §9, registry in §13). */
+#define FRC_SECTION_DEVICE_STATE 1
+#define FRC_SECTION_METADATA 2
+/* Section flags. */
+#define FRC_SECTION_MUST_UNDERSTAND (UINT32_C(1) << 0)
+
+/* Limits (SPEC §11). */
+#define FRC_PAGE_SIZE_MIN 512u
+#define FRC_PAGE_SIZE_MAX (16u * 1024 * 1024)
+#define FRC_ID_MAX 255u
+#define FRC_REGIONS_MAX 4096u
+#define FRC_SECTIONS_MAX 4096u
+#define FRC_PAGES_PER_REGION_MAX (UINT64_C(1) << 33)
+#define FRC_METADATA_MAX (1u << 20)
+#define FRC_META_KEY_MAX 255u
+#define FRC_ALIGNMENT_DEFAULT (1u << 20)
+
+/*
+ * Progress callback: `done` of `total` bytes processed. Return 0 to go on,
+ * anything else to stop the operation with FRC_E_CANCELED. Called from the
+ * thread that made the call, at most a few hundred times per second.
+ */
+typedef int (*frc_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* ------------------------------------------------------------------ */
+/* Writer                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct frc_writer frc_writer_t;
+
+/* Options of frc_writer_open(). Zero-initialise, then set what you need. */
+typedef struct frc_writer_options {
+	uint32_t alignment;      /* page-area alignment; 0 = 1 MiB (SPEC §6.2) */
+	int direct;              /* non-zero: write pages with O_DIRECT */
+	int overwrite;           /* non-zero: replace an existing file */
+	int have_uuid;           /* non-zero: use `uuid` instead of a random one */
+	uint8_t uuid[16];        /* file UUID when have_uuid */
+	int have_create_time;    /* non-zero: use create_time_ns */
+	uint64_t create_time_ns; /* nanoseconds since 1970-01-01 UTC */
+	int have_commit_time;    /* non-zero: use commit_time_ns at commit */
+	uint64_t commit_time_ns;
+	const char *generator;   /* up to 63 bytes; NULL = "libfrc VERSION" */
+} frc_writer_options_t;
+
+/* Allocates a writer handle. Returns NULL when out of memory. */
+FRC_API frc_writer_t *frc_writer_new(void);
+
+/*
+ * Creates `path` (refusing an existing file unless opts->overwrite) and
+ * remembers the options. `opts` may be NULL for defaults. Nothing but an
+ * empty file exists on disk until frc_writer_start().
+ */
+FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
+			    const frc_writer_options_t *opts);
+
+/*
+ * Declares a region: `id` (1-255 bytes of UTF-8, unique), `used_length`
+ * (a multiple of page_size) and `page_size` (a power of two between
+ * FRC_PAGE_SIZE_MIN and FRC_PAGE_SIZE_MAX). Regions are numbered from 0 in
+ * the order declared; the number is stored in *index when index is not NULL.
+ * Only before frc_writer_start().
+ */
+FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
+				  uint64_t used_length, uint32_t page_size,
+				  uint32_t *index);
+
+/*
+ * Fixes the layout and writes the file in the incomplete state (SPEC §10):
+ * signature, region table and an incomplete superblock, flushed to disk.
+ * Called implicitly by the first page write.
+ */
+FRC_API int frc_writer_start(frc_writer_t *w);
+
+/*
+ * Writes `count` consecutive pages of a region, starting at page `first`,
+ * from `data` (count * page_size bytes). An all-zero page is not written: its
+ * bit is cleared and, if the slot held data, the slot becomes a hole. Pages
+ * may be written any number of times; the last write wins. Safe to call from
+ * several threads at once as long as no two calls touch the same page.
+ */
+FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
+				   uint64_t first, uint64_t count,
+				   const void *data);
+
+/* One page; same rules as frc_writer_write_pages(). */
+FRC_API int frc_writer_write_page(frc_writer_t *w, uint32_t region,
+				  uint64_t page, const void *data);
+
+/*
+ * Adds a section of `type` (SPEC §9) with optional `name` (NULL or up to 255
+ * bytes of UTF-8) and `flags`. The bytes are copied into a temporary
+ * location in the file right away; the caller's buffer may be reused.
+ * Not thread-safe with other calls on the handle.
+ */
+FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,
+				   uint32_t flags, const char *name,
+				   const void *data, uint64_t length);
+
+/* Adds a key/value pair to the file's metadata section (SPEC §9.2). */
+FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
+				    const char *value);
+
+/*
+ * Commits: writes bitmaps, checksum tables, sections and the section table,
+ * flushes, flips the superblock to complete (both copies), flushes again.
+ * After it returns FRC_OK the file is complete and the handle accepts no
+ * more writes. `progress` may be NULL.
+ */
+FRC_API int frc_writer_commit(frc_writer_t *w, frc_progress_fn progress,
+			      void *ctx);
+
+/* Non-zero when pages are really written with O_DIRECT. */
+FRC_API int frc_writer_is_direct(const frc_writer_t *w);
+
+/* The page size and page count of a declared region (0 if no such region). */
+FRC_API uint32_t frc_writer_page_size(const frc_writer_t *w, uint32_t region);
+
+/*
+ * Frees the handle. A file that was started but not committed stays on disk
+ * marked incomplete, exactly as after a crash.
+ */
+FRC_API void frc_writer_free(frc_writer_t *w);
+
+FRC_API const char *frc_writer_errmsg(const frc_writer_t *w);
+
+/* ------------------------------------------------------------------ */
+/* Reader                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct frc_reader frc_reader_t;
+
+/* frc_reader_open() flags. */
+#define FRC_OPEN_SALVAGE 1u /* accept incomplete or damaged files, read-only */
+
+/* What the superblock says (frc_reader_get_info()). */
+typedef struct frc_info {
+	uint16_t version_major, version_minor;
+	uint32_t header_length;
+	uint64_t sequence;
+	uint64_t incompat, ro_compat, compat;
+	uint64_t unknown_incompat, unknown_ro_compat, unknown_compat;
+	uint8_t uuid[16];
+	uint64_t create_time_ns, commit_time_ns; /* 0 = not recorded */
+	uint64_t file_length;
+	uint32_t alignment;
+	uint32_t checksum_algorithm;
+	const char *generator;
+	uint32_t region_count, section_count;
+	int complete;   /* 0: interrupted save (salvage mode only) */
+	int read_only;  /* unknown ro-compat features: never modify */
+	int slot_used;  /* superblock copy used: 0 = A, 1 = B */
+	int other_slot; /* the other copy: 1 valid, 0 empty, -1 damaged */
+	int other_slot_error; /* why the other copy is damaged (FRC_E_*) */
+} frc_info_t;
+
+typedef struct frc_region_info {
+	const char *id; /* NUL-terminated; ids never contain NUL */
+	uint32_t id_length;
+	uint32_t page_size;
+	uint64_t used_length, page_count, present_pages;
+	uint64_t bitmap_offset, checksum_table_offset, pages_offset;
+	int bitmap_valid; /* 0 only in salvage mode: presence unknown */
+} frc_region_info_t;
+
+typedef struct frc_section_info {
+	uint32_t type, flags;
+	const char *name; /* "" when unnamed */
+	uint64_t offset, length, checksum;
+	int known; /* the type is one this library understands */
+} frc_section_info_t;
+
+FRC_API frc_reader_t *frc_reader_new(void);
+
+/*
+ * Opens `path` and validates its structure (SPEC §14.1): signature,
+ * superblocks, features, region and section tables, bitmaps, bounds and
+ * overlaps. Reads no page data. Refuses an incomplete file with
+ * FRC_E_INCOMPLETE unless `flags` has FRC_OPEN_SALVAGE; in salvage mode it
+ * also tolerates damaged bitmaps (the region then reports bitmap_valid 0).
+ */
+FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags);
+
+FRC_API void frc_reader_get_info(const frc_reader_t *r, frc_info_t *info);
+
+/*
+ * Names of the feature bits set in `mask` of `kind` (0 incompat, 1 ro-compat,
+ * 2 compat), as given by this library or the file's feature-name table,
+ * "bit N" when nobody knows, comma-separated, into buf. Returns buf.
+ */
+FRC_API const char *frc_reader_feature_names(const frc_reader_t *r, int kind,
+					     uint64_t mask, char *buf,
+					     size_t size);
+
+FRC_API uint32_t frc_reader_region_count(const frc_reader_t *r);
+FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
+			      frc_region_info_t *info);
+/* Finds a region by id; FRC_E_NOT_FOUND if there is none. */
+FRC_API int frc_reader_find_region(const frc_reader_t *r, const char *id,
+				   uint32_t *region);
+
+/* 1 if the page is present in the file, 0 if it reads as zeros. */
+FRC_API int frc_reader_page_present(const frc_reader_t *r, uint32_t region,
+				    uint64_t page);
+
+/*
+ * Reads one page into buf (page_size bytes) in O(1) and verifies its
+ * checksum. Absent pages read as zeros. Thread-safe: any number of threads
+ * may read pages of one reader at once.
+ * In salvage mode a page whose presence or checksum is unknown is returned
+ * with FRC_E_INCOMPLETE, and a damaged page with FRC_E_CHECKSUM; buf holds
+ * the bytes found in both cases.
+ */
+FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
+				 uint64_t page, void *buf);
+
+/*
+ * Restores a whole region into buf (buf_size >= used_length), every present
+ * page verified, absent pages zero-filled. `progress` may be NULL.
+ */
+FRC_API int frc_reader_read_region(frc_reader_t *r, uint32_t region,
+				   void *buf, uint64_t buf_size,
+				   frc_progress_fn progress, void *ctx);
+
+/*
+ * Maps a region read-only for lazy, on-demand access. *addr receives
+ * used_length bytes in which absent pages read as zeros. Pages are NOT
+ * verified when touched: call frc_reader_verify_page() on those you use.
+ * Release with frc_reader_unmap_region(). A region of length 0 maps to NULL.
+ */
+FRC_API int frc_reader_map_region(frc_reader_t *r, uint32_t region,
+				  const void **addr);
+FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
+				     const void *addr);
+
+/* Verifies `data` (page_size bytes) as the contents of page `page`. */
+FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
+				   uint64_t page, const void *data);
+
+/*
+ * Verifies the whole file (SPEC §14.2): every checksum table, every present
+ * page, every absent page's checksum entry, every section. Stops at the first
+ * problem. `progress` counts bytes read and may be NULL.
+ */
+FRC_API int frc_reader_verify(frc_reader_t *r, frc_progress_fn progress,
+			      void *ctx);
+
+FRC_API uint32_t frc_reader_section_count(const frc_reader_t *r);
+FRC_API int frc_reader_section(const frc_reader_t *r, uint32_t section,
+			       frc_section_info_t *info);
+/* Reads a whole section into buf (buf_size >= length), checksum verified. */
+FRC_API int frc_reader_read_section(frc_reader_t *r, uint32_t section,
+				    void *buf, uint64_t buf_size);
+
+/* Key/value pairs of the metadata section, in file order. */
+FRC_API uint32_t frc_reader_metadata_count(const frc_reader_t *r);
+FRC_API int frc_reader_metadata_item(const frc_reader_t *r, uint32_t item,
+				     const char **key, const char **value);
+/* The value of `key`, or NULL. */
+FRC_API const char *frc_reader_metadata_get(const frc_reader_t *r,
+					    const char *key);
+
+FRC_API void frc_reader_free(frc_reader_t *r);
+FRC_API const char *frc_reader_errmsg(const frc_reader_t *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FRC_H */
