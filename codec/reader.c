@@ -418,7 +418,7 @@ static void add_extent(struct extent *v, size_t *n, uint64_t off,
 /* SPEC §2.2: structures lie inside the file and never overlap. */
 static int check_layout(frc_reader_t *r)
 {
-	size_t cap = 3 + 3 * (size_t)r->nregions + r->nsections, n = 0;
+	size_t cap = 4 + 3 * (size_t)r->nregions + r->nsections, n = 0;
 	struct extent *v = calloc(cap, sizeof(*v));
 	int rc = FRC_OK;
 

@@ -1,0 +1,379 @@
+/*
+ * frc_create.c - `frc create`: build a container from raw memory images.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frc_tool.h"
+
+#define READ_CHUNK (8u << 20)
+
+struct src_region {
+	char *name, *file;
+	uint32_t page_size;
+	uint64_t size;
+};
+
+struct create_args {
+	struct src_region *regions;
+	size_t nregions;
+	char **devstate;
+	size_t ndevstate;
+	char **meta;
+	size_t nmeta;
+	uint32_t default_page_size;
+	frc_writer_options_t wopts;
+	struct tool_opts t;
+	const char *out;
+};
+
+static void create_usage(FILE *f)
+{
+	fputs("usage: frc create [OPTIONS] OUT.frc\n"
+	      "\n"
+	      "Builds an FRC container from raw memory images, one per region.\n"
+	      "All-zero pages are detected and left as holes.\n"
+	      "\n"
+	      "  -r, --region NAME=FILE     add region NAME from raw image FILE\n"
+	      "  -s, --page-size [NAME=]N   page size of NAME, or of all regions\n"
+	      "                             (default 4096; K, M suffixes)\n"
+	      "  -a, --alignment N          page-area alignment (default 1M)\n"
+	      "  -d, --device-state FILE    add FILE as a device-state section\n"
+	      "  -m, --meta KEY=VALUE       add a metadata item\n"
+	      "      --direct               write pages with O_DIRECT\n"
+	      "  -f, --force                overwrite OUT.frc if it exists\n"
+	      "  -p, --progress             show progress (default: on a tty)\n"
+	      "  -q, --quiet                print nothing but errors\n"
+	      "  -h, --help                 this text\n",
+	      f);
+}
+
+static int add_src(struct create_args *a, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	struct src_region *grown;
+
+	if (!eq || eq == spec || !eq[1]) {
+		tool_err("--region wants NAME=FILE, got '%s'", spec);
+		return -1;
+	}
+	grown = realloc(a->regions, (a->nregions + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	a->regions = grown;
+	memset(&grown[a->nregions], 0, sizeof(*grown));
+	grown[a->nregions].name = strndup(spec, (size_t)(eq - spec));
+	grown[a->nregions].file = strdup(eq + 1);
+	a->nregions++;
+	return 0;
+}
+
+static int push(char ***v, size_t *n, char *s)
+{
+	char **grown = realloc(*v, (*n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -1;
+	grown[(*n)++] = s;
+	*v = grown;
+	return 0;
+}
+
+/* --page-size N or NAME=N; applied once all regions are known. */
+static int apply_page_sizes(struct create_args *a, char **specs, size_t n)
+{
+	for (size_t i = 0; i < a->nregions; i++)
+		a->regions[i].page_size = a->default_page_size;
+	for (size_t k = 0; k < n; k++) {
+		char *eq = strrchr(specs[k], '=');
+		uint64_t v;
+		size_t i;
+
+		if (tool_parse_size(eq ? eq + 1 : specs[k], &v) || v > UINT32_MAX) {
+			tool_err("invalid page size '%s'", specs[k]);
+			return -1;
+		}
+		if (!eq) {
+			for (i = 0; i < a->nregions; i++)
+				a->regions[i].page_size = (uint32_t)v;
+			continue;
+		}
+		for (i = 0; i < a->nregions; i++)
+			if (strlen(a->regions[i].name) == (size_t)(eq - specs[k]) &&
+			    !strncmp(a->regions[i].name, specs[k],
+				     (size_t)(eq - specs[k])))
+				break;
+		if (i == a->nregions) {
+			tool_err("--page-size names no region: '%s'", specs[k]);
+			return -1;
+		}
+		a->regions[i].page_size = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct create_args *a)
+{
+	static const struct option longopts[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ "page-size", required_argument, NULL, 's' },
+		{ "alignment", required_argument, NULL, 'a' },
+		{ "device-state", required_argument, NULL, 'd' },
+		{ "meta", required_argument, NULL, 'm' },
+		{ "direct", no_argument, NULL, 'D' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **ps = NULL;
+	size_t nps = 0;
+	uint64_t v;
+	int c, rc = 0;
+
+	a->default_page_size = 4096;
+	a->t.progress = -1;
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, "r:s:a:d:m:fpqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rc = add_src(a, optarg); break;
+		case 's': rc = push(&ps, &nps, optarg); break;
+		case 'a':
+			if (tool_parse_size(optarg, &v) || v > UINT32_MAX) {
+				tool_err("invalid alignment '%s'", optarg);
+				rc = -1;
+			}
+			a->wopts.alignment = (uint32_t)v;
+			break;
+		case 'd': rc = push(&a->devstate, &a->ndevstate, optarg); break;
+		case 'm': rc = push(&a->meta, &a->nmeta, optarg); break;
+		case 'D': a->wopts.direct = 1; break;
+		case 'f': a->wopts.overwrite = 1; break;
+		case 'p': a->t.progress = 1; break;
+		case 'q': a->t.quiet = 1; a->t.progress = 0; break;
+		case 'h': create_usage(stdout); free(ps); exit(0);
+		default: rc = -1; break;
+		}
+	}
+	if (rc == 0 && optind != argc - 1) {
+		create_usage(stderr);
+		rc = -1;
+	}
+	if (rc == 0) {
+		a->out = argv[optind];
+		rc = apply_page_sizes(a, ps, nps);
+	}
+	free(ps);
+	return rc;
+}
+
+/* Copies the data extents of `fd` into region `idx`; holes stay absent. */
+static int copy_region(frc_writer_t *w, uint32_t idx, struct src_region *s,
+		       int fd, uint8_t *buf, struct tool_progress *pr,
+		       uint64_t *done, uint64_t total)
+{
+	uint64_t pos = 0, ps = s->page_size, base = *done;
+	uint64_t chunk = ps > READ_CHUNK ? ps : READ_CHUNK;
+
+	while (pos < s->size) {
+		off_t data = lseek(fd, (off_t)pos, SEEK_DATA), hole;
+
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole remains */
+		if (data < 0)
+			data = (off_t)pos; /* no SEEK_DATA: read everything */
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole > s->size)
+			hole = (off_t)s->size;
+		pos = (uint64_t)data / ps * ps;
+		while (pos < (uint64_t)hole) {
+			uint64_t n = (uint64_t)hole - pos;
+			ssize_t got;
+			int rc;
+
+			n = n > chunk ? chunk : (n + ps - 1) / ps * ps;
+			if (pos + n > s->size)
+				n = s->size - pos;
+			got = pread(fd, buf, n, (off_t)pos);
+			if (got != (ssize_t)n) {
+				tool_err("cannot read '%s' at offset %llu: %s",
+					 s->file, (unsigned long long)pos,
+					 got < 0 ? strerror(errno) : "short read");
+				return -1;
+			}
+			rc = frc_writer_write_pages(w, idx, pos / ps, n / ps, buf);
+			if (rc) {
+				tool_err("%s", frc_writer_errmsg(w));
+				return -1;
+			}
+			pos += n;
+			*done = base + pos;
+			tool_progress_cb(pr, *done, total);
+		}
+	}
+	*done = base + s->size;
+	return 0;
+}
+
+static int add_sections(frc_writer_t *w, struct create_args *a)
+{
+	for (size_t i = 0; i < a->ndevstate; i++) {
+		FILE *f = fopen(a->devstate[i], "rb");
+		uint8_t *data = NULL;
+		long len = -1;
+		int rc = -1;
+
+		if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+		    fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)len + 1)) &&
+		    fread(data, 1, (size_t)len, f) == (size_t)len) {
+			const char *base = strrchr(a->devstate[i], '/');
+
+			rc = frc_writer_add_section(w, FRC_SECTION_DEVICE_STATE, 0,
+						    base ? base + 1 : a->devstate[i],
+						    data, (uint64_t)len);
+			if (rc)
+				tool_err("%s", frc_writer_errmsg(w));
+		} else {
+			tool_err("cannot read '%s': %s", a->devstate[i],
+				 strerror(errno));
+		}
+		free(data);
+		if (f)
+			fclose(f);
+		if (rc)
+			return -1;
+	}
+	for (size_t i = 0; i < a->nmeta; i++) {
+		char *eq = strchr(a->meta[i], '=');
+		int rc;
+
+		if (!eq) {
+			tool_err("--meta wants KEY=VALUE, got '%s'", a->meta[i]);
+			return -1;
+		}
+		*eq = '\0';
+		rc = frc_writer_set_metadata(w, a->meta[i], eq + 1);
+		*eq = '=';
+		if (rc) {
+			tool_err("%s", frc_writer_errmsg(w));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int declare_regions(frc_writer_t *w, struct create_args *a, int *fds,
+			   uint64_t *total)
+{
+	for (size_t i = 0; i < a->nregions; i++) {
+		struct src_region *s = &a->regions[i];
+		struct stat st;
+
+		fds[i] = open(s->file, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0 || fstat(fds[i], &st) != 0) {
+			tool_err("cannot open '%s': %s", s->file, strerror(errno));
+			return -1;
+		}
+		s->size = (uint64_t)st.st_size;
+		if (s->page_size && s->size % s->page_size) {
+			tool_err("'%s': size %llu is not a multiple of the page "
+				 "size %u", s->file, (unsigned long long)s->size,
+				 s->page_size);
+			return -1;
+		}
+		if (frc_writer_add_region(w, s->name, s->size, s->page_size,
+					  NULL)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			return -1;
+		}
+		*total += s->size;
+	}
+	return 0;
+}
+
+static int run_create(struct create_args *a, frc_writer_t *w)
+{
+	int *fds = calloc(a->nregions + 1, sizeof(int));
+	uint8_t *buf = malloc(READ_CHUNK > FRC_PAGE_SIZE_MAX ? READ_CHUNK
+							    : FRC_PAGE_SIZE_MAX);
+	struct tool_progress pr;
+	uint64_t total = 0, done = 0;
+	int rc = -1;
+
+	if (!fds || !buf) {
+		tool_err("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < a->nregions; i++)
+		fds[i] = -1;
+	if (declare_regions(w, a, fds, &total))
+		goto out;
+	if (a->wopts.direct && frc_writer_start(w) == FRC_OK &&
+	    !frc_writer_is_direct(w) && !a->t.quiet)
+		tool_err("warning: the filesystem refuses O_DIRECT; writing "
+			 "through the page cache");
+	tool_progress_init(&pr, a->t.progress, "create");
+	for (size_t i = 0; i < a->nregions; i++)
+		if (copy_region(w, (uint32_t)i, &a->regions[i], fds[i], buf, &pr,
+				&done, total))
+			goto out;
+	if (add_sections(w, a))
+		goto out;
+	if (frc_writer_commit(w, NULL, NULL)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		goto out;
+	}
+	tool_progress_done(&pr);
+	rc = 0;
+out:
+	for (size_t i = 0; fds && i < a->nregions; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	free(buf);
+	return rc;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct create_args a;
+	frc_writer_t *w = NULL;
+	int rc = 1;
+
+	memset(&a, 0, sizeof(a));
+	if (parse_args(argc, argv, &a))
+		goto out;
+	w = frc_writer_new();
+	if (!w) {
+		tool_err("out of memory");
+		goto out;
+	}
+	if (frc_writer_open(w, a.out, &a.wopts)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		goto out;
+	}
+	if (run_create(&a, w) == 0) {
+		rc = 0;
+		if (!a.t.quiet)
+			printf("created %s: %zu region(s)\n", a.out, a.nregions);
+	} else {
+		/* Nothing half-written stays behind under the output name. */
+		unlink(a.out);
+	}
+out:
+	frc_writer_free(w);
+	for (size_t i = 0; i < a.nregions; i++) {
+		free(a.regions[i].name);
+		free(a.regions[i].file);
+	}
+	free(a.regions);
+	free(a.devstate);
+	free(a.meta);
+	return rc;
+}
