@@ -1,0 +1,409 @@
+/*
+ * test_codec.c - writer/reader round trips, bounded size, holes, incomplete
+ * files and concurrent writers, through the public API only.
+ */
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "testutil.h"
+
+static const struct tu_region three[] = {
+	{ "pc.ram", 96, 4096 },
+	{ "vga.vram", 12, 65536 },
+	{ "hugepages", 3, 2u << 20 },
+};
+
+/* Every page of every region reads back as written, three ways. */
+static void test_round_trip(void **state)
+{
+	const char *path = tu_path("rt.frc");
+	frc_reader_t *r = frc_reader_new();
+	uint8_t *want = malloc(FRC_PAGE_SIZE_MAX), *got = malloc(8u << 20);
+
+	(void)state;
+	assert_int_equal(tu_build(path, three, 3, 1), FRC_OK);
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_region_count(r), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		frc_region_info_t g;
+		const void *map;
+		uint64_t present = 0;
+
+		assert_int_equal(frc_reader_region(r, i, &g), FRC_OK);
+		assert_string_equal(g.id, three[i].id);
+		assert_int_equal(g.page_size, three[i].page_size);
+		assert_int_equal(g.page_count, three[i].pages);
+		/* one page at a time */
+		for (uint64_t k = 0; k < g.page_count; k++) {
+			tu_page(want, g.page_size, i, k);
+			present += (k + i) % 3 != 0;
+			assert_int_equal(frc_reader_page_present(r, i, k),
+					 (k + i) % 3 != 0);
+			assert_int_equal(frc_reader_read_page(r, i, k, got),
+					 FRC_OK);
+			assert_memory_equal(got, want, g.page_size);
+		}
+		assert_int_equal(g.present_pages, present);
+		/* the whole region */
+		memset(got, 0xaa, g.used_length);
+		assert_int_equal(frc_reader_read_region(r, i, got,
+							g.used_length, NULL,
+							NULL), FRC_OK);
+		for (uint64_t k = 0; k < g.page_count; k++) {
+			tu_page(want, g.page_size, i, k);
+			assert_memory_equal(got + k * g.page_size, want,
+					    g.page_size);
+		}
+		/* the lazy mapping, verified page by page */
+		assert_int_equal(frc_reader_map_region(r, i, &map), FRC_OK);
+		assert_memory_equal(map, got, g.used_length);
+		for (uint64_t k = 0; k < g.page_count; k++)
+			assert_int_equal(frc_reader_verify_page(
+						 r, i, k,
+						 (const uint8_t *)map +
+							 k * g.page_size),
+					 FRC_OK);
+		frc_reader_unmap_region(r, i, map);
+	}
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	frc_reader_free(r);
+	free(want);
+	free(got);
+}
+
+static void test_sections_and_metadata(void **state)
+{
+	const char *path = tu_path("sec.frc");
+	frc_reader_t *r = frc_reader_new();
+	frc_section_info_t s;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(tu_build(path, three, 1, 1), FRC_OK);
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_section_count(r), 2);
+	assert_int_equal(frc_reader_section(r, 0, &s), FRC_OK);
+	assert_int_equal(s.type, FRC_SECTION_DEVICE_STATE);
+	assert_string_equal(s.name, "vmstate");
+	assert_int_equal(s.length, 12);
+	assert_int_equal(frc_reader_read_section(r, 0, buf, sizeof(buf)),
+			 FRC_OK);
+	assert_memory_equal(buf, "device-bytes", 12);
+	assert_int_equal(frc_reader_section(r, 1, &s), FRC_OK);
+	assert_int_equal(s.type, FRC_SECTION_METADATA);
+	assert_string_equal(frc_reader_metadata_get(r, "hypervisor"), "test");
+	assert_null(frc_reader_metadata_get(r, "absent"));
+	assert_int_equal(frc_reader_metadata_count(r), 1);
+	frc_reader_free(r);
+}
+
+/* An empty region and a file without regions are valid. */
+static void test_empty_regions(void **state)
+{
+	static const struct tu_region empty[] = { { "empty", 0, 4096 } };
+	frc_reader_t *r = frc_reader_new();
+	frc_region_info_t g;
+
+	(void)state;
+	assert_int_equal(tu_build(tu_path("e.frc"), empty, 1, 1), FRC_OK);
+	assert_int_equal(frc_reader_open(r, tu_path("e.frc"), 0), FRC_OK);
+	assert_int_equal(frc_reader_region(r, 0, &g), FRC_OK);
+	assert_int_equal(g.page_count, 0);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	frc_reader_free(r);
+	assert_int_equal(tu_build(tu_path("none.frc"), NULL, 0, 1), FRC_OK);
+	assert_int_equal(tu_verify_code(tu_path("none.frc")), FRC_OK);
+}
+
+/*
+ * Rewriting every page many times leaves the file exactly as large as
+ * writing each once (SPEC §10.4), and the last write wins.
+ */
+static void test_rewrite_bounded(void **state)
+{
+	const char *once = tu_path("once.frc"), *many = tu_path("many.frc");
+	frc_writer_options_t o = tu_opts();
+	uint8_t page[4096], got[4096];
+	frc_reader_t *r;
+
+	(void)state;
+	for (int pass_count = 1; pass_count <= 20; pass_count += 19) {
+		const char *path = pass_count == 1 ? once : many;
+		frc_writer_t *w = frc_writer_new();
+
+		assert_int_equal(frc_writer_open(w, path, &o), FRC_OK);
+		assert_int_equal(frc_writer_add_region(w, "ram", 256 * 4096,
+						       4096, NULL), FRC_OK);
+		for (int pass = 0; pass < pass_count; pass++)
+			for (uint64_t k = 0; k < 256; k++) {
+				tu_fill(page, sizeof(page),
+					k * 1000 + (uint64_t)pass);
+				assert_int_equal(frc_writer_write_page(w, 0, k,
+								       page),
+						 FRC_OK);
+			}
+		assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+		frc_writer_free(w);
+	}
+	assert_int_equal(tu_file_size(once), tu_file_size(many));
+	/* bound: data starts at 1 MiB, 1 MiB of pages, then sections */
+	assert_true(tu_file_size(many) <= (2u << 20) + 4096 * 2);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, many, 0), FRC_OK);
+	assert_int_equal(frc_reader_read_page(r, 0, 7, got), FRC_OK);
+	tu_fill(page, sizeof(page), 7 * 1000 + 19);
+	assert_memory_equal(got, page, sizeof(page));
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	frc_reader_free(r);
+}
+
+/* Zero pages take no disk space; a page rewritten as zero becomes a hole. */
+static void test_zero_pages_are_holes(void **state)
+{
+	const char *path = tu_path("holes.frc");
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+	static uint8_t page[65536];
+	uint64_t before, after;
+	frc_reader_t *r;
+
+	(void)state;
+	assert_int_equal(frc_writer_open(w, path, &o), FRC_OK);
+	/* 256 MiB region, all zero except 64 pages */
+	assert_int_equal(frc_writer_add_region(w, "ram", 4096ull * 65536,
+					       65536, NULL), FRC_OK);
+	assert_int_equal(frc_writer_start(w), FRC_OK);
+	for (uint64_t k = 0; k < 64; k++) {
+		tu_fill(page, sizeof(page), k + 1);
+		assert_int_equal(frc_writer_write_page(w, 0, k * 64, page),
+				 FRC_OK);
+	}
+	before = tu_file_blocks(path);
+	memset(page, 0, sizeof(page));
+	for (uint64_t k = 0; k < 32; k++) /* zero half of them again */
+		assert_int_equal(frc_writer_write_page(w, 0, k * 64, page),
+				 FRC_OK);
+	after = tu_file_blocks(path);
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	frc_writer_free(w);
+	assert_true(tu_file_size(path) >= 4096ull * 65536);
+	assert_true(before >= 64 * 65536);
+	assert_true(before < 64 * 65536 + (4u << 20));
+	assert_true(after <= before - 32 * 65536);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	{
+		frc_region_info_t g;
+
+		frc_reader_region(r, 0, &g);
+		assert_int_equal(g.present_pages, 32);
+		assert_int_equal(frc_reader_page_present(r, 0, 0), 0);
+		assert_int_equal(frc_reader_page_present(r, 0, 32 * 64), 1);
+	}
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	frc_reader_free(r);
+}
+
+/* A save that never committed is refused, and salvage reads what it can. */
+static void test_incomplete(void **state)
+{
+	const char *path = tu_path("inc.frc");
+	frc_reader_t *r = frc_reader_new();
+	uint8_t want[4096], got[4096];
+	frc_info_t in;
+
+	(void)state;
+	assert_int_equal(tu_build(path, three, 1, 0), FRC_OK);
+	assert_int_equal(tu_open_code(path, 0), FRC_E_INCOMPLETE);
+	assert_int_equal(frc_reader_open(r, path, FRC_OPEN_SALVAGE), FRC_OK);
+	frc_reader_get_info(r, &in);
+	assert_int_equal(in.complete, 0);
+	assert_int_equal(in.read_only, 1);
+	tu_page(want, 4096, 0, 1);
+	assert_int_equal(frc_reader_read_page(r, 0, 1, got), FRC_E_INCOMPLETE);
+	assert_memory_equal(got, want, sizeof(want));
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_E_INCOMPLETE);
+	frc_reader_free(r);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_E_INCOMPLETE);
+	assert_non_null(strstr(frc_reader_errmsg(r), "incomplete"));
+	assert_non_null(strstr(frc_reader_errmsg(r), "§10.3"));
+	frc_reader_free(r);
+}
+
+struct worker {
+	frc_writer_t *w;
+	unsigned id, nthreads;
+	uint64_t pages;
+	int rc;
+};
+
+static void *write_share(void *arg)
+{
+	struct worker *wk = arg;
+	uint8_t page[4096];
+
+	for (uint64_t k = wk->id; k < wk->pages && !wk->rc; k += wk->nthreads) {
+		tu_page(page, sizeof(page), 0, k);
+		wk->rc = frc_writer_write_page(wk->w, 0, k, page);
+	}
+	return NULL;
+}
+
+/* Several threads writing interleaved pages produce a valid file. */
+static void test_concurrent_writers(void **state)
+{
+	enum { THREADS = 8, PAGES = 4096 };
+	const char *path = tu_path("mt.frc");
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+	struct worker wk[THREADS];
+	pthread_t th[THREADS];
+	frc_reader_t *r;
+	uint8_t want[4096], got[4096];
+
+	(void)state;
+	assert_int_equal(frc_writer_open(w, path, &o), FRC_OK);
+	assert_int_equal(frc_writer_add_region(w, "ram", PAGES * 4096ull, 4096,
+					       NULL), FRC_OK);
+	assert_int_equal(frc_writer_start(w), FRC_OK);
+	for (unsigned i = 0; i < THREADS; i++) {
+		wk[i] = (struct worker){ w, i, THREADS, PAGES, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, write_share,
+						&wk[i]), 0);
+	}
+	for (unsigned i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(wk[i].rc, FRC_OK);
+	}
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	frc_writer_free(w);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	for (uint64_t k = 0; k < PAGES; k += 97) {
+		tu_page(want, 4096, 0, k);
+		assert_int_equal(frc_reader_read_page(r, 0, k, got), FRC_OK);
+		assert_memory_equal(got, want, 4096);
+	}
+	frc_reader_free(r);
+}
+
+/* O_DIRECT writes (aligned and unaligned buffers) give the same file. */
+static void test_direct_io(void **state)
+{
+	const char *path = tu_path("direct.frc");
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+	uint8_t *buf = NULL;
+
+	(void)state;
+	o.direct = 1;
+	assert_int_equal(posix_memalign((void **)&buf, 4096, 8 * 4096 + 1), 0);
+	assert_int_equal(frc_writer_open(w, path, &o), FRC_OK);
+	assert_int_equal(frc_writer_add_region(w, "ram", 64 * 4096ull, 4096,
+					       NULL), FRC_OK);
+	for (uint64_t k = 0; k < 8; k++)
+		tu_page(buf + k * 4096, 4096, 0, k);
+	assert_int_equal(frc_writer_write_pages(w, 0, 0, 8, buf), FRC_OK);
+	memmove(buf + 1, buf, 8 * 4096); /* misaligned source */
+	assert_int_equal(frc_writer_write_pages(w, 0, 8, 8, buf + 1), FRC_OK);
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	frc_writer_free(w);
+	assert_int_equal(tu_verify_code(path), FRC_OK);
+	free(buf);
+}
+
+static int count_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	int *calls = ctx;
+
+	(*calls)++;
+	assert_true(done <= total);
+	return 0;
+}
+
+static int cancel_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	(void)done;
+	(void)total;
+	return 1;
+}
+
+static void test_progress_and_cancel(void **state)
+{
+	const char *path = tu_path("prog.frc");
+	frc_reader_t *r = frc_reader_new();
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(tu_build(path, three, 3, 1), FRC_OK);
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_verify(r, count_progress, &calls), FRC_OK);
+	assert_true(calls > 0);
+	assert_int_equal(frc_reader_verify(r, cancel_progress, NULL),
+			 FRC_E_CANCELED);
+	frc_reader_free(r);
+}
+
+/* API misuse is answered with FRC_E_MISUSE / FRC_E_EXISTS, never a crash. */
+static void test_misuse(void **state)
+{
+	const char *path = tu_path("misuse.frc");
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+	uint8_t page[4096] = { 1 };
+
+	(void)state;
+	assert_int_equal(frc_writer_open(w, path, &o), FRC_OK);
+	assert_int_equal(frc_writer_add_region(w, "a", 4096 * 3, 4096, NULL),
+			 FRC_OK);
+	assert_int_equal(frc_writer_add_region(w, "a", 4096, 4096, NULL),
+			 FRC_E_MISUSE);
+	assert_int_equal(frc_writer_add_region(w, "b", 4097, 4096, NULL),
+			 FRC_E_BAD_FIELD);
+	assert_int_equal(frc_writer_add_region(w, "c", 4096, 3000, NULL),
+			 FRC_E_BAD_FIELD);
+	assert_int_equal(frc_writer_add_region(w, "", 4096, 4096, NULL),
+			 FRC_E_BAD_FIELD);
+	assert_int_equal(frc_writer_add_region(w, "bad\xff", 4096, 4096, NULL),
+			 FRC_E_BAD_FIELD);
+	assert_int_equal(frc_writer_write_page(w, 0, 3, page), FRC_E_MISUSE);
+	assert_int_equal(frc_writer_write_page(w, 1, 0, page), FRC_E_MISUSE);
+	assert_int_equal(frc_writer_add_region(w, "late", 4096, 4096, NULL),
+			 FRC_E_MISUSE);
+	assert_int_equal(frc_writer_set_metadata(w, "Bad Key", "v"),
+			 FRC_E_MISUSE);
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	assert_int_equal(frc_writer_write_page(w, 0, 0, page), FRC_E_MISUSE);
+	frc_writer_free(w);
+	o.overwrite = 0;
+	w = frc_writer_new();
+	assert_int_equal(frc_writer_open(w, path, &o), FRC_E_EXISTS);
+	frc_writer_free(w);
+	assert_int_equal(tu_verify_code(path), FRC_OK);
+	frc_writer_free(NULL);
+	frc_reader_free(NULL);
+	assert_string_equal(frc_error_name(FRC_E_CHECKSUM), "checksum-mismatch");
+	assert_string_equal(frc_strerror(FRC_E_INCOMPLETE),
+			    "incomplete file (interrupted save)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_sections_and_metadata),
+		cmocka_unit_test(test_empty_regions),
+		cmocka_unit_test(test_rewrite_bounded),
+		cmocka_unit_test(test_zero_pages_are_holes),
+		cmocka_unit_test(test_incomplete),
+		cmocka_unit_test(test_concurrent_writers),
+		cmocka_unit_test(test_direct_io),
+		cmocka_unit_test(test_progress_and_cancel),
+		cmocka_unit_test(test_misuse),
+	};
+
+	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);
+}
