@@ -42,7 +42,7 @@ LIB_OBJ := $(patsubst codec/%.c,$(B)/codec/%.o,$(LIB_SRC))
 TOOL_SRC := $(wildcard tools/frc*.c)
 TOOL_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(TOOL_SRC))
 TEST_SRC := $(wildcard tests/test_*.c)
-TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
 .PHONY: all lib tools check check-run demo doc deps install uninstall clean

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Runs every test program and script; prints one closing line
+# "N passed, N failed" over all of them and fails if anything failed.
+# usage: tests/run_tests.sh BUILD_DIR
+B=${1:-build}
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+for t in "$B"/tests/test_*; do
+	[ -x "$t" ] || continue
+	echo "== $t"
+	"$t" >"$log" 2>&1
+	status=$?
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log")
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log")
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # crashed or failed before cmocka could count
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+
+for t in tests/*_test.sh; do
+	echo "== $t"
+	sh "$t" "$B" >"$log" 2>&1
+	status=$?
+	cat "$log"
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages FRC builds, tests and documents with, when
+# any is missing. Used by `make check`, `make demo` and `make doc`.
+set -eu
+
+PKGS="libyaml-dev libxxhash-dev libcmocka-dev asciidoctor pkg-config"
+
+have_all() {
+	command -v pkg-config >/dev/null 2>&1 || return 1
+	pkg-config --exists libxxhash cmocka yaml-0.1 2>/dev/null || return 1
+	command -v asciidoctor >/dev/null 2>&1 || return 1
+	command -v script >/dev/null 2>&1 || return 1
+}
+
+have_all && exit 0
+
+echo "frc: installing build dependencies: $PKGS" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO=sudo
+else
+	echo "frc: missing packages ($PKGS) and not root; install them first" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $PKGS bsdutils >/dev/null
+have_all || { echo "frc: dependencies still missing after install" >&2; exit 1; }
