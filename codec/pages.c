@@ -1,6 +1,6 @@
 /*
  * pages.c - reading and verifying page data and sections (SPEC §7, §8,
- * §14.2): one page in O(1), a whole region, a lazy mapping, and the full
+ * §14.1): one page in O(1), a whole region, a lazy mapping, and the full
  * verification pass.
  */
 #include <errno.h>

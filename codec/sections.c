@@ -84,6 +84,11 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
 				at + FRC_SECTION_ENTRY_FIXED, "§9.1",
 				"section name is not valid UTF-8 (or has NUL)");
+	/* SPEC §11: a section is at most 2^40 bytes. */
+	if (s->length > FRC_SECTION_LENGTH_MAX)
+		return frc_fail(e, FRC_E_LIMIT, path, at + 16, "§11",
+				"section length %llu exceeds 2^40",
+				(unsigned long long)s->length);
 	/* SPEC §9.1: an empty section has offset 0. */
 	if (s->length == 0 && s->offset != 0)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 8, "§9.1",

@@ -138,7 +138,7 @@ int frc_sb_decode(const uint8_t *buf, uint64_t at, struct frc_sb *sb,
 	memset(sb, 0, sizeof(*sb));
 	*empty = frc_all_zero(buf, FRC_SLOT_SIZE);
 	if (*empty)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§4.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§4.5",
 				"superblock copy is empty (all zero)");
 	/* SPEC §4.2: magic. */
 	if (memcmp(buf, FRC_SB_MAGIC, 8) != 0)

@@ -476,6 +476,10 @@ FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,
 	if (nl > FRC_ID_MAX || !frc_utf8_valid((const uint8_t *)name, nl))
 		return misuse(w, "section name must be up to 255 bytes of "
 				 "UTF-8 (SPEC §9.1)");
+	if (length > FRC_SECTION_LENGTH_MAX)
+		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+				      "%s: a section is at most 2^40 bytes "
+				      "(SPEC §11)", w->path);
 	if (w->nsections >= FRC_SECTIONS_MAX)
 		return frc_fail_plain(&w->err, FRC_E_LIMIT,
 				      "%s: more than %u sections (SPEC §11)",
@@ -676,7 +680,7 @@ static int write_section_table(frc_writer_t *w)
 	return err ? io_fail(w, "cannot write section table", err) : FRC_OK;
 }
 
-/* Writes one superblock copy and flushes it (SPEC §10.2 steps 4-5). */
+/* Writes one superblock copy and flushes it (SPEC §10.2 steps 3-4). */
 static int write_slot(frc_writer_t *w, uint64_t slot_offset)
 {
 	uint8_t buf[FRC_SLOT_SIZE];
@@ -729,7 +733,7 @@ FRC_API int frc_writer_commit(frc_writer_t *w, frc_progress_fn progress,
 			rc = io_fail(w, "cannot flush", errno);
 	}
 	if (rc == FRC_OK) {
-		/* SPEC §10.2 steps 3-5: copy B, then copy A, each flushed. */
+		/* SPEC §10.2 steps 3-4: copy B, then copy A, each flushed. */
 		w->sb.incompat &= ~FRC_INCOMPAT_INCOMPLETE;
 		w->sb.commit_time = w->have_commit_time ? w->commit_time
 							: now_ns();

@@ -113,6 +113,7 @@ FRC_API const char *frc_error_name(int code);
 #define FRC_SECTIONS_MAX 4096u
 #define FRC_PAGES_PER_REGION_MAX (UINT64_C(1) << 33)
 #define FRC_METADATA_MAX (1u << 20)
+#define FRC_SECTION_LENGTH_MAX (UINT64_C(1) << 40)
 #define FRC_META_KEY_MAX 255u
 #define FRC_ALIGNMENT_DEFAULT (1u << 20)
 
@@ -338,7 +339,7 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 				   uint64_t page, const void *data);
 
 /*
- * Verifies the whole file (SPEC §14.2): every checksum table, every present
+ * Verifies the whole file (SPEC §14.1): every checksum table, every present
  * page, every absent page's checksum entry, every section. Stops at the first
  * problem. `progress` counts bytes read and may be NULL.
  */

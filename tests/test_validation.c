@@ -317,6 +317,11 @@ static void m_section_oob(struct image *im)
 	frc_put64(img_section(im, 0) + 16, UINT64_C(1) << 62);
 	reseal_tables(im);
 }
+static void m_section_past_end(struct image *im)
+{
+	frc_put64(img_section(im, 0) + 16, im->n);
+	reseal_tables(im);
+}
 static void m_two_metadata(struct image *im)
 {
 	frc_put32(img_section(im, 0), FRC_SECTION_METADATA);
@@ -435,8 +440,10 @@ static const struct vcase cases[] = {
 	  AT_VERIFY, NULL),
 	C("section type 0", m_section_type0, FRC_E_BAD_FIELD, AT_OPEN,
 	  "type is 0"),
-	C("section out of bounds", m_section_oob, FRC_E_OUT_OF_BOUNDS, AT_OPEN,
-	  "section"),
+	C("section out of bounds", m_section_oob, FRC_E_LIMIT, AT_OPEN,
+	  "2^40"),
+	C("section past the end", m_section_past_end, FRC_E_OUT_OF_BOUNDS,
+	  AT_OPEN, "section"),
 	C("two metadata sections", m_two_metadata, FRC_E_BAD_FIELD, AT_OPEN,
 	  "metadata"),
 	C("metadata key", m_metadata_bad_key, FRC_E_BAD_FIELD, AT_OPEN, "key"),
