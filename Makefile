@@ -90,7 +90,7 @@ deps:
 check: deps
 	$(MAKE) WERROR=1 check-run
 
-check-run: all $(TEST_BIN)
+check-run: all $(TEST_BIN) doc-run
 	sh tests/run_tests.sh $(B)
 
 demo: deps
@@ -108,14 +108,14 @@ doc-run: | $(B)/doc
 	  asciidoctor --failure-level=WARN -D $(B)/doc $$m || exit 1; \
 	done
 
-install: all
+install: all doc-run
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(B)/libfrc.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(B)/libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfrc.so.$(MAJOR)
 	ln -sf libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfrc.so
 	install -m 644 include/frc.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 644 $(B)/frc.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' tools/frc.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/frc.pc
 	install -m 755 $(B)/frc $(DESTDIR)$(BINDIR)/
 	if ls $(B)/doc/*.1 >/dev/null 2>&1; then install -m 644 $(B)/doc/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 

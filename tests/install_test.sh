@@ -1,0 +1,46 @@
+#!/bin/sh
+# Tests of the build products: exported symbols, soname, make install /
+# uninstall with DESTDIR and PREFIX, pkg-config, and the README's API
+# example built against the installed library. TAP-style output.
+# usage: tests/install_test.sh BUILD_DIR
+B=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/frc-install-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+ok() { echo "ok - $1"; }
+notok() { echo "not ok - $1"; fails=$((fails + 1)); }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+
+bad=$(nm -D --defined-only "$B/libfrc.so" | awk '{print $3}' | grep -v '^frc_')
+check "shared library exports only frc_* symbols" '[ -z "$bad" ]'
+n=$(nm -D --defined-only "$B/libfrc.so" | grep -c ' T frc_')
+check "shared library exports the API ($n functions)" '[ "$n" -ge 30 ]'
+check "soname is libfrc.so.1" \
+	'objdump -p "$B/libfrc.so" | grep -q "SONAME *libfrc.so.1$"'
+
+make -s -C "$SRC" install DESTDIR="$T/root" PREFIX=/opt/frc >"$T/log" 2>&1
+check "make install with DESTDIR and PREFIX" '[ $? -eq 0 ]'
+for f in lib/libfrc.a lib/libfrc.so lib/libfrc.so.1 include/frc.h \
+	lib/pkgconfig/frc.pc bin/frc share/man/man1/frc-check.1; do
+	check "installed $f" '[ -e "$T/root/opt/frc/$f" ]'
+done
+check "installed frc.pc names the prefix" \
+	'grep -q "^prefix=/opt/frc$" "$T/root/opt/frc/lib/pkgconfig/frc.pc"'
+# a real prefix, so that pkg-config and the linker find everything
+make -s -C "$SRC" install PREFIX="$T/p" >"$T/log" 2>&1
+check "make install with PREFIX only" '[ $? -eq 0 ]'
+PKG_CONFIG_PATH="$T/p/lib/pkgconfig" pkg-config --cflags --libs frc >"$T/flags" 2>&1
+check "pkg-config finds frc" '[ $? -eq 0 ] && grep -q -- "-lfrc" "$T/flags"'
+cc -std=c11 -o "$T/example" "$SRC/tests/api_example.c" $(cat "$T/flags") \
+	-Wl,-rpath,"$T/p/lib" >"$T/log" 2>&1
+check "API example builds against the installed library" '[ $? -eq 0 ]'
+"$T/example" "$T/x.frc" >"$T/out" 2>&1
+check "API example runs" 'grep -q "page 3 matches, hypervisor=example" "$T/out"'
+"$T/p/bin/frc" check -q "$T/x.frc"
+check "installed frc check accepts the example's file" '[ $? -eq 0 ]'
+make -s -C "$SRC" uninstall PREFIX="$T/p" >"$T/log" 2>&1
+make -s -C "$SRC" uninstall DESTDIR="$T/root" PREFIX=/opt/frc >"$T/log" 2>&1
+left=$(find "$T/root" "$T/p" -type f -o -type l | head -5)
+check "make uninstall removes every installed file" '[ -z "$left" ]'
+[ "$fails" -eq 0 ]
