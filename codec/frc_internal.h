@@ -122,6 +122,20 @@ int frc_fail_errno(struct frc_err *e, const char *path, const char *what,
 int frc_fail_plain(struct frc_err *e, int code, const char *fmt, ...)
 	FRC_INTERNAL __attribute__((format(printf, 3, 4)));
 
+/* ---- Progress reporting ---- */
+struct frc_progress {
+	frc_progress_fn fn;
+	void *ctx;
+	uint64_t done, total;
+};
+
+/* Adds n bytes of work; true when the callback asks to stop. */
+static inline bool frc_progress_step(struct frc_progress *p, uint64_t n)
+{
+	p->done += n;
+	return p->fn && p->fn(p->ctx, p->done, p->total) != 0;
+}
+
 /* ---- I/O (io.c) ---- */
 int frc_pread_full(int fd, void *buf, size_t len, uint64_t off) FRC_INTERNAL;
 int frc_pwrite_full(int fd, const void *buf, size_t len,

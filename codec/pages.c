@@ -227,16 +227,9 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 	return rc ? rc : check_page(r, region, page, data, entry);
 }
 
-struct scan {
-	frc_progress_fn fn;
-	void *ctx;
-	uint64_t done, total;
-};
-
-static int scan_progress(frc_reader_t *r, struct scan *sc, uint64_t n)
+static int scan_progress(frc_reader_t *r, struct frc_progress *sc, uint64_t n)
 {
-	sc->done += n;
-	if (sc->fn && sc->fn(sc->ctx, sc->done, sc->total))
+	if (frc_progress_step(sc, n))
 		return fail(r, FRC_E_CANCELED, 0, NULL, "canceled");
 	return FRC_OK;
 }
@@ -276,7 +269,7 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 
 /* Reads a whole region, verified, into dst (or a scratch buffer). */
 static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
-		       struct scan *sc)
+		       struct frc_progress *sc)
 {
 	struct rregion *rg = &r->regions[idx];
 	uint64_t step = SCAN_BYTES >> rg->r.page_shift;
@@ -321,7 +314,7 @@ FRC_API int frc_reader_read_region(frc_reader_t *r, uint32_t region,
 				   frc_progress_fn progress, void *ctx)
 {
 	struct rregion *rg;
-	struct scan sc = { progress, ctx, 0, 0 };
+	struct frc_progress sc = { progress, ctx, 0, 0 };
 	int rc = region_arg(r, region, &rg);
 
 	if (rc || (!buf && rg->r.used_length) || buf_size < rg->r.used_length)
@@ -409,7 +402,7 @@ FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
 
 /* Streams a section through XXH3 and compares with its entry (§9.1). */
 static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
-			struct scan *sc)
+			struct frc_progress *sc)
 {
 	struct frc_section *s = &r->sections[idx];
 	struct frc_stream_hash *h = frc_stream_new(
@@ -446,7 +439,7 @@ out:
 FRC_API int frc_reader_read_section(frc_reader_t *r, uint32_t section,
 				    void *buf, uint64_t buf_size)
 {
-	struct scan sc = { NULL, NULL, 0, 0 };
+	struct frc_progress sc = { NULL, NULL, 0, 0 };
 
 	if (!r || !r->open_ok || section >= r->nsections ||
 	    buf_size < r->sections[section].length ||
@@ -458,7 +451,7 @@ FRC_API int frc_reader_read_section(frc_reader_t *r, uint32_t section,
 FRC_API int frc_reader_verify(frc_reader_t *r, frc_progress_fn progress,
 			      void *ctx)
 {
-	struct scan sc = { progress, ctx, 0, 0 };
+	struct frc_progress sc = { progress, ctx, 0, 0 };
 	int rc = FRC_OK;
 
 	if (!r || !r->open_ok)

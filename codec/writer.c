@@ -579,16 +579,9 @@ static int flush_metadata(frc_writer_t *w)
 	return rc;
 }
 
-struct progress {
-	frc_progress_fn fn;
-	void *ctx;
-	uint64_t done, total;
-};
-
-static int progress_add(frc_writer_t *w, struct progress *pr, uint64_t n)
+static int progress_add(frc_writer_t *w, struct frc_progress *pr, uint64_t n)
 {
-	pr->done += n;
-	if (pr->fn && pr->fn(pr->ctx, pr->done, pr->total))
+	if (frc_progress_step(pr, n))
 		return frc_fail_plain(&w->err, FRC_E_CANCELED,
 				      "%s: commit canceled", w->path);
 	return FRC_OK;
@@ -614,7 +607,7 @@ static int write_bitmap(frc_writer_t *w, uint32_t idx)
 
 /* SPEC §7.4: the checksum table, streamed in chunks with its trailer. */
 static int write_csum_table(frc_writer_t *w, uint32_t idx,
-			    struct progress *pr)
+			    struct frc_progress *pr)
 {
 	struct wregion *rg = &w->regions[idx];
 	struct frc_stream_hash *h =
@@ -694,7 +687,7 @@ static int write_slot(frc_writer_t *w, uint64_t slot_offset)
 	return err ? io_fail(w, "cannot write superblock", err) : FRC_OK;
 }
 
-static int write_metadata(frc_writer_t *w, struct progress *pr)
+static int write_metadata(frc_writer_t *w, struct frc_progress *pr)
 {
 	int rc = FRC_OK;
 
@@ -715,7 +708,7 @@ static int write_metadata(frc_writer_t *w, struct progress *pr)
 FRC_API int frc_writer_commit(frc_writer_t *w, frc_progress_fn progress,
 			      void *ctx)
 {
-	struct progress pr = { progress, ctx, 0, 0 };
+	struct frc_progress pr = { progress, ctx, 0, 0 };
 	int rc;
 
 	if (!w)
