@@ -29,6 +29,7 @@ OPT ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags libxxhash yaml-0.1 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs libxxhash 2>/dev/null || echo -lxxhash)
 YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+CRYPTO_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CFLAGS ?=
@@ -39,8 +40,10 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
 LIB_SRC := $(wildcard codec/*.c)
 LIB_OBJ := $(patsubst codec/%.c,$(B)/codec/%.o,$(LIB_SRC))
-TOOL_SRC := $(wildcard tools/frc*.c)
-TOOL_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(TOOL_SRC))
+FRC_SRC := $(wildcard tools/frc*.c) tools/digest.c
+FRC_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(FRC_SRC))
+GEN_SRC := tools/gen_vectors.c tools/gen_recipes.c tools/vecbuild.c tools/digest.c
+GEN_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(GEN_SRC))
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file
 MAN_SRC := $(wildcard tools/man/*.adoc)
@@ -50,7 +53,7 @@ MAN_SRC := $(wildcard tools/man/*.adoc)
 all: lib tools
 
 lib: $(B)/libfrc.a $(B)/libfrc.so $(B)/frc.pc
-tools: $(B)/frc
+tools: $(B)/frc $(B)/frc-gen-vectors
 
 $(B)/codec/%.o: codec/%.c codec/*.h include/frc.h | $(B)/codec
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
@@ -73,8 +76,12 @@ $(B)/frc.pc: tools/frc.pc.in include/frc.h | $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
 # The tools link the static library: they use only include/frc.h.
-$(B)/frc: $(TOOL_OBJ) $(B)/libfrc.a
-	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(B)/libfrc.a $(LDLIBS_ALL) $(YAML_LIBS)
+$(B)/frc: $(FRC_OBJ) $(B)/libfrc.a
+	$(CC) $(SANFLAGS) -o $@ $(FRC_OBJ) $(B)/libfrc.a $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)
+
+# The vector generator shares no code with the library (tools/vecbuild.c).
+$(B)/frc-gen-vectors: $(GEN_OBJ)
+	$(CC) $(SANFLAGS) -o $@ $(GEN_OBJ) $(YAML_LIBS) $(CRYPTO_LIBS) $(PKG_LIBS)
 
 # Unit tests may include codec internals (to craft hostile files).
 $(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc.a | $(B)/tests

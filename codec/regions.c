@@ -137,7 +137,8 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 				"region table ends inside an entry");
 	/* SPEC §6.1: reserved bytes are zero, and so is the id padding. */
 	if (!frc_all_zero(p + 14, 2) || !frc_all_zero(p + 40, 24))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 14, "§6.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path,
+				at + (frc_all_zero(p + 14, 2) ? 40 : 14), "§6.1",
 				"reserved bytes of a region entry are not zero");
 	if (!frc_all_zero(p + FRC_REGION_ENTRY_FIXED + rg->id_length,
 			  size - FRC_REGION_ENTRY_FIXED - rg->id_length))

@@ -18,6 +18,10 @@ static const struct {
 	{ "create", cmd_create, "build a container from raw memory images" },
 	{ "info", cmd_info, "show what a container holds" },
 	{ "check", cmd_check, "verify every checksum and structural rule" },
+	{ "conform", cmd_conform, "run an implementation against the test "
+				  "vectors" },
+	{ "digest", cmd_digest, "print the SHA-256 of every region and "
+				"section" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

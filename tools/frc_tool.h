@@ -27,6 +27,8 @@ struct tool_opts {
 int cmd_create(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_conform(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
 
 /* "frc: " + message on stderr. */
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,103 @@
+#!/bin/sh
+# The golden test vectors: the generator reproduces every file and manifest
+# byte for byte, every SPEC requirement has a vector, libfrc passes them all
+# (in process and through the --impl protocol), and the runner catches
+# wrong implementations and altered files. TAP-style output.
+# usage: tests/vectors_test.sh BUILD_DIR
+B=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+FRC=$B/frc
+T=$(mktemp -d "${TMPDIR:-/tmp}/frc-vectors-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+ok() { echo "ok - $1"; }
+notok() { echo "not ok - $1"; fails=$((fails + 1)); }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+cd "$SRC" || exit 1
+
+"$B/frc-gen-vectors" --spec SPEC.adoc "$T/gen" >"$T/log" 2>&1
+check "generator runs and every SPEC requirement has a vector" '[ $? -eq 0 ]'
+sed 's/^/# /' "$T/log"
+diff -r testvectors/v1 "$T/gen/v1" >"$T/diff" 2>&1
+check "regenerated vectors and manifests equal the checked-in ones" '[ $? -eq 0 ]'
+head -20 "$T/diff" | sed 's/^/# /'
+
+"$FRC" conform -q >"$T/out" 2>&1
+check "frc conform: libfrc passes every vector" '[ $? -eq 0 ]'
+tail -1 "$T/out" | sed 's/^/# /'
+n=$(sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' "$T/out")
+want=$(grep -c '^- id:' testvectors/v1/*.yaml | awk -F: '{s += $2} END {print s}')
+check "frc conform ran all $want vectors" '[ "$n" = "$want" ]'
+"$FRC" conform -q --impl "$FRC digest" >"$T/out" 2>&1
+check "frc conform --impl 'frc digest' passes every vector" '[ $? -eq 0 ]'
+
+# wrong implementations must fail
+mkdir -p "$T/m"
+awk '/^vectors:/ {print; exit} {print}' testvectors/v1/valid.yaml > "$T/m/one.yaml"
+awk '/^- id: "v1-valid-003"/ {p = 1; print; next} p && /^- id:/ {exit} p {print}' \
+	testvectors/v1/valid.yaml >> "$T/m/one.yaml"
+ln -s "$SRC/testvectors/v1/valid" "$T/m/valid"
+"$FRC" conform "$T/m/one.yaml" >"$T/out" 2>&1
+check "a one-vector manifest passes" 'grep -q "^1 passed, 0 failed" "$T/out"'
+"$FRC" conform --impl 'echo checksum-mismatch; exit 1 #' "$T/m/one.yaml" >"$T/out" 2>&1
+check "an implementation rejecting a valid file fails" \
+	'[ $? -ne 0 ] && grep -q "FAIL v1-valid-003: expected accept, got reject checksum-mismatch" "$T/out"'
+printf 'read_only: false\nregions: []\nsections: []\n' > "$T/empty.yaml"
+"$FRC" conform --impl "cat $T/empty.yaml #" "$T/m/one.yaml" >"$T/out" 2>&1
+check "an implementation returning wrong contents fails" \
+	'[ $? -ne 0 ] && grep -q "FAIL v1-valid-003: 0 regions, want 1" "$T/out"'
+"$FRC" conform --impl "cat $T/empty.yaml #" testvectors/v1/invalid.yaml >"$T/out" 2>&1
+check "an implementation accepting everything fails every invalid vector" \
+	'grep -q "^0 passed, 111 failed" "$T/out"'
+"$FRC" conform --impl 'kill -SEGV $$ #' "$T/m/one.yaml" >"$T/out" 2>&1
+check "a crashing implementation fails" 'grep -q "killed by signal 11" "$T/out"'
+"$FRC" conform --timeout 1 --impl 'sleep 10 #' "$T/m/one.yaml" >"$T/out" 2>&1
+check "a hanging implementation times out" 'grep -q "timed out" "$T/out"'
+"$FRC" conform --impl 'exit 3 #' "$T/m/one.yaml" >"$T/out" 2>&1
+check "an unexpected exit status fails" 'grep -q "exit status 3" "$T/out"'
+"$FRC" conform --impl "$FRC digest" "$T/m/one.yaml" >"$T/out" 2>&1
+check "the protocol path works on the one-vector manifest" 'grep -q "^1 passed, 0 failed" "$T/out"'
+
+# an altered vector file is refused before any implementation runs
+rm "$T/m/valid" && mkdir "$T/m/valid"
+cp testvectors/v1/valid/003-single-page.frc "$T/m/valid/"
+printf 'x' | dd of="$T/m/valid/003-single-page.frc" bs=1 seek=20000 conv=notrunc status=none
+"$FRC" conform "$T/m/one.yaml" >"$T/out" 2>&1
+check "a changed vector file is detected" 'grep -q "the vector file was changed" "$T/out"'
+
+# the digests of frc digest are those of the manifest
+"$FRC" digest testvectors/v1/valid/006-several-regions.frc > "$T/d.yaml"
+for h in $(sed -n 's/^    sha256: "\(.*\)"/\1/p' "$T/d.yaml" | head -3); do
+	grep -q "$h" testvectors/v1/valid.yaml || notok "digest $h in the manifest"
+done
+ok "frc digest prints the manifest's region digests"
+"$FRC" digest testvectors/v1/invalid/027-page-checksum.frc >"$T/out" 2>"$T/err"
+check "frc digest rejects with exit 1 and the class" \
+	'[ $? -eq 1 ] && [ "$(cat "$T/out")" = "checksum-mismatch" ] && grep -q "page 4" "$T/err"'
+
+# frc check's exit status follows each vector's expectation
+bad=0
+seen=0
+for set in valid invalid future; do
+	awk '/^  path:/ {p = $2} /^  expect:/ {e = $2} /^  error:/ {c = $2}
+	     /^  made_by:/ {print p, e, (e == "reject" ? c : "-"); c = "-"}' \
+		"testvectors/v1/$set.yaml" > "$T/list"
+	while read -r path expect class; do
+		case "$class" in
+		-) want=0 ;;
+		incomplete) want=3 ;;
+		unsupported-*) want=63 ;;
+		*) want=2 ;;
+		esac
+		"$FRC" check -q "testvectors/v1/$path"
+		got=$?
+		seen=$((seen + 1))
+		if [ "$got" -ne "$want" ]; then
+			echo "# frc check $path: exit $got, want $want"
+			bad=$((bad + 1))
+		fi
+	done < "$T/list"
+done
+check "frc check exits 0/2/3/63 as each vector's expectation says ($seen files)" \
+	'[ "$bad" -eq 0 ] && [ "$seen" -eq "$want" ]'
+[ "$fails" -eq 0 ]

@@ -1,0 +1,1489 @@
+/*
+ * gen_recipes.c - how every test vector of testvectors/v1 is made.
+ *
+ * Each recipe builds a model with vecbuild, renders it and, for invalid
+ * vectors, applies exactly one defect. Recipes are never changed once the
+ * vectors are released: a new vector gets a new number (testvectors/README).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "frc.h"
+#include "gen_vectors.h"
+
+/* Recipe tables leave the trailing fields (error class, expectation) out
+ * where they do not apply. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+/* ------------------------------------------------------------------ */
+/* Building blocks                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Two regions, a device-state section and metadata: the usual victim. */
+static void base_model(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 12, VB_EVERY_THIRD);
+	vb_add_region(f, "vga", 65536, 2, VB_ALL);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "vmstate",
+		       "device-bytes", 12);
+	vb_add_meta(f, "hypervisor", "frc-gen-vectors");
+}
+
+static void base(struct vb_file *f)
+{
+	base_model(f);
+	vb_render(f);
+}
+
+/* Sets a superblock field in both copies (empty slots stay empty) and
+ * re-seals them. */
+static void sb_set(struct vb_file *f, unsigned off, unsigned size, uint64_t v)
+{
+	for (int b = 0; b < 2; b++) {
+		uint8_t *p = vb_slot(f, b) + off;
+
+		if (!(b ? f->seq_b : f->seq_a))
+			continue;
+
+		for (unsigned i = 0; i < size; i++)
+			p[i] = (uint8_t)(v >> (8 * i));
+	}
+	vb_reseal_superblocks(f);
+}
+
+static uint8_t *region_entry(struct vb_file *f, unsigned r)
+{
+	return f->buf + f->regions[r].entry_offset;
+}
+
+static uint8_t *section_entry(struct vb_file *f, unsigned s)
+{
+	return f->buf + f->sections[s].entry_offset;
+}
+
+static uint8_t *page_slot(struct vb_file *f, unsigned r, uint64_t i)
+{
+	return f->buf + f->regions[r].pages_offset +
+	       i * f->regions[r].page_size;
+}
+
+static uint8_t *csum_entry(struct vb_file *f, unsigned r, uint64_t i)
+{
+	return f->buf + f->regions[r].csum_offset + 8 * i;
+}
+
+/* ------------------------------------------------------------------ */
+/* valid                                                               */
+/* ------------------------------------------------------------------ */
+
+static void v_empty_file(struct vb_file *f)
+{
+	vb_render(f);
+}
+
+static void v_empty_region(struct vb_file *f)
+{
+	vb_add_region(f, "empty", 4096, 0, VB_NONE);
+	vb_render(f);
+}
+
+static void v_single_page(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 1, VB_ALL);
+	vb_render(f);
+}
+
+static void v_all_zero(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 16, VB_NONE);
+	vb_render(f);
+}
+
+static void v_full(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 16, VB_ALL);
+	vb_render(f);
+}
+
+static void v_several(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 12, VB_EVERY_THIRD);
+	vb_add_region(f, "vga.vram", 65536, 2, VB_ALL);
+	vb_add_region(f, "pc.rom", 512, 5, VB_FIRST);
+	vb_render(f);
+}
+
+static void v_page_512(struct vb_file *f)
+{
+	f->alignment = 512;
+	vb_add_region(f, "small", 512, 9, VB_EVERY_THIRD);
+	vb_render(f);
+}
+
+static void v_page_64k(struct vb_file *f)
+{
+	vb_add_region(f, "vram", 65536, 3, VB_ALL);
+	vb_render(f);
+}
+
+static void v_page_2m(struct vb_file *f)
+{
+	vb_add_region(f, "huge", 2u << 20, 2, VB_FIRST);
+	vb_render(f);
+}
+
+static void v_page_16m(struct vb_file *f)
+{
+	vb_add_region(f, "largest", 16u << 20, 1, VB_ALL);
+	vb_render(f);
+}
+
+static void v_align_512(struct vb_file *f)
+{
+	f->alignment = 512;
+	vb_add_region(f, "pc.ram", 512, 4, VB_ALL);
+	vb_add_region(f, "pc.rom", 1024, 2, VB_ALL);
+	vb_render(f);
+}
+
+static void v_align_1m(struct vb_file *f)
+{
+	f->alignment = 1u << 20;
+	vb_add_region(f, "pc.ram", 4096, 4, VB_EVERY_THIRD);
+	vb_render(f);
+}
+
+static void v_align_page_only(struct vb_file *f)
+{
+	/* data_alignment says 1 MiB, the page area is only 4 KiB-aligned */
+	f->alignment = 1u << 20;
+	vb_add_region(f, "pc.ram", 4096, 4, VB_ALL)->pages_offset = 0x5000;
+	vb_render(f);
+}
+
+static void v_rewritten(struct vb_file *f)
+{
+	/* page 2 was rewritten (the file holds its last contents); page 3
+	 * was written, then zeroed: absent, and its slot still holds the old
+	 * bytes, which a reader must not return */
+	struct vb_region *r = vb_add_region(f, "pc.ram", 4096, 6, VB_ALL);
+
+	r->present[3] = 0;
+	r->seed = 0x2222;
+	vb_render(f);
+	vb_page_fill(page_slot(f, 0, 3), 4096, 0x1111, 3);
+}
+
+static void v_device_state(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 2, VB_ALL);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "qemu-vmstate",
+		       "\x51\x45\x56\x4d\0\0\0\x03 device state", 22);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "second", "abc", 3);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "", "", 0);
+	vb_render(f);
+}
+
+static void v_metadata(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 2, VB_FIRST);
+	vb_add_meta(f, "hypervisor", "qemu 10.2.2");
+	vb_add_meta(f, "machine-type", "pc-q35-7.2");
+	vb_add_meta(f, "description", "caf\xc3\xa9 \xe2\x98\x95 snapshot");
+	vb_add_meta(f, "x-vendor.unknown_key-1", "readers accept unknown keys");
+	vb_add_meta(f, "empty", "");
+	vb_render(f);
+}
+
+static void v_metadata_empty(struct vb_file *f)
+{
+	vb_add_section(f, FRC_SECTION_METADATA, 0, NULL, "", 0);
+	vb_render(f);
+}
+
+static void v_long_id(struct vb_file *f)
+{
+	char id[256];
+
+	for (int i = 0; i < 255; i++)
+		id[i] = (char)('a' + i % 26);
+	id[255] = '\0';
+	vb_add_region(f, id, 4096, 2, VB_ALL);
+	vb_render(f);
+}
+
+static void v_non_ascii(struct vb_file *f)
+{
+	vb_add_region(f, "m\xc3\xa9moire-vid\xc3\xa9o", 4096, 2, VB_ALL);
+	vb_add_region(f, "\xe5\x86\x85\xe5\xad\x98", 4096, 2, VB_FIRST);
+	vb_add_region(f, "\xf0\x9f\x90\xa7-ram", 4096, 1, VB_ALL);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "\xc3\xa9tat", "x", 1);
+	vb_render(f);
+}
+
+static void v_hostile_ids(struct vb_file *f)
+{
+	vb_add_region(f, "../../etc/passwd", 4096, 1, VB_ALL);
+	vb_add_region(f, "/x", 4096, 1, VB_ALL);
+	vb_add_region(f, "a\x01" "b\x1b[31m", 4096, 1, VB_ALL);
+	vb_add_region(f, "..", 4096, 1, VB_ALL);
+	vb_add_region(f, "dir/sub\\name", 4096, 1, VB_ALL);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "../../../tmp/evil",
+		       "x", 1);
+	vb_render(f);
+}
+
+static void v_max_header(struct vb_file *f)
+{
+	f->header_length = 4096;
+	base(f);
+}
+
+static void v_copy_a_torn(struct vb_file *f)
+{
+	base(f);
+	memset(vb_slot(f, 0) + 100, 0xee, 60);
+}
+
+static void v_copy_b_torn(struct vb_file *f)
+{
+	base(f);
+	memset(vb_slot(f, 1) + 40, 0x00, 8);
+}
+
+static void v_copy_a_stale(struct vb_file *f)
+{
+	/* a crash between commit steps 3 and 4: copy B (sequence 2) is the
+	 * committed superblock, copy A still the incomplete one (sequence 1) */
+	base(f);
+	f->seq_a = 1;
+	vb_put64(vb_slot(f, 0) + 16, 1);
+	vb_put64(vb_slot(f, 0) + 24, FRC_INCOMPAT_INCOMPLETE);
+	vb_put64(vb_slot(f, 0) + 72, 0);
+	vb_put64(vb_slot(f, 0) + 112, 0);
+	vb_put32(vb_slot(f, 0) + 120, 0);
+	vb_put32(vb_slot(f, 0) + 124, 0);
+	vb_reseal_superblocks(f);
+}
+
+static void v_copy_b_empty(struct vb_file *f)
+{
+	f->seq_a = 1;
+	f->seq_b = 0;
+	base(f);
+}
+
+static void v_same_sequence(struct vb_file *f)
+{
+	f->seq_a = 7;
+	f->seq_b = 7;
+	base(f);
+}
+
+static void v_unusual_order(struct vb_file *f)
+{
+	/* pages first, then checksum tables, bitmaps, sections, the section
+	 * table, the region table and the feature-name table last */
+	struct vb_region *a, *b;
+
+	f->alignment = 4096;
+	a = vb_add_region(f, "pc.ram", 4096, 3, VB_EVERY_THIRD);
+	b = vb_add_region(f, "rom", 512, 2, VB_ALL);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "vmstate", "state", 5);
+	a->pages_offset = 0x4000;
+	b->pages_offset = 0x3000;
+	a->csum_offset = 0x7000;
+	b->csum_offset = 0x7020;
+	a->bitmap_offset = 0x7038;
+	b->bitmap_offset = 0x7048;
+	f->sections[0].offset = 0x7058;
+	f->st_offset = 0x7060;
+	f->rt_offset = 0x7098;
+	f->ft_offset = 0x7140;
+	vb_render(f);
+}
+
+static void v_gaps_garbage(struct vb_file *f)
+{
+	f->alignment = 65536;
+	base(f);
+	memset(f->buf + 8, 0xa5, 4088);           /* rest of the signature area */
+	memset(vb_slot(f, 0) + 256, 0x5a, 4096 - 256); /* slot slack */
+	memset(vb_slot(f, 1) + 256, 0x5b, 4096 - 256);
+	/* the gap before the first page area */
+	memset(f->buf + f->regions[1].csum_offset + 3 * 8, 0xc3,
+	       f->regions[0].pages_offset - f->regions[1].csum_offset - 24);
+}
+
+static void v_trailing(struct vb_file *f)
+{
+	base(f);
+	f->buf = realloc(f->buf, f->size + 4096);
+	memset(f->buf + f->size, 0x77, 4096);
+	f->size += 4096;
+}
+
+static void v_present_zero(struct vb_file *f)
+{
+	struct vb_region *r = vb_add_region(f, "pc.ram", 4096, 3, VB_ALL);
+
+	r->present[1] = 2;
+	vb_render(f);
+}
+
+static void v_generator_full(struct vb_file *f)
+{
+	memset(f->generator, 'g', 64);
+	f->generator[64] = '\0';
+	base(f);
+}
+
+static void v_no_feature_table(struct vb_file *f)
+{
+	f->nfeatures = 0;
+	base(f);
+}
+
+const struct recipe valid_recipes[] = {
+	{ 1, "empty-file", "a file with no regions and no sections", "§2, §4",
+	  "R-SB-FIELDS R-SIG", v_empty_file },
+	{ 2, "empty-region", "one region of length 0 (no bitmap, no pages)",
+	  "§6.1", "R-RT-EMPTY R-RT-ENTRY", v_empty_region },
+	{ 3, "single-page", "one region of one present 4 KiB page", "§6, §7",
+	  "R-CSUM R-RT-ENTRY", v_single_page },
+	{ 4, "all-zero-region", "16 pages, all absent (holes)", "§8",
+	  "R-BM-ZEROS", v_all_zero },
+	{ 5, "full-region", "16 pages, all present", "§7.4, §8", "R-CSUM",
+	  v_full },
+	{ 6, "several-regions",
+	  "three regions with page sizes 4 KiB, 64 KiB and 512", "§6.1",
+	  "R-RT-ENTRY R-RT-FILL", v_several },
+	{ 7, "page-size-512", "the smallest page size, 512 bytes", "§6.1, §11",
+	  "R-RT-ENTRY R-LIMITS", v_page_512 },
+	{ 8, "page-size-64k", "64 KiB pages", "§6.1", "R-RT-ENTRY",
+	  v_page_64k },
+	{ 9, "page-size-2m", "2 MiB pages, one present, one absent", "§6.1",
+	  "R-RT-ENTRY", v_page_2m },
+	{ 10, "page-size-16m", "the largest page size, 16 MiB", "§6.1, §11",
+	  "R-RT-ENTRY R-LIMITS", v_page_16m },
+	{ 11, "alignment-512", "data_alignment 512 with 512 and 1024-byte pages",
+	  "§6.2", "R-PAGE-ALIGN", v_align_512 },
+	{ 12, "alignment-1m", "the default data_alignment, 1 MiB", "§6.2",
+	  "R-PAGE-ALIGN", v_align_1m },
+	{ 13, "page-area-page-aligned-only",
+	  "data_alignment 1 MiB but the page area only 4 KiB-aligned: readers "
+	  "require page-size alignment only", "§6.2", "R-PAGE-ALIGN",
+	  v_align_page_only },
+	{ 14, "rewritten-pages",
+	  "pages rewritten; a page rewritten as zero is absent although its "
+	  "slot still holds old bytes: it reads as zeros", "§8, §10.1",
+	  "R-BM-ZEROS R-W-ABSENT-ZEROS", v_rewritten },
+	{ 15, "device-state-sections",
+	  "three device-state sections, one of them empty", "§9.1, §9.3",
+	  "R-ST-FILL", v_device_state },
+	{ 16, "metadata",
+	  "metadata with registered, unknown and empty-valued keys", "§9.2",
+	  "R-META R-META-KEYS", v_metadata },
+	{ 17, "metadata-empty", "an empty metadata section", "§9.2", "R-META",
+	  v_metadata_empty },
+	{ 18, "long-id", "a 255-byte region id", "§6.1, §11",
+	  "R-RT-ENTRY R-LIMITS", v_long_id },
+	{ 19, "non-ascii-ids", "region ids and a section name in UTF-8 "
+	  "beyond ASCII, 2, 3 and 4-byte sequences", "§6.1",
+	  "R-RT-ENTRY", v_non_ascii },
+	{ 20, "hostile-ids",
+	  "valid ids that are dangerous as paths: ../../etc/passwd, /x, "
+	  "control characters, .., backslashes", "§6.1, §16",
+	  "R-TOOL-NAMES R-HOSTILE", v_hostile_ids },
+	{ 21, "max-header-length", "header_length 4096, the maximum", "§4.2",
+	  "R-SB-FIELDS", v_max_header },
+	{ 22, "copy-a-torn", "superblock copy A torn, copy B intact", "§4.5",
+	  "R-SEL-DAMAGED-OK", v_copy_a_torn },
+	{ 23, "copy-b-torn", "superblock copy B torn, copy A intact", "§4.5",
+	  "R-SEL-DAMAGED-OK", v_copy_b_torn },
+	{ 24, "copy-a-stale",
+	  "crash between commit steps 3 and 4: copy A is the old incomplete "
+	  "superblock (sequence 1), copy B the committed one (sequence 2)",
+	  "§4.5, §10.5", "R-SEL-HIGHEST", v_copy_a_stale },
+	{ 25, "copy-b-empty", "only superblock copy A was ever written",
+	  "§4.5", "R-SEL-HIGHEST", v_copy_b_empty },
+	{ 26, "same-sequence-identical",
+	  "both copies intact with the same sequence and the same bytes",
+	  "§4.5", "R-SEL-SAMESEQ", v_same_sequence },
+	{ 27, "unusual-order",
+	  "page areas first and the tables last: readers assume no order",
+	  "§2.1", "R-ORDER", v_unusual_order },
+	{ 28, "gaps-with-garbage",
+	  "non-zero bytes in the signature area, slot slack and alignment "
+	  "gaps", "§2.2", "R-GAPS", v_gaps_garbage },
+	{ 29, "trailing-bytes", "4096 bytes after file_length", "§2.2",
+	  "R-FILE-LONGER", v_trailing },
+	{ 30, "present-zero-page", "an all-zero page stored as present",
+	  "§8", "R-CSUM", v_present_zero },
+	{ 31, "generator-64-bytes", "a generator of 64 bytes without NUL",
+	  "§4.2", "R-SB-FIELDS", v_generator_full },
+	{ 32, "no-feature-table", "no feature-name table", "§5", "R-FT",
+	  v_no_feature_table },
+	{ 0, NULL, NULL, NULL, NULL, NULL },
+};
+
+/* ------------------------------------------------------------------ */
+/* invalid: one defect each                                            */
+/* ------------------------------------------------------------------ */
+
+static void set_sig_byte(struct vb_file *f, unsigned i, uint8_t v)
+{
+	base(f);
+	f->buf[i] = v;
+}
+
+#define SIG(n, v)                                   \
+	static void i_sig##n(struct vb_file *f)     \
+	{                                           \
+		set_sig_byte(f, n, v);              \
+	}
+SIG(0, 0x09)
+SIG(1, 'f')
+SIG(2, 'r')
+SIG(3, 'c')
+SIG(4, '\n')
+SIG(5, '\r')
+SIG(6, 0x00)
+SIG(7, '\r')
+
+static void i_text_mode(struct vb_file *f)
+{
+	/* CR LF turned into LF by a text-mode transfer: every byte moves */
+	base(f);
+	memmove(f->buf + 4, f->buf + 5, f->size - 5);
+	f->size--;
+}
+
+static void i_empty(struct vb_file *f)
+{
+	base(f);
+	f->size = 0;
+}
+
+static void cut(struct vb_file *f, uint64_t at)
+{
+	base(f);
+	f->size = at;
+}
+
+static void i_sig_only(struct vb_file *f) { cut(f, 4); }
+static void i_short(struct vb_file *f) { cut(f, 12287); }
+static void i_cut_slot_a(struct vb_file *f) { cut(f, 8192); }
+static void i_cut_ft(struct vb_file *f)
+{
+	base(f);
+	f->size = f->ft_offset + 20;
+}
+static void i_cut_rt(struct vb_file *f)
+{
+	base(f);
+	f->size = f->rt_offset + f->rt_length - 1;
+}
+static void i_cut_bitmap(struct vb_file *f)
+{
+	base(f);
+	f->size = f->regions[0].bitmap_offset + 8;
+}
+static void i_cut_csum(struct vb_file *f)
+{
+	base(f);
+	f->size = f->regions[0].csum_offset + 40;
+}
+static void i_cut_pages(struct vb_file *f)
+{
+	base(f);
+	f->size = f->regions[0].pages_offset + 5 * 4096 + 123;
+}
+static void i_cut_pages_end(struct vb_file *f)
+{
+	base(f);
+	f->size = f->regions[1].pages_offset + f->regions[1].used_length;
+}
+static void i_cut_section(struct vb_file *f)
+{
+	base(f);
+	f->size = f->sections[0].offset + 6;
+}
+static void i_cut_last(struct vb_file *f)
+{
+	base(f);
+	f->size = f->file_length - 1;
+}
+
+static void i_sb_both_csum(struct vb_file *f)
+{
+	base(f);
+	vb_slot(f, 0)[150] ^= 0x01;
+	vb_slot(f, 1)[150] ^= 0x01;
+}
+
+static void i_rt_csum(struct vb_file *f)
+{
+	base(f);
+	region_entry(f, 0)[66] ^= 0x01;
+}
+
+static void i_bitmap_csum(struct vb_file *f)
+{
+	base(f);
+	f->buf[f->regions[0].bitmap_offset] ^= 0x02; /* page 1 now absent */
+}
+
+static void i_csum_table(struct vb_file *f)
+{
+	base(f);
+	csum_entry(f, 0, 4)[3] ^= 0x10;
+}
+
+static void i_page_flip(struct vb_file *f)
+{
+	base(f);
+	page_slot(f, 0, 4)[1000] ^= 0x08;
+}
+
+static void i_last_byte_flip(struct vb_file *f)
+{
+	base(f);
+	page_slot(f, 1, 1)[65535] ^= 0x80;
+}
+
+static void i_section_csum(struct vb_file *f)
+{
+	base(f);
+	f->buf[f->sections[0].offset + 3] ^= 0x01;
+}
+
+static void i_st_csum(struct vb_file *f)
+{
+	base(f);
+	section_entry(f, 0)[41] ^= 0x01;
+}
+
+static void i_ft_csum(struct vb_file *f)
+{
+	base(f);
+	f->buf[f->ft_offset + 10] ^= 0x01;
+}
+
+static void i_misdirected(struct vb_file *f)
+{
+	/* page 1 written into the slot of page 2 (both present) */
+	base(f);
+	memcpy(page_slot(f, 0, 2), page_slot(f, 0, 1), 4096);
+}
+
+static void i_other_region(struct vb_file *f)
+{
+	/* region b's page 1 and its checksum entry copied from region a */
+	vb_add_region(f, "a", 4096, 4, VB_ALL);
+	vb_add_region(f, "b", 4096, 4, VB_ALL);
+	vb_render(f);
+	memcpy(page_slot(f, 1, 1), page_slot(f, 0, 1), 4096);
+	memcpy(csum_entry(f, 1, 1), csum_entry(f, 0, 1), 8);
+	vb_reseal(f);
+}
+
+static void i_entry_trailer_stale(struct vb_file *f)
+{
+	/* page 4 replaced and its entry recomputed, the table trailer not:
+	 * only a reader that checks the trailer first notices */
+	base(f);
+	vb_page_fill(page_slot(f, 0, 4), 4096, 0x9999, 4);
+	vb_put64(csum_entry(f, 0, 4),
+		 vb_hash(page_slot(f, 0, 4), 4096,
+			 vb_key(f->uuid, "FRC-PAGE", 0, 4)));
+}
+
+static void i_other_file(struct vb_file *f)
+{
+	/* a region table taken from a file with another UUID */
+	uint8_t other[16];
+
+	base(f);
+	memcpy(other, f->uuid, 16);
+	other[0] ^= 0xff;
+	vb_put64(f->buf + f->rt_offset + f->rt_length - 8,
+		 vb_hash(f->buf + f->rt_offset, f->rt_length - 8,
+			 vb_key(other, "FRC-RTAB", 0, 0)));
+}
+
+static void i_torn_page(struct vb_file *f)
+{
+	/* two writers on page 1 at once: first half of one write, second
+	 * half of the other; the checksum is the second write's */
+	uint8_t other[4096];
+
+	base(f);
+	vb_page_fill(other, 4096, 0x7777, 1);
+	memcpy(page_slot(f, 0, 1) + 2048, other + 2048, 2048);
+}
+
+static void i_commit_early(struct vb_file *f)
+{
+	/* superblock committed before bitmaps and checksums were written */
+	base(f);
+	memset(f->buf + f->regions[0].bitmap_offset, 0,
+	       f->regions[0].pages_offset - f->regions[0].bitmap_offset);
+}
+
+static void i_rt_oob(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 96, 8, f->file_length - 8);
+}
+
+static void set_region_u64(struct vb_file *f, unsigned r, unsigned off,
+			   uint64_t v)
+{
+	vb_put64(region_entry(f, r) + off, v);
+	vb_reseal(f);
+}
+
+static void i_bitmap_oob(struct vb_file *f)
+{
+	base(f);
+	set_region_u64(f, 0, 16, f->file_length - 8);
+}
+
+static void i_csum_oob(struct vb_file *f)
+{
+	base(f);
+	set_region_u64(f, 0, 24, f->file_length);
+}
+
+static void i_pages_oob(struct vb_file *f)
+{
+	base(f);
+	set_region_u64(f, 1, 32, f->regions[1].pages_offset + 0x10000);
+}
+
+static void i_pages_overflow(struct vb_file *f)
+{
+	base(f);
+	set_region_u64(f, 0, 32, UINT64_MAX - 4095);
+}
+
+static void i_section_oob(struct vb_file *f)
+{
+	base(f);
+	vb_put64(section_entry(f, 0) + 8, f->file_length - 4);
+	vb_reseal(f);
+}
+
+static void i_section_overflow(struct vb_file *f)
+{
+	base(f);
+	vb_put64(section_entry(f, 0) + 8, UINT64_MAX - 7);
+	vb_reseal(f);
+}
+
+static void i_ft_oob(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 128, 8, f->file_length);
+}
+
+static void i_overlap_tables(struct vb_file *f)
+{
+	base(f);
+	set_region_u64(f, 0, 16, f->regions[0].csum_offset);
+}
+
+static void i_overlap_pages(struct vb_file *f)
+{
+	base(f);
+	set_region_u64(f, 0, 32, f->regions[1].pages_offset);
+}
+
+static void i_overlap_fixed(struct vb_file *f)
+{
+	/* a copy of the region table inside superblock slot B's slack */
+	base(f);
+	memcpy(vb_slot(f, 1) + 1024, f->buf + f->rt_offset, f->rt_length);
+	sb_set(f, 96, 8, 8192 + 1024);
+}
+
+static void i_overlap_section(struct vb_file *f)
+{
+	base(f);
+	vb_put64(section_entry(f, 0) + 8, f->regions[0].pages_offset + 4096);
+	vb_reseal(f);
+}
+
+static void i_misaligned_pages(struct vb_file *f)
+{
+	base(f);
+	set_region_u64(f, 0, 32, f->regions[0].pages_offset + 512);
+}
+
+static void i_misaligned_bitmap(struct vb_file *f)
+{
+	base(f);
+	set_region_u64(f, 0, 16, f->regions[0].bitmap_offset + 4);
+}
+
+static void set_page_size(struct vb_file *f, uint32_t ps, uint64_t used)
+{
+	base(f);
+	vb_put32(region_entry(f, 0) + 8, ps);
+	vb_put64(region_entry(f, 0), used);
+	vb_reseal(f);
+}
+
+static void i_ps_3072(struct vb_file *f) { set_page_size(f, 3072, 3072 * 12); }
+static void i_ps_256(struct vb_file *f) { set_page_size(f, 256, 12 * 4096); }
+static void i_ps_32m(struct vb_file *f) { set_page_size(f, 32u << 20, 32u << 20); }
+static void i_ps_0(struct vb_file *f) { set_page_size(f, 0, 12 * 4096); }
+static void i_used_len(struct vb_file *f) { set_page_size(f, 4096, 12 * 4096 - 100); }
+
+static void i_dup_ids(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 2, VB_ALL);
+	vb_add_region(f, "pc.ram", 4096, 2, VB_ALL);
+	vb_render(f);
+}
+
+static void i_bitmap_pad_bit(struct vb_file *f)
+{
+	base(f);
+	f->buf[f->regions[0].bitmap_offset + 1] |= 0x20; /* page 13 of 12 */
+	vb_reseal(f);
+}
+
+static void i_bitmap_pad_byte(struct vb_file *f)
+{
+	base(f);
+	f->buf[f->regions[0].bitmap_offset + 7] = 0x01;
+	vb_reseal(f);
+}
+
+static void i_sb_res93(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 94, 1, 1);
+}
+
+static void i_sb_res140(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 141, 1, 0x80);
+}
+
+static void set_region_byte(struct vb_file *f, unsigned off, uint8_t v)
+{
+	base(f);
+	region_entry(f, 0)[off] = v;
+	vb_reseal(f);
+}
+
+static void i_rg_res14(struct vb_file *f) { set_region_byte(f, 15, 1); }
+static void i_rg_res40(struct vb_file *f) { set_region_byte(f, 63, 0x40); }
+static void i_rg_idpad(struct vb_file *f) { set_region_byte(f, 64 + 7, 'x'); }
+
+static void i_sec_res(struct vb_file *f)
+{
+	base(f);
+	section_entry(f, 0)[36] = 1;
+	vb_reseal(f);
+}
+
+static void i_ft_res(struct vb_file *f)
+{
+	base(f);
+	f->buf[f->ft_offset + 4] = 1;
+	vb_reseal(f);
+}
+
+static void make_incomplete(struct vb_file *f)
+{
+	/* what a writer leaves when it dies before commit (SPEC §10.1):
+	 * copy A incomplete with sequence 1, copy B empty, no bitmaps,
+	 * checksums or sections yet */
+	f->seq_a = 1;
+	f->seq_b = 0;
+	f->incompat = FRC_INCOMPAT_INCOMPLETE;
+	f->commit_time = 0;
+	vb_add_region(f, "pc.ram", 4096, 12, VB_EVERY_THIRD);
+	vb_render(f);
+	memset(f->buf + f->regions[0].bitmap_offset, 0,
+	       f->regions[0].pages_offset - f->regions[0].bitmap_offset);
+}
+
+static void i_incomplete(struct vb_file *f)
+{
+	make_incomplete(f);
+}
+
+static void i_incomplete_commit_torn(struct vb_file *f)
+{
+	/* crash during commit step 3: everything written, copy B torn */
+	base(f);
+	vb_put64(vb_slot(f, 0) + 16, 1);
+	vb_put64(vb_slot(f, 0) + 24, FRC_INCOMPAT_INCOMPLETE);
+	vb_put64(vb_slot(f, 0) + 72, 0);
+	vb_put64(vb_slot(f, 0) + 112, 0);
+	vb_put32(vb_slot(f, 0) + 120, 0);
+	vb_put32(vb_slot(f, 0) + 124, 0);
+	vb_reseal_superblocks(f);
+	memset(vb_slot(f, 1) + 64, 0, 100);
+}
+
+static void i_incomplete_unknown(struct vb_file *f)
+{
+	make_incomplete(f);
+	sb_set(f, 24, 8, FRC_INCOMPAT_INCOMPLETE | (UINT64_C(1) << 12));
+}
+
+static void i_incomplete_major0(struct vb_file *f)
+{
+	make_incomplete(f);
+	sb_set(f, 8, 2, 0);
+}
+
+static void i_algo0(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 92, 1, 0);
+}
+
+static void i_section_must(struct vb_file *f)
+{
+	base(f);
+	vb_put32(section_entry(f, 0), 3);
+	vb_put32(section_entry(f, 0) + 4, FRC_SECTION_MUST_UNDERSTAND);
+	vb_reseal(f);
+}
+
+static void i_major0(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 8, 2, 0);
+}
+
+static void i_major_max(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 8, 2, 0xffff);
+}
+
+static void set_hl(struct vb_file *f, uint32_t hl)
+{
+	base(f);
+	sb_set(f, 12, 4, hl);
+}
+
+static void i_hl_260(struct vb_file *f) { set_hl(f, 260); }
+static void i_hl_248(struct vb_file *f) { set_hl(f, 248); }
+static void i_hl_4104(struct vb_file *f) { set_hl(f, 4104); }
+
+static void i_uuid0(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 48, 8, 0);
+	sb_set(f, 56, 8, 0);
+}
+
+static void i_seq0(struct vb_file *f)
+{
+	f->seq_b = 0;
+	base(f);
+	sb_set(f, 16, 8, 0);
+	memset(vb_slot(f, 1), 0, 4096);
+}
+
+static void i_align_3000(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 88, 4, 3000);
+}
+
+static void i_align_256(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 88, 4, 256);
+}
+
+static void i_same_seq_differ(struct vb_file *f)
+{
+	f->seq_a = 5;
+	f->seq_b = 5;
+	base(f);
+	vb_slot(f, 1)[150] ^= 0x20; /* generator differs */
+	vb_reseal_superblocks(f);
+}
+
+static void i_both_empty(struct vb_file *f)
+{
+	base(f);
+	memset(vb_slot(f, 0), 0, 8192);
+}
+
+static void i_magic(struct vb_file *f)
+{
+	base(f);
+	vb_slot(f, 0)[3] = 's';
+	vb_slot(f, 1)[3] = 's';
+}
+
+static void i_no_fallback(struct vb_file *f)
+{
+	/* the current copy (sequence 3) is intact but breaks a rule; the
+	 * older copy B is fine: readers must not fall back to it */
+	base(f);
+	vb_slot(f, 0)[95] = 1;
+	vb_reseal_superblocks(f);
+}
+
+static void i_empty_region_offsets(struct vb_file *f)
+{
+	vb_add_region(f, "empty", 4096, 0, VB_NONE);
+	vb_render(f);
+	vb_put64(region_entry(f, 0) + 16, 0x3100);
+	vb_reseal(f);
+}
+
+static void i_id_empty(struct vb_file *f)
+{
+	vb_add_region_raw(f, "", 0, 4096, 2, VB_ALL);
+	vb_render(f);
+}
+
+static void i_id_overlong(struct vb_file *f)
+{
+	vb_add_region_raw(f, "ab\xc0\xaf", 4, 4096, 2, VB_ALL);
+	vb_render(f);
+}
+
+static void i_id_nul(struct vb_file *f)
+{
+	vb_add_region_raw(f, "ab\0cd", 5, 4096, 2, VB_ALL);
+	vb_render(f);
+}
+
+static void i_id_surrogate(struct vb_file *f)
+{
+	vb_add_region_raw(f, "\xed\xa0\x80", 3, 4096, 2, VB_ALL);
+	vb_render(f);
+}
+
+static void i_id_truncated_seq(struct vb_file *f)
+{
+	vb_add_region_raw(f, "ram\xe2\x82", 5, 4096, 2, VB_ALL);
+	vb_render(f);
+}
+
+static void i_rt_len(struct vb_file *f)
+{
+	base(f);
+	/* 8 more bytes than the entries fill, the trailer moved to match */
+	memmove(f->buf + f->rt_offset + f->rt_length,
+		f->buf + f->rt_offset + f->rt_length - 8, 8);
+	memset(f->buf + f->rt_offset + f->rt_length - 8, 0, 8);
+	f->rt_length += 8;
+	sb_set(f, 104, 4, f->rt_length);
+	vb_reseal(f);
+}
+
+static void i_st_len(struct vb_file *f)
+{
+	base(f);
+	f->buf = realloc(f->buf, f->size + 8);
+	memset(f->buf + f->size, 0, 8);
+	f->size += 8;
+	f->file_length += 8;
+	f->st_length += 8;
+	sb_set(f, 120, 4, f->st_length);
+	sb_set(f, 80, 8, f->file_length);
+	vb_reseal(f);
+}
+
+static void i_region_count(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 108, 4, 4097);
+}
+
+static void i_section_count(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 124, 4, 4097);
+}
+
+static void i_too_many_pages(struct vb_file *f)
+{
+	set_page_size(f, 512, (UINT64_C(1) << 33) * 512 + 512);
+}
+
+static void i_section_type0(struct vb_file *f)
+{
+	base(f);
+	vb_put32(section_entry(f, 0), 0);
+	vb_reseal(f);
+}
+
+static void i_section_name(struct vb_file *f)
+{
+	base(f);
+	section_entry(f, 0)[40] = 0xff;
+	vb_reseal(f);
+}
+
+static void i_section_empty_offset(struct vb_file *f)
+{
+	base(f);
+	vb_put64(section_entry(f, 0) + 16, 0);
+	vb_reseal(f);
+}
+
+static void i_section_huge(struct vb_file *f)
+{
+	base(f);
+	vb_put64(section_entry(f, 0) + 16, (UINT64_C(1) << 40) + 1);
+	vb_reseal(f);
+}
+
+static void i_two_metadata(struct vb_file *f)
+{
+	base_model(f);
+	vb_add_section(f, FRC_SECTION_METADATA, 0, NULL,
+		       "\x01\0\x01\0\0\0ab", 8);
+	vb_render(f);
+}
+
+static void meta_patch(struct vb_file *f, unsigned off, uint8_t v)
+{
+	base(f);
+	f->buf[f->sections[1].offset + off] = v;
+	vb_reseal(f);
+}
+
+static void i_meta_key(struct vb_file *f) { meta_patch(f, 6, 'H'); }
+static void i_meta_value(struct vb_file *f) { meta_patch(f, 17, 0xfe); }
+static void i_meta_overrun(struct vb_file *f) { meta_patch(f, 2, 200); }
+
+static void i_meta_dup(struct vb_file *f)
+{
+	vb_add_meta(f, "hypervisor", "a");
+	vb_add_meta(f, "machine-type", "b");
+	vb_add_meta(f, "hypervisor", "c");
+	vb_render(f);
+}
+
+static void i_meta_big(struct vb_file *f)
+{
+	char *v = malloc((1u << 20) + 1);
+
+	memset(v, 'v', 1u << 20);
+	v[1u << 20] = '\0';
+	vb_add_meta(f, "big", v);
+	free(v);
+	vb_render(f);
+}
+
+static void i_absent_entry(struct vb_file *f)
+{
+	base(f);
+	vb_put64(csum_entry(f, 0, 3), 0x1234567890abcdefu); /* page 3 absent */
+	vb_reseal(f);
+}
+
+static void i_generator(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 144 + 20, 1, 'X'); /* after the generator's NUL */
+}
+
+static void i_ft_len(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 136, 4, 50);
+}
+
+static void i_ft_kind(struct vb_file *f)
+{
+	base(f);
+	f->buf[f->ft_offset] = 3;
+	vb_reseal(f);
+}
+
+static void i_ft_count(struct vb_file *f)
+{
+	int i;
+
+	for (i = 1; i < 193; i++)
+		vb_add_feature_name(f, 2, (uint8_t)(i % 64), "many");
+	base(f);
+}
+
+static void i_file_length(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 80, 8, f->file_length + 1);
+}
+
+#define R(n, name, d, spec, rules, cls, fn) { n, name, d, spec, rules, fn, cls }
+const struct recipe invalid_recipes[] = {
+	R(1, "signature-byte-0", "signature byte 0 with its high bit cleared "
+	  "(7-bit transfer)", "§3", "R-SIG", "bad-signature", i_sig0),
+	R(2, "signature-byte-1", "signature byte 1 'f'", "§3", "R-SIG",
+	  "bad-signature", i_sig1),
+	R(3, "signature-byte-2", "signature byte 2 'r'", "§3", "R-SIG",
+	  "bad-signature", i_sig2),
+	R(4, "signature-byte-3", "signature byte 3 'c'", "§3", "R-SIG",
+	  "bad-signature", i_sig3),
+	R(5, "signature-byte-4", "signature byte 4 LF instead of CR", "§3",
+	  "R-SIG", "bad-signature", i_sig4),
+	R(6, "signature-byte-5", "signature byte 5 CR instead of LF", "§3",
+	  "R-SIG", "bad-signature", i_sig5),
+	R(7, "signature-byte-6", "signature byte 6 NUL instead of 0x1a", "§3",
+	  "R-SIG", "bad-signature", i_sig6),
+	R(8, "signature-byte-7", "signature byte 7 CR instead of LF", "§3",
+	  "R-SIG", "bad-signature", i_sig7),
+	R(9, "text-mode-transfer", "CR LF of the signature turned into LF: "
+	  "every later byte moved", "§3", "R-SIG", "bad-signature",
+	  i_text_mode),
+	R(10, "empty-file", "a file of 0 bytes", "§3", "R-SIG-SHORT",
+	  "truncated", i_empty),
+	R(11, "signature-prefix", "the first 4 bytes of the signature only",
+	  "§3", "R-SIG-SHORT", "truncated", i_sig_only),
+	R(12, "shorter-than-fixed-area", "12287 bytes", "§2.1",
+	  "R-FIXED-SHORT", "truncated", i_short),
+	R(13, "truncated-after-slot-a", "cut at 8192, inside the fixed area",
+	  "§2.1", "R-FIXED-SHORT", "truncated", i_cut_slot_a),
+	R(14, "truncated-feature-table", "cut inside the feature-name table",
+	  "§4.2", "R-FILE-LENGTH", "truncated", i_cut_ft),
+	R(15, "truncated-region-table", "cut 1 byte before the end of the "
+	  "region table", "§4.2", "R-FILE-LENGTH", "truncated", i_cut_rt),
+	R(16, "truncated-bitmap", "cut inside the first bitmap", "§4.2",
+	  "R-FILE-LENGTH", "truncated", i_cut_bitmap),
+	R(17, "truncated-checksum-table", "cut inside the first checksum table",
+	  "§4.2", "R-FILE-LENGTH", "truncated", i_cut_csum),
+	R(18, "truncated-page-area", "cut inside page 5 of the first region",
+	  "§4.2", "R-FILE-LENGTH", "truncated", i_cut_pages),
+	R(19, "truncated-after-pages", "cut at the end of the last page area",
+	  "§4.2", "R-FILE-LENGTH", "truncated", i_cut_pages_end),
+	R(20, "truncated-section", "cut inside the first section", "§4.2",
+	  "R-FILE-LENGTH", "truncated", i_cut_section),
+	R(21, "truncated-last-byte", "the last byte missing", "§4.2",
+	  "R-FILE-LENGTH", "truncated", i_cut_last),
+	R(22, "file-length-past-end", "file_length one byte more than the "
+	  "file", "§4.2", "R-FILE-LENGTH", "truncated", i_file_length),
+	R(23, "superblock-checksums", "both superblock copies fail their "
+	  "checksum", "§4.5", "R-SEL-NONE R-CSUM", "checksum-mismatch",
+	  i_sb_both_csum),
+	R(24, "region-table-checksum", "a region id byte flipped", "§7.3",
+	  "R-CSUM", "checksum-mismatch", i_rt_csum),
+	R(25, "bitmap-checksum", "a bitmap bit flipped", "§7.3, §8", "R-CSUM",
+	  "checksum-mismatch", i_bitmap_csum),
+	R(26, "checksum-table-checksum", "a checksum table entry flipped",
+	  "§7.3, §7.4", "R-CSUM R-CSUM-TABLE-FIRST", "checksum-mismatch",
+	  i_csum_table),
+	R(27, "page-checksum", "a bit of a present page flipped", "§7.4",
+	  "R-CSUM", "checksum-mismatch", i_page_flip),
+	R(28, "page-checksum-last-byte", "the last byte of the last page "
+	  "flipped", "§7.4", "R-CSUM", "checksum-mismatch", i_last_byte_flip),
+	R(29, "section-checksum", "a byte of a device-state section flipped",
+	  "§9.1", "R-CSUM", "checksum-mismatch", i_section_csum),
+	R(30, "section-table-checksum", "a section name byte flipped", "§7.3",
+	  "R-CSUM", "checksum-mismatch", i_st_csum),
+	R(31, "feature-table-checksum", "a feature name byte flipped", "§7.3",
+	  "R-CSUM R-FT", "checksum-mismatch", i_ft_csum),
+	R(32, "misdirected-page", "page 1 written to the slot of page 2",
+	  "§7.2", "R-CSUM", "checksum-mismatch", i_misdirected),
+	R(33, "page-from-other-region", "a page and its checksum entry copied "
+	  "from another region", "§7.2", "R-CSUM", "checksum-mismatch",
+	  i_other_region),
+	R(34, "entry-consistent-trailer-stale", "a page replaced and its "
+	  "entry recomputed, the checksum table trailer not", "§7.4",
+	  "R-CSUM-TABLE-FIRST", "checksum-mismatch", i_entry_trailer_stale),
+	R(35, "structure-from-other-file", "a region table sealed with another "
+	  "file's UUID", "§7.2, §16", "R-UUID-UNIQUE R-CSUM",
+	  "checksum-mismatch", i_other_file),
+	R(36, "torn-page", "a page half from one write and half from another",
+	  "§10.1", "R-W-SAME-PAGE R-CSUM", "checksum-mismatch", i_torn_page),
+	R(37, "committed-before-metadata", "a complete superblock whose bitmaps "
+	  "and checksum tables were never written", "§10.2",
+	  "R-W-COMMIT-ORDER R-CSUM", "checksum-mismatch", i_commit_early),
+	R(38, "region-table-out-of-bounds", "region table past file_length",
+	  "§2.2", "R-BOUNDS", "out-of-bounds", i_rt_oob),
+	R(39, "bitmap-out-of-bounds", "bitmap past file_length", "§2.2",
+	  "R-BOUNDS", "out-of-bounds", i_bitmap_oob),
+	R(40, "checksum-table-out-of-bounds", "checksum table at file_length",
+	  "§2.2", "R-BOUNDS", "out-of-bounds", i_csum_oob),
+	R(41, "page-area-out-of-bounds", "a page area ending past file_length",
+	  "§2.2", "R-BOUNDS", "out-of-bounds", i_pages_oob),
+	R(42, "page-area-overflow", "pages_offset + used_length overflows 64 "
+	  "bits", "§2.2", "R-BOUNDS", "out-of-bounds", i_pages_overflow),
+	R(43, "section-out-of-bounds", "a section ending past file_length",
+	  "§2.2", "R-BOUNDS", "out-of-bounds", i_section_oob),
+	R(44, "section-overflow", "section offset + length overflows 64 bits",
+	  "§2.2", "R-BOUNDS", "out-of-bounds", i_section_overflow),
+	R(45, "feature-table-out-of-bounds", "feature-name table at "
+	  "file_length", "§2.2", "R-BOUNDS R-FT", "out-of-bounds", i_ft_oob),
+	R(46, "overlap-bitmap-checksums", "a bitmap on top of a checksum table",
+	  "§2.2", "R-OVERLAP", "overlap", i_overlap_tables),
+	R(47, "overlap-page-areas", "two page areas at the same offset", "§2.2",
+	  "R-OVERLAP", "overlap", i_overlap_pages),
+	R(48, "overlap-fixed-area", "the region table inside superblock slot B",
+	  "§2.2", "R-OVERLAP", "overlap", i_overlap_fixed),
+	R(49, "overlap-section-pages", "a section inside a page area", "§2.2",
+	  "R-OVERLAP", "overlap", i_overlap_section),
+	R(50, "misaligned-page-area", "pages_offset not a multiple of the page "
+	  "size", "§6.2", "R-PAGE-ALIGN", "bad-field", i_misaligned_pages),
+	R(51, "misaligned-bitmap", "bitmap_offset not a multiple of 8", "§2.2",
+	  "R-ALIGN8", "bad-field", i_misaligned_bitmap),
+	R(52, "page-size-3072", "page size not a power of two", "§6.1",
+	  "R-RT-ENTRY", "bad-field", i_ps_3072),
+	R(53, "page-size-256", "page size below 512", "§6.1",
+	  "R-RT-ENTRY R-LIMITS", "bad-field", i_ps_256),
+	R(54, "page-size-32m", "page size above 16 MiB", "§6.1",
+	  "R-RT-ENTRY R-LIMITS", "bad-field", i_ps_32m),
+	R(55, "page-size-0", "page size 0", "§6.1", "R-RT-ENTRY", "bad-field",
+	  i_ps_0),
+	R(56, "used-length-not-multiple", "used_length not a multiple of the "
+	  "page size", "§6.1", "R-RT-ENTRY", "bad-field", i_used_len),
+	R(57, "duplicate-region-ids", "two regions called pc.ram", "§6.1",
+	  "R-RT-ENTRY", "bad-field", i_dup_ids),
+	R(58, "bitmap-padding-bit", "a bitmap bit beyond the last page set",
+	  "§8", "R-BM-PAD", "bad-field", i_bitmap_pad_bit),
+	R(59, "bitmap-padding-byte", "a bitmap padding byte non-zero", "§8",
+	  "R-BM-PAD", "bad-field", i_bitmap_pad_byte),
+	R(60, "superblock-reserved-93", "superblock reserved byte 94 non-zero",
+	  "§4.2", "R-SB-FIELDS", "bad-field", i_sb_res93),
+	R(61, "superblock-reserved-140", "superblock reserved byte 141 "
+	  "non-zero", "§4.2", "R-SB-FIELDS", "bad-field", i_sb_res140),
+	R(62, "region-reserved-14", "region entry reserved byte 15 non-zero",
+	  "§6.1", "R-RT-ENTRY", "bad-field", i_rg_res14),
+	R(63, "region-reserved-40", "region entry reserved byte 63 non-zero",
+	  "§6.1", "R-RT-ENTRY", "bad-field", i_rg_res40),
+	R(64, "region-id-padding", "region id padding non-zero", "§6.1",
+	  "R-RT-ENTRY", "bad-field", i_rg_idpad),
+	R(65, "section-reserved", "section entry reserved byte non-zero",
+	  "§9.1", "R-ST-FILL", "bad-field", i_sec_res),
+	R(66, "feature-entry-reserved", "feature-name entry reserved byte "
+	  "non-zero", "§5", "R-FT", "bad-field", i_ft_res),
+	R(67, "incomplete", "a save interrupted before commit: incomplete "
+	  "superblock, no bitmaps or checksums", "§10.3",
+	  "R-INCOMPLETE R-SALVAGE", "incomplete", i_incomplete),
+	R(68, "incomplete-commit-torn", "crash during commit step 3: copy B "
+	  "torn, copy A incomplete", "§10.3, §10.5",
+	  "R-INCOMPLETE R-SEL-HIGHEST", "incomplete",
+	  i_incomplete_commit_torn),
+	R(69, "incomplete-and-unknown-incompat", "incomplete and an unknown "
+	  "incompatible feature: unsupported wins", "§4.6, §12",
+	  "R-ERR-ORDER R-INCOMPAT", "unsupported-feature",
+	  i_incomplete_unknown),
+	R(70, "incomplete-and-major-0", "incomplete and major version 0: "
+	  "unsupported wins", "§4.6, §12", "R-ERR-ORDER R-MAJOR",
+	  "unsupported-version", i_incomplete_major0),
+	R(71, "checksum-algorithm-0", "checksum_algorithm 0", "§7.1",
+	  "R-ALGO", "unsupported-feature", i_algo0),
+	R(72, "must-understand-section", "an unknown section type flagged must "
+	  "understand", "§9.1", "R-SEC-MUST", "unsupported-feature",
+	  i_section_must),
+	R(73, "major-version-0", "format version 0.0", "§4.3", "R-MAJOR",
+	  "unsupported-version", i_major0),
+	R(74, "major-version-65535", "format version 65535.0", "§4.3",
+	  "R-MAJOR", "unsupported-version", i_major_max),
+	R(75, "header-length-260", "header_length not a multiple of 8", "§4.2",
+	  "R-SB-FIELDS R-SEL-NONE", "bad-field", i_hl_260),
+	R(76, "header-length-248", "header_length below 256", "§4.2",
+	  "R-SB-FIELDS R-SEL-NONE", "bad-field", i_hl_248),
+	R(77, "header-length-4104", "header_length above 4096", "§4.2",
+	  "R-SB-FIELDS R-SEL-NONE", "bad-field", i_hl_4104),
+	R(78, "uuid-zero", "an all-zero file UUID", "§4.2", "R-SB-FIELDS",
+	  "bad-field", i_uuid0),
+	R(79, "sequence-0", "the only superblock copy has sequence 0", "§4.2",
+	  "R-SB-FIELDS", "bad-field", i_seq0),
+	R(80, "alignment-3000", "data_alignment not a power of two", "§4.2",
+	  "R-SB-FIELDS", "bad-field", i_align_3000),
+	R(81, "alignment-256", "data_alignment below 512", "§4.2",
+	  "R-SB-FIELDS", "bad-field", i_align_256),
+	R(82, "same-sequence-different", "two intact copies with the same "
+	  "sequence and different bytes", "§4.5", "R-SEL-SAMESEQ",
+	  "bad-field", i_same_seq_differ),
+	R(83, "superblocks-empty", "both superblock slots all zero", "§4.5",
+	  "R-SEL-NONE", "bad-field", i_both_empty),
+	R(84, "superblock-magic", "both superblock magics wrong", "§4.2",
+	  "R-SEL-NONE R-SB-FIELDS", "bad-field", i_magic),
+	R(85, "no-fallback", "the current copy breaks a rule, the older one "
+	  "is fine: no fallback", "§4.5", "R-SEL-HIGHEST R-SB-FIELDS",
+	  "bad-field", i_no_fallback),
+	R(86, "empty-region-with-offsets", "a region of length 0 with a bitmap "
+	  "offset", "§6.1", "R-RT-EMPTY", "bad-field", i_empty_region_offsets),
+	R(87, "region-id-empty", "a region id of length 0", "§6.1",
+	  "R-RT-ENTRY", "bad-field", i_id_empty),
+	R(88, "region-id-overlong-utf8", "an overlong UTF-8 sequence in an id",
+	  "§1.2, §6.1", "R-RT-ENTRY", "bad-field", i_id_overlong),
+	R(89, "region-id-nul", "a NUL byte in an id", "§6.1", "R-RT-ENTRY",
+	  "bad-field", i_id_nul),
+	R(90, "region-id-surrogate", "an encoded surrogate in an id",
+	  "§1.2, §6.1", "R-RT-ENTRY", "bad-field", i_id_surrogate),
+	R(91, "region-id-cut-sequence", "an id ending inside a UTF-8 sequence",
+	  "§6.1", "R-RT-ENTRY", "bad-field", i_id_truncated_seq),
+	R(92, "region-table-length", "region_table_length 8 more than the "
+	  "entries fill", "§6.1", "R-RT-FILL", "bad-field", i_rt_len),
+	R(93, "section-table-length", "section_table_length 8 more than the "
+	  "entries fill", "§9.1", "R-ST-FILL", "bad-field", i_st_len),
+	R(94, "region-count-4097", "region_count above the limit", "§11",
+	  "R-LIMITS", "limit-exceeded", i_region_count),
+	R(95, "section-count-4097", "section_count above the limit", "§11",
+	  "R-LIMITS", "limit-exceeded", i_section_count),
+	R(96, "pages-per-region-limit", "a region of 2^33 + 1 pages", "§11",
+	  "R-LIMITS R-RT-ENTRY", "limit-exceeded", i_too_many_pages),
+	R(97, "section-type-0", "a section of type 0", "§9.1", "R-ST-FILL",
+	  "bad-field", i_section_type0),
+	R(98, "section-name-utf8", "a section name that is not UTF-8", "§9.1",
+	  "R-ST-FILL", "bad-field", i_section_name),
+	R(99, "empty-section-with-offset", "a section of length 0 with an "
+	  "offset", "§9.1", "R-ST-FILL", "bad-field", i_section_empty_offset),
+	R(100, "section-length-limit", "a section longer than 2^40", "§11",
+	  "R-LIMITS", "limit-exceeded", i_section_huge),
+	R(101, "two-metadata-sections", "two metadata sections", "§9.1",
+	  "R-SEC-ONE-META", "bad-field", i_two_metadata),
+	R(102, "metadata-bad-key", "a metadata key with a capital letter",
+	  "§9.2", "R-META", "bad-field", i_meta_key),
+	R(103, "metadata-bad-value", "a metadata value that is not UTF-8",
+	  "§9.2", "R-META", "bad-field", i_meta_value),
+	R(104, "metadata-overrun", "a metadata item running past the section",
+	  "§9.2", "R-META", "bad-field", i_meta_overrun),
+	R(105, "metadata-duplicate-key", "a metadata key given twice", "§9.2",
+	  "R-META", "bad-field", i_meta_dup),
+	R(106, "metadata-too-large", "a metadata section of more than 1 MiB",
+	  "§9.2, §11", "R-META R-LIMITS", "limit-exceeded", i_meta_big),
+	R(107, "absent-page-checksum", "a non-zero checksum entry for an absent "
+	  "page", "§7.4", "R-CSUM-ABSENT", "bad-field", i_absent_entry),
+	R(108, "generator-not-padded", "a non-NUL byte after the generator's "
+	  "NUL", "§4.2", "R-SB-FIELDS", "bad-field", i_generator),
+	R(109, "feature-table-length", "feature_table_length 50", "§5", "R-FT",
+	  "bad-field", i_ft_len),
+	R(110, "feature-entry-kind", "a feature-name entry of kind 3", "§5",
+	  "R-FT", "bad-field", i_ft_kind),
+	R(111, "feature-table-limit", "193 feature-name entries", "§5, §11",
+	  "R-FT R-LIMITS", "limit-exceeded", i_ft_count),
+	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+/* ------------------------------------------------------------------ */
+/* future: what later writers may produce                              */
+/* ------------------------------------------------------------------ */
+
+static void f_minor1(struct vb_file *f)
+{
+	f->minor = 1;
+	f->header_length = 320;
+	base(f);
+	for (int b = 0; b < 2; b++)
+		memset(vb_slot(f, b) + 248, 0x3c, 64); /* fields of 1.1 */
+	vb_reseal_superblocks(f);
+}
+
+static void f_minor_max(struct vb_file *f)
+{
+	f->minor = 65535;
+	base(f);
+}
+
+static void f_compat(struct vb_file *f)
+{
+	f->compat = UINT64_C(1) << 3;
+	vb_add_feature_name(f, 2, 3, "future-compat-index");
+	base(f);
+}
+
+static void f_compat_misnamed(struct vb_file *f)
+{
+	/* an unknown compat bit whose name looks alarming: names never
+	 * change what a reader does */
+	f->compat = UINT64_C(1);
+	vb_add_feature_name(f, 2, 0, "incomplete");
+	base(f);
+}
+
+static void f_ro_compat(struct vb_file *f)
+{
+	f->ro_compat = UINT64_C(1) << 0;
+	vb_add_feature_name(f, 1, 0, "future-dedup-index");
+	base(f);
+}
+
+static void f_section_type(struct vb_file *f, uint32_t type, uint32_t flags)
+{
+	base_model(f);
+	vb_add_section(f, type, flags, "future", "future section bytes", 20);
+	vb_render(f);
+}
+
+static void f_section3(struct vb_file *f) { f_section_type(f, 3, 0); }
+static void f_private(struct vb_file *f) { f_section_type(f, 0x80000001u, 0); }
+static void f_flags(struct vb_file *f)
+{
+	f_section_type(f, FRC_SECTION_DEVICE_STATE, 0xfffffffeu);
+}
+static void f_must3(struct vb_file *f)
+{
+	f_section_type(f, 3, FRC_SECTION_MUST_UNDERSTAND);
+}
+
+static void f_incompat(struct vb_file *f)
+{
+	f->incompat = UINT64_C(1) << 1;
+	vb_add_feature_name(f, 0, 1, "compressed-pages");
+	base(f);
+}
+
+static void f_major2(struct vb_file *f)
+{
+	/* version 2 keeps bytes 0-23 and the checksum rule; the rest is
+	 * meaningless to a version 1 reader */
+	f->major = 2;
+	f->header_length = 512;
+	base(f);
+	for (int b = 0; b < 2; b++) {
+		for (int i = 24; i < 504; i++)
+			vb_slot(f, b)[i] = (uint8_t)(i * 7);
+	}
+	vb_reseal_superblocks(f);
+}
+
+static void f_algo2(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 92, 1, 2);
+}
+
+const struct recipe future_recipes[] = {
+	{ 1, "minor-1-longer-header", "version 1.1 with a 320-byte superblock "
+	  "whose extra fields a 1.0 reader skips", "§4.3", "R-MINOR",
+	  f_minor1 },
+	{ 2, "minor-65535", "version 1.65535", "§4.3", "R-MINOR", f_minor_max },
+	{ 3, "unknown-compat", "an unknown compatible feature, named",
+	  "§4.4", "R-COMPAT", f_compat },
+	{ 4, "unknown-compat-misnamed", "an unknown compatible feature named "
+	  "\"incomplete\" in the feature-name table", "§4.4, §5",
+	  "R-COMPAT R-FT-NAMES", f_compat_misnamed },
+	{ 5, "unknown-ro-compat", "an unknown read-only compatible feature",
+	  "§4.4", "R-ROCOMPAT", f_ro_compat, NULL, "accept-read-only" },
+	{ 6, "unknown-section-type", "a section of unassigned type 3, not "
+	  "must-understand", "§9.1", "R-SEC-SKIP", f_section3 },
+	{ 7, "private-section-type", "a section of private type 0x80000001",
+	  "§9.1, §13.3", "R-SEC-SKIP", f_private },
+	{ 8, "unknown-section-flags", "a device-state section with unknown "
+	  "flag bits 1-31 set", "§9.1", "R-SEC-SKIP", f_flags },
+	{ 9, "unknown-incompat", "an unknown incompatible feature named "
+	  "compressed-pages", "§4.4", "R-INCOMPAT", f_incompat,
+	  "unsupported-feature" },
+	{ 10, "major-2", "format version 2.0", "§4.3", "R-MAJOR", f_major2,
+	  "unsupported-version" },
+	{ 11, "checksum-algorithm-2", "checksum algorithm 2", "§7.1", "R-ALGO",
+	  f_algo2, "unsupported-feature" },
+	{ 12, "must-understand-type-3", "a section of unassigned type 3 flagged "
+	  "must understand", "§9.1", "R-SEC-MUST", f_must3,
+	  "unsupported-feature" },
+	{ 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};

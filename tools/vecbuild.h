@@ -1,0 +1,132 @@
+/*
+ * vecbuild.h - an FRC file builder for test vectors, written from SPEC.adoc
+ * alone (it shares no code with codec/, so that the vectors cross-check the
+ * reference codec instead of mirroring it).
+ *
+ * A vector is described as a model (superblock fields, regions with their
+ * page contents and presence, sections), laid out, rendered into memory,
+ * then optionally damaged by patching bytes at known offsets; vb_reseal()
+ * recomputes the checksums that cover a patch so that a vector carries only
+ * the defect it is meant to carry.
+ */
+#ifndef FRC_VECBUILD_H
+#define FRC_VECBUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VB_MAX_REGIONS 8
+#define VB_MAX_SECTIONS 8
+#define VB_MAX_FEATURES 200
+#define VB_MAX_ID 300
+
+struct vb_region {
+	uint8_t id[VB_MAX_ID];
+	size_t id_length;
+	uint32_t page_size;
+	uint64_t used_length;
+	uint64_t seed;     /* page i holds vb_page_fill(seed, i) */
+	uint8_t *present;  /* per page: 0 absent, 1 present, 2 present and zero */
+	/* layout, filled by vb_layout() unless set before */
+	uint64_t bitmap_offset, csum_offset, pages_offset;
+	uint64_t entry_offset; /* where its region-table entry was rendered */
+};
+
+struct vb_section {
+	uint32_t type, flags;
+	uint8_t name[VB_MAX_ID];
+	size_t name_length;
+	uint8_t *data;
+	uint64_t length;
+	uint64_t offset; /* filled by vb_layout() unless set before */
+	uint64_t entry_offset;
+};
+
+struct vb_feature {
+	uint8_t kind, bit;
+	char name[41];
+};
+
+struct vb_file {
+	/* superblock */
+	uint16_t major, minor;
+	uint32_t header_length;
+	uint64_t seq_a, seq_b; /* 0: leave the slot empty */
+	uint64_t incompat, ro_compat, compat;
+	uint8_t uuid[16];
+	uint64_t create_time, commit_time;
+	uint32_t alignment;
+	uint8_t algorithm;
+	char generator[65];
+	/* content */
+	struct vb_feature features[VB_MAX_FEATURES];
+	unsigned nfeatures;
+	struct vb_region regions[VB_MAX_REGIONS];
+	unsigned nregions;
+	struct vb_section sections[VB_MAX_SECTIONS];
+	unsigned nsections;
+	/* layout (vb_layout) */
+	uint64_t ft_offset, ft_length;
+	uint64_t rt_offset, rt_length;
+	uint64_t st_offset, st_length;
+	uint64_t file_length;
+	/* rendering (vb_render) */
+	uint8_t *buf;
+	size_t size; /* bytes written out: file_length unless changed */
+};
+
+/* A file with the defaults of a 1.0 writer; `n` makes the UUID unique. */
+void vb_init(struct vb_file *f, unsigned n);
+void vb_free(struct vb_file *f);
+
+/* Presence patterns for vb_add_region(). */
+enum vb_pattern { VB_NONE, VB_ALL, VB_EVERY_THIRD, VB_FIRST };
+
+struct vb_region *vb_add_region(struct vb_file *f, const char *id,
+				uint32_t page_size, uint64_t pages,
+				enum vb_pattern pattern);
+struct vb_region *vb_add_region_raw(struct vb_file *f, const void *id,
+				    size_t id_length, uint32_t page_size,
+				    uint64_t pages, enum vb_pattern pattern);
+struct vb_section *vb_add_section(struct vb_file *f, uint32_t type,
+				  uint32_t flags, const char *name,
+				  const void *data, uint64_t length);
+/* Appends an item to the file's metadata section (created on first use). */
+void vb_add_meta(struct vb_file *f, const char *key, const char *value);
+void vb_add_feature_name(struct vb_file *f, uint8_t kind, uint8_t bit,
+			 const char *name);
+
+/* Deterministic contents of page i of a region seeded with `seed`. */
+void vb_page_fill(uint8_t *buf, uint32_t page_size, uint64_t seed,
+		  uint64_t i);
+
+/*
+ * Places every structure in the writer order of SPEC §2.1; offsets already
+ * set (non-zero) are kept, so recipes can force unusual layouts.
+ */
+void vb_layout(struct vb_file *f);
+/* Renders the whole file into f->buf (file_length bytes), sealed. */
+void vb_render(struct vb_file *f);
+
+/* ---- patching a rendered file ---- */
+void vb_put16(uint8_t *p, uint16_t v);
+void vb_put32(uint8_t *p, uint32_t v);
+void vb_put64(uint8_t *p, uint64_t v);
+uint64_t vb_get64(const uint8_t *p);
+/* Superblock copy A (offset 4096) / B (8192). */
+uint8_t *vb_slot(struct vb_file *f, int b);
+/* Re-seals both superblock copies as they are. */
+void vb_reseal_superblocks(struct vb_file *f);
+/*
+ * Re-seals every table trailer, every section checksum and both superblock
+ * copies from the bytes as they are now, using the layout of the model.
+ */
+void vb_reseal(struct vb_file *f);
+
+/* key(tag, a, b) and H() of SPEC §7 (independent implementation). */
+uint64_t vb_key(const uint8_t uuid[16], const char tag[8], uint64_t a,
+		uint64_t b);
+uint64_t vb_hash(const void *p, size_t n, uint64_t seed);
+
+#endif /* FRC_VECBUILD_H */
