@@ -26,8 +26,8 @@ head -20 "$T/diff" | sed 's/^/# /'
 check "frc conform: libfrc passes every vector" '[ $? -eq 0 ]'
 tail -1 "$T/out" | sed 's/^/# /'
 n=$(sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' "$T/out")
-want=$(grep -c '^- id:' testvectors/v1/*.yaml | awk -F: '{s += $2} END {print s}')
-check "frc conform ran all $want vectors" '[ "$n" = "$want" ]'
+total=$(grep -c '^- id:' testvectors/v1/*.yaml | awk -F: '{s += $2} END {print s}')
+check "frc conform ran all $total vectors" '[ "$n" = "$total" ]'
 "$FRC" conform -q --impl "$FRC digest" >"$T/out" 2>&1
 check "frc conform --impl 'frc digest' passes every vector" '[ $? -eq 0 ]'
 
@@ -99,5 +99,5 @@ for set in valid invalid future; do
 	done < "$T/list"
 done
 check "frc check exits 0/2/3/63 as each vector's expectation says ($seen files)" \
-	'[ "$bad" -eq 0 ] && [ "$seen" -eq "$want" ]'
+	'[ "$bad" -eq 0 ] && [ "$seen" -eq "$total" ]'
 [ "$fails" -eq 0 ]
