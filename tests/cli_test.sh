@@ -7,10 +7,7 @@ FRC=$B/frc
 CRAFT=$B/tests/craft_file
 T=$(mktemp -d "${TMPDIR:-/tmp}/frc-cli-XXXXXX")
 trap 'rm -rf "$T"' EXIT
-fails=0
-
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/tap.sh"
 # expect_status WANT NAME CMD...: runs CMD, compares its exit status
 expect_status() {
 	want=$1; name=$2; shift 2

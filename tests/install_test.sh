@@ -7,10 +7,7 @@ B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/frc-install-XXXXXX")
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 bad=$(nm -D --defined-only "$B/libfrc.so" | awk '{print $3}' | grep -v '^frc_')
 check "shared library exports only frc_* symbols" '[ -z "$bad" ]'

@@ -9,10 +9,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 FRC=$B/frc
 T=$(mktemp -d "${TMPDIR:-/tmp}/frc-vectors-XXXXXX")
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+. "$(dirname "$0")/tap.sh"
 cd "$SRC" || exit 1
 
 "$B/frc-gen-vectors" --spec SPEC.adoc "$T/gen" >"$T/log" 2>&1
