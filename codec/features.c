@@ -103,6 +103,17 @@ int frc_features_decode(const uint8_t *table, uint32_t length,
 	return FRC_OK;
 }
 
+const char *frc_feature_lookup(const struct frc_feature_name *names,
+			       uint32_t count, int kind, unsigned bit)
+{
+	const char *name = frc_feature_builtin_name(kind, bit);
+
+	for (uint32_t i = 0; !name && i < count; i++)
+		if (names[i].kind == kind && names[i].bit == bit)
+			name = names[i].name;
+	return name;
+}
+
 /* "name, name, bit 17" for the bits of mask, into buf. */
 void frc_features_describe(const struct frc_feature_name *names,
 			   uint32_t count, int kind, uint64_t mask, char *buf,
@@ -117,10 +128,7 @@ void frc_features_describe(const struct frc_feature_name *names,
 
 		if (!(mask & (UINT64_C(1) << bit)))
 			continue;
-		name = frc_feature_builtin_name(kind, bit);
-		for (uint32_t i = 0; !name && i < count; i++)
-			if (names[i].kind == kind && names[i].bit == bit)
-				name = names[i].name;
+		name = frc_feature_lookup(names, count, kind, bit);
 		if (name)
 			n = snprintf(buf + used, size - used, "%s%s (bit %u)",
 				     used ? ", " : "", name, bit);

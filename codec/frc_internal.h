@@ -268,6 +268,10 @@ const char *frc_feature_builtin_name(int kind, unsigned bit) FRC_INTERNAL;
 /* Number of entries (and so table size) this library writes. */
 uint32_t frc_features_builtin_count(void) FRC_INTERNAL;
 void frc_features_encode_builtin(uint8_t *table) FRC_INTERNAL;
+/* Builtin name, else the file's table's name, else NULL. */
+const char *frc_feature_lookup(const struct frc_feature_name *names,
+			       uint32_t count, int kind,
+			       unsigned bit) FRC_INTERNAL;
 void frc_features_describe(const struct frc_feature_name *names,
 			   uint32_t count, int kind, uint64_t mask, char *buf,
 			   size_t size) FRC_INTERNAL;

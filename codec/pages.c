@@ -235,11 +235,47 @@ static int scan_progress(frc_reader_t *r, struct frc_progress *sc, uint64_t n)
 }
 
 /*
+ * Where verification problems go. Without one (NULL), the first problem
+ * ends the scan; with one, each problem is reported and the scan goes on.
+ */
+struct report {
+	frc_problem_fn fn;
+	void *ctx;
+	uint64_t count;
+	int first;
+};
+
+/*
+ * Reports the problem whose message fail() just recorded. Returns 0 to go
+ * on, or the code that ends the scan (no report, or the callback stopped).
+ */
+static int report(frc_reader_t *r, struct report *rep, int code,
+		  int64_t region, int64_t page, int64_t section, uint64_t off)
+{
+	frc_problem_t p = { code, region, page, section, off, NULL };
+	char msg[sizeof(r->err.msg)];
+	int stop;
+
+	if (!rep || code >= FRC_ERROR_CLASS_LIMIT)
+		return code;
+	pthread_mutex_lock(&r->lock);
+	memcpy(msg, r->err.msg, sizeof(msg));
+	pthread_mutex_unlock(&r->lock);
+	p.message = msg;
+	rep->count++;
+	if (rep->first == FRC_OK)
+		rep->first = code;
+	stop = rep->fn && rep->fn(rep->ctx, &p);
+	return stop ? code : FRC_OK;
+}
+
+/*
  * Reads and verifies pages [first, first+n) into dst (n * page_size bytes),
  * absent pages zero-filled; runs of present pages are read with one pread.
  */
 static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
-		      uint64_t n, uint8_t *dst, uint8_t *entries)
+		      uint64_t n, uint8_t *dst, uint8_t *entries,
+		      struct report *rep)
 {
 	struct rregion *rg = &r->regions[idx];
 	unsigned sh = rg->r.page_shift;
@@ -258,10 +294,15 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 		}
 		rc = read_at(r, dst + (k << sh), run << sh,
 			     page_offset(rg, first + k), "page area");
-		for (uint64_t j = 0; j < run && !rc; j++)
+		for (uint64_t j = 0; j < run && !rc; j++) {
 			rc = check_page(r, idx, first + k + j,
 					dst + ((k + j) << sh),
 					frc_get64(entries + 8 * (k + j)));
+			if (rc)
+				rc = report(r, rep, rc, idx,
+					    (int64_t)(first + k + j), -1,
+					    page_offset(rg, first + k + j));
+		}
 		k += run;
 	}
 	return rc;
@@ -269,7 +310,7 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 
 /* Reads a whole region, verified, into dst (or a scratch buffer). */
 static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
-		       struct frc_progress *sc)
+		       struct frc_progress *sc, struct report *rep)
 {
 	struct rregion *rg = &r->regions[idx];
 	uint64_t step = SCAN_BYTES >> rg->r.page_shift;
@@ -278,12 +319,15 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 
 	if (!rg->r.page_count)
 		return FRC_OK;
-	if (!rg->bitmap_valid)
-		return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "§10.3",
-			    "region '%s' has no valid bitmap", rg->r.id);
+	if (!rg->bitmap_valid) {
+		rc = fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "§10.3",
+			  "region '%s' has no valid bitmap: its pages cannot "
+			  "be verified", rg->r.id);
+		return report(r, rep, rc, idx, -1, -1, rg->r.bitmap_offset);
+	}
 	rc = ensure_csums(r, idx);
 	if (rc)
-		return rc;
+		return report(r, rep, rc, idx, -1, -1, rg->r.csum_offset);
 	if (step == 0)
 		step = 1;
 	entries = malloc(step * 8);
@@ -299,7 +343,7 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 
 		rc = scan_chunk(r, idx, i, n,
 				dst ? dst + (i << rg->r.page_shift) : scratch,
-				entries);
+				entries, rep);
 		if (!rc)
 			rc = scan_progress(r, sc, n << rg->r.page_shift);
 	}
@@ -320,7 +364,7 @@ FRC_API int frc_reader_read_region(frc_reader_t *r, uint32_t region,
 	if (rc || (!buf && rg->r.used_length) || buf_size < rg->r.used_length)
 		return FRC_E_MISUSE;
 	sc.total = rg->r.used_length;
-	return scan_region(r, region, buf, &sc);
+	return scan_region(r, region, buf, &sc, NULL);
 }
 
 /* The page-aligned span of the file that backs a region's mapping. */
@@ -402,7 +446,7 @@ FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
 
 /* Streams a section through XXH3 and compares with its entry (§9.1). */
 static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
-			struct frc_progress *sc)
+			struct frc_progress *sc, struct report *rep)
 {
 	struct frc_section *s = &r->sections[idx];
 	struct frc_stream_hash *h = frc_stream_new(
@@ -426,10 +470,12 @@ static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		}
 		i += n;
 	}
-	if (!rc && frc_stream_digest(h) != s->checksum)
+	if (!rc && frc_stream_digest(h) != s->checksum) {
 		rc = fail(r, FRC_E_CHECKSUM, s->offset, "§9.1",
 			  "checksum mismatch in section %u (type %u)", idx,
 			  s->type);
+		rc = report(r, rep, rc, -1, -1, idx, s->offset);
+	}
 out:
 	frc_stream_free(h);
 	free(scratch);
@@ -445,11 +491,11 @@ FRC_API int frc_reader_read_section(frc_reader_t *r, uint32_t section,
 	    buf_size < r->sections[section].length ||
 	    (!buf && r->sections[section].length))
 		return FRC_E_MISUSE;
-	return scan_section(r, section, buf, &sc);
+	return scan_section(r, section, buf, &sc, NULL);
 }
 
-FRC_API int frc_reader_verify(frc_reader_t *r, frc_progress_fn progress,
-			      void *ctx)
+static int verify_file(frc_reader_t *r, frc_progress_fn progress, void *ctx,
+		       struct report *rep)
 {
 	struct frc_progress sc = { progress, ctx, 0, 0 };
 	int rc = FRC_OK;
@@ -461,8 +507,26 @@ FRC_API int frc_reader_verify(frc_reader_t *r, frc_progress_fn progress,
 	for (uint32_t i = 0; i < r->nsections; i++)
 		sc.total += r->sections[i].length;
 	for (uint32_t i = 0; i < r->nregions && !rc; i++)
-		rc = scan_region(r, i, NULL, &sc);
+		rc = scan_region(r, i, NULL, &sc, rep);
 	for (uint32_t i = 0; i < r->nsections && !rc; i++)
-		rc = scan_section(r, i, NULL, &sc);
+		rc = scan_section(r, i, NULL, &sc, rep);
 	return rc;
+}
+
+FRC_API int frc_reader_verify(frc_reader_t *r, frc_progress_fn progress,
+			      void *ctx)
+{
+	return verify_file(r, progress, ctx, NULL);
+}
+
+FRC_API int frc_reader_verify_all(frc_reader_t *r, frc_problem_fn on_problem,
+				  void *problem_ctx, frc_progress_fn progress,
+				  void *ctx, uint64_t *problems)
+{
+	struct report rep = { on_problem, problem_ctx, 0, FRC_OK };
+	int rc = verify_file(r, progress, ctx, &rep);
+
+	if (problems)
+		*problems = rep.count;
+	return rc ? rc : rep.first;
 }

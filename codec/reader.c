@@ -621,6 +621,19 @@ FRC_API void frc_reader_get_info(const frc_reader_t *r, frc_info_t *info)
 	info->slot_used = r->slot_used;
 	info->other_slot = r->other_slot;
 	info->other_slot_error = r->other_err;
+	info->feature_table_offset = r->sb.ft_offset;
+	info->feature_table_length = r->sb.ft_length;
+	info->region_table_offset = r->sb.rt_offset;
+	info->region_table_length = r->sb.rt_length;
+	info->section_table_offset = r->sb.st_offset;
+	info->section_table_length = r->sb.st_length;
+}
+
+FRC_API const char *frc_reader_feature_name(const frc_reader_t *r, int kind,
+					    unsigned bit)
+{
+	return frc_feature_lookup(r ? r->fnames : NULL, r ? r->nfnames : 0,
+				  kind, bit);
 }
 
 FRC_API const char *frc_reader_feature_names(const frc_reader_t *r, int kind,

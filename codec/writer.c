@@ -628,7 +628,10 @@ static int write_csum_table(frc_writer_t *w, uint32_t idx,
 		for (uint64_t k = 0; k < n; k++)
 			frc_put64(buf + 8 * k, rg->csums[i + k]);
 		frc_stream_update(h, buf, n * 8);
-		err = frc_pwrite_full(w->fd, buf, n * 8, off);
+		/* The table's extent is a hole since start: zeros need no
+		 * write, which keeps huge sparse regions small on disk. */
+		if (!frc_all_zero(buf, n * 8))
+			err = frc_pwrite_full(w->fd, buf, n * 8, off);
 		off += n * 8;
 		i += n;
 		rc = progress_add(w, pr, n * 8);

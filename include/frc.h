@@ -253,6 +253,9 @@ typedef struct frc_info {
 	int slot_used;  /* superblock copy used: 0 = A, 1 = B */
 	int other_slot; /* the other copy: 1 valid, 0 empty, -1 damaged */
 	int other_slot_error; /* why the other copy is damaged (FRC_E_*) */
+	/* Where the tables are (0, 0 when absent), for layout dumps. */
+	uint64_t feature_table_offset, region_table_offset, section_table_offset;
+	uint32_t feature_table_length, region_table_length, section_table_length;
 } frc_info_t;
 
 typedef struct frc_region_info {
@@ -292,6 +295,13 @@ FRC_API void frc_reader_get_info(const frc_reader_t *r, frc_info_t *info);
 FRC_API const char *frc_reader_feature_names(const frc_reader_t *r, int kind,
 					     uint64_t mask, char *buf,
 					     size_t size);
+
+/*
+ * The name of one feature bit (kind as above, bit 0-63): this library's
+ * name, else the file's feature-name table's, else NULL.
+ */
+FRC_API const char *frc_reader_feature_name(const frc_reader_t *r, int kind,
+					    unsigned bit);
 
 FRC_API uint32_t frc_reader_region_count(const frc_reader_t *r);
 FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
@@ -345,6 +355,30 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
  */
 FRC_API int frc_reader_verify(frc_reader_t *r, frc_progress_fn progress,
 			      void *ctx);
+
+/* One problem found by frc_reader_verify_all(). */
+typedef struct frc_problem {
+	int code;            /* FRC_E_* error class */
+	int64_t region;      /* region index, or -1 */
+	int64_t page;        /* page index, or -1 (whole region or section) */
+	int64_t section;     /* section index, or -1 */
+	uint64_t offset;     /* byte offset in the file */
+	const char *message; /* as frc_reader_errmsg(); valid during the call */
+} frc_problem_t;
+
+/* Return 0 to go on verifying, anything else to stop. */
+typedef int (*frc_problem_fn)(void *ctx, const frc_problem_t *problem);
+
+/*
+ * Like frc_reader_verify(), but goes on after a problem: every damaged page,
+ * checksum table, unverifiable region and section is passed to on_problem
+ * (which may be NULL), and their number stored in *problems (may be NULL).
+ * Returns FRC_OK when nothing was found, else the class of the first problem,
+ * or the code of an error that ended the pass (I/O, canceled).
+ */
+FRC_API int frc_reader_verify_all(frc_reader_t *r, frc_problem_fn on_problem,
+				  void *problem_ctx, frc_progress_fn progress,
+				  void *ctx, uint64_t *problems);
 
 FRC_API uint32_t frc_reader_section_count(const frc_reader_t *r);
 FRC_API int frc_reader_section(const frc_reader_t *r, uint32_t section,

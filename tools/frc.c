@@ -18,6 +18,9 @@ static const struct {
 	{ "create", cmd_create, "build a container from raw memory images" },
 	{ "info", cmd_info, "show what a container holds" },
 	{ "check", cmd_check, "verify every checksum and structural rule" },
+	{ "extract", cmd_extract, "write regions and sections out as raw files" },
+	{ "dump", cmd_dump, "show the layout, the bitmaps and a page in hex" },
+	{ "diff", cmd_diff, "compare two containers page by page" },
 	{ "conform", cmd_conform, "run an implementation against the test "
 				  "vectors" },
 	{ "digest", cmd_digest, "print the SHA-256 of every region and "
@@ -97,31 +100,130 @@ void tool_progress_init(struct tool_progress *p, int mode, const char *label)
 	p->label = label;
 	p->start = now_s();
 	p->last = 0;
+	p->drawn = 0;
 }
 
+/* "label [#######.......]  45.2%  1.2 GiB / 2.6 GiB  450.0 MiB/s  ETA 3s" */
 int tool_progress_cb(void *ctx, uint64_t done, uint64_t total)
 {
 	struct tool_progress *p = ctx;
-	double t = now_s(), rate;
-	char a[32], b[32], c[32];
+	double t = now_s(), rate, frac;
+	char a[32], b[32], c[32], bar[31];
+	int fill;
 
-	if (!p->enabled || (t - p->last < 0.25 && done < total))
+	if (!p->enabled || (t - p->last < 0.2 && done < total))
 		return 0;
 	p->last = t;
+	p->drawn = 1;
+	frac = total ? (double)done / (double)total : 1.0;
+	if (frac > 1)
+		frac = 1;
+	fill = (int)(frac * 30);
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = '\0';
 	rate = t > p->start ? (double)done / (t - p->start) : 0;
-	fprintf(stderr, "\r%s: %5.1f%% %s / %s  %s/s  ETA %.0fs   ", p->label,
-		total ? 100.0 * (double)done / (double)total : 100.0,
+	fprintf(stderr, "\r%s [%s] %5.1f%%  %s / %s  %s/s  ETA %.0fs  ",
+		p->label, bar, 100.0 * frac,
 		tool_human_size(done, a, sizeof(a)),
 		tool_human_size(total, b, sizeof(b)),
 		tool_human_size((uint64_t)rate, c, sizeof(c)),
-		rate > 0 ? (double)(total - done) / rate : 0.0);
+		rate > 0 && done < total ? (double)(total - done) / rate : 0.0);
 	return 0;
 }
 
 void tool_progress_done(struct tool_progress *p)
 {
-	if (p->enabled)
+	if (p->enabled && p->drawn)
 		fputc('\n', stderr);
+}
+
+void tool_opts_init(struct tool_opts *t)
+{
+	t->quiet = 0;
+	t->progress = -1;
+	t->format = OUT_HUMAN;
+	t->salvage = 0;
+}
+
+int tool_common_opt(int c, const char *arg, struct tool_opts *t,
+		    const char *usage)
+{
+	switch (c) {
+	case 'O':
+		if (out_parse_format(arg, &t->format)) {
+			tool_err("--output must be human, json or yaml, not '%s'",
+				 arg);
+			return -1;
+		}
+		return 1;
+	case 'p':
+		t->progress = 1;
+		return 1;
+	case 'q':
+		t->quiet = 1;
+		t->progress = 0;
+		return 1;
+	case 'S':
+		t->salvage = 1;
+		return 1;
+	case 'h':
+		fputs(usage, stdout);
+		exit(0);
+	default:
+		return 0;
+	}
+}
+
+int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet)
+{
+	int rc;
+
+	*r = frc_reader_new();
+	if (!*r) {
+		tool_err("out of memory");
+		return FRC_E_NOMEM;
+	}
+	rc = frc_reader_open(*r, path, flags);
+	if (rc && !quiet)
+		tool_err("%s", frc_reader_errmsg(*r));
+	return rc;
+}
+
+const char *tool_section_type_name(uint32_t type)
+{
+	switch (type) {
+	case FRC_SECTION_DEVICE_STATE: return "device-state";
+	case FRC_SECTION_METADATA: return "metadata";
+	default: return "unknown";
+	}
+}
+
+void tool_format_uuid(const uint8_t u[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	int k = 0;
+
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[k++] = '-';
+		out[k++] = hex[u[i] >> 4];
+		out[k++] = hex[u[i] & 15];
+	}
+	out[k] = '\0';
+}
+
+const char *tool_format_time(uint64_t ns, char *buf, size_t size)
+{
+	time_t s = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char base[32];
+
+	if (ns == 0 || !gmtime_r(&s, &tm))
+		return NULL;
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%09uZ", base, (unsigned)(ns % 1000000000u));
+	return buf;
 }
 
 int tool_check_exit_code(int rc)
@@ -138,6 +240,97 @@ int tool_check_exit_code(int rc)
 		return rc < FRC_ERROR_CLASS_LIMIT ? EXIT_CHECK_CORRUPT
 						  : EXIT_CHECK_FAILED;
 	}
+}
+
+int runs_add(struct runs *r, uint64_t i)
+{
+	r->pages++;
+	if (r->n && r->v[r->n - 1][0] + r->v[r->n - 1][1] == i) {
+		r->v[r->n - 1][1]++;
+		return 0;
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		uint64_t (*grown)[2] = realloc(r->v, cap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		r->v = grown;
+		r->cap = cap;
+	}
+	r->v[r->n][0] = i;
+	r->v[r->n][1] = 1;
+	r->n++;
+	return 0;
+}
+
+void runs_free(struct runs *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *runs_format(const struct runs *r, size_t max, char *buf,
+			size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n && used < size; i++) {
+		int n;
+
+		if (i == max) {
+			snprintf(buf + used, size - used, ", ... (%zu more runs)",
+				 r->n - i);
+			break;
+		}
+		if (r->v[i][1] == 1)
+			n = snprintf(buf + used, size - used, "%s%llu",
+				     i ? ", " : "",
+				     (unsigned long long)r->v[i][0]);
+		else
+			n = snprintf(buf + used, size - used, "%s%llu-%llu",
+				     i ? ", " : "",
+				     (unsigned long long)r->v[i][0],
+				     (unsigned long long)(r->v[i][0] +
+							  r->v[i][1] - 1));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+void runs_emit(struct out *o, const char *key, const struct runs *r)
+{
+	out_list(o, key);
+	for (size_t i = 0; i < r->n; i++) {
+		out_map(o, NULL);
+		out_uint(o, "first", r->v[i][0]);
+		out_uint(o, "count", r->v[i][1]);
+		out_end(o);
+	}
+	out_end(o);
+}
+
+int tool_safe_name(const char *name, char *out, size_t size)
+{
+	size_t k = 0, max = size - 1 < 200 ? size - 1 : 200;
+
+	for (const unsigned char *p = (const unsigned char *)name;
+	     *p && k < max; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			 (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+			 *p == '+' || *p == '-';
+
+		char c = ok && !(k == 0 && *p == '.') ? (char)*p : '_';
+
+		out[k++] = c;
+	}
+	if (k == 0)
+		out[k++] = '_';
+	out[k] = '\0';
+	return strcmp(out, name) != 0;
 }
 
 static void usage(FILE *f)

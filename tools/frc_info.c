@@ -1,54 +1,153 @@
 /*
- * frc_info.c - `frc info` (what a container holds) and `frc check`
- * (verify every checksum and structural rule).
+ * frc_info.c - `frc info`: what a container holds, for people (human) and
+ * for programs (--output=json|yaml, fields documented in frc-info(1)).
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "frc_tool.h"
 
-#define MAX_LISTED 100 /* damaged pages listed one by one by check */
+static const char *const kinds[] = { "incompat", "ro_compat", "compat" };
 
-static const char *section_type_name(uint32_t type)
+static const char info_usage[] =
+	"usage: frc info [--output=human|json|yaml] [--salvage] FILE\n"
+	"\n"
+	"Shows the format version, features, UUID, times, generator, state,\n"
+	"regions and sections of an FRC container. Reads no page data.\n"
+	"  --output=FORMAT  human (default), json or yaml (see frc-info(1))\n"
+	"  --salvage        also show an incomplete or damaged file\n";
+
+static const char *slot_state(int s)
 {
-	switch (type) {
-	case FRC_SECTION_DEVICE_STATE: return "device-state";
-	case FRC_SECTION_METADATA: return "metadata";
-	default: return "unknown";
+	return s > 0 ? "intact" : s == 0 ? "empty" : "damaged";
+}
+
+/* ---- machine-readable ---- */
+
+static void emit_features(struct out *o, const frc_reader_t *r,
+			  const frc_info_t *in)
+{
+	uint64_t masks[] = { in->incompat, in->ro_compat, in->compat };
+	uint64_t unknown[] = { in->unknown_incompat, in->unknown_ro_compat,
+			       in->unknown_compat };
+
+	out_map(o, "features");
+	for (int k = 0; k < 3; k++) {
+		out_list(o, kinds[k]);
+		for (unsigned b = 0; b < 64; b++) {
+			if (!(masks[k] & (UINT64_C(1) << b)))
+				continue;
+			out_map(o, NULL);
+			out_uint(o, "bit", b);
+			out_str(o, "name", frc_reader_feature_name(r, k, b));
+			out_bool(o, "known", !(unknown[k] & (UINT64_C(1) << b)));
+			out_end(o);
+		}
+		out_end(o);
 	}
+	out_end(o);
 }
 
-static void format_uuid(const uint8_t u[16], char out[37])
+static void emit_regions(struct out *o, const frc_reader_t *r)
 {
-	static const char hex[] = "0123456789abcdef";
-	int k = 0;
+	out_list(o, "regions");
+	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
+		frc_region_info_t g;
 
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[k++] = '-';
-		out[k++] = hex[u[i] >> 4];
-		out[k++] = hex[u[i] & 15];
+		frc_reader_region(r, i, &g);
+		out_map(o, NULL);
+		out_uint(o, "index", i);
+		out_str(o, "id", g.id);
+		out_uint(o, "used_length", g.used_length);
+		out_uint(o, "page_size", g.page_size);
+		out_uint(o, "page_count", g.page_count);
+		out_bool(o, "bitmap_valid", g.bitmap_valid);
+		if (g.bitmap_valid) {
+			out_uint(o, "present_pages", g.present_pages);
+			out_uint(o, "zero_pages", g.page_count - g.present_pages);
+			out_uint(o, "data_bytes", g.present_pages * g.page_size);
+		} else {
+			out_null(o, "present_pages");
+			out_null(o, "zero_pages");
+			out_null(o, "data_bytes");
+		}
+		out_uint(o, "pages_offset", g.pages_offset);
+		out_uint(o, "bitmap_offset", g.bitmap_offset);
+		out_uint(o, "checksum_table_offset", g.checksum_table_offset);
+		out_end(o);
 	}
-	out[k] = '\0';
+	out_end(o);
 }
 
-static const char *format_time(uint64_t ns, char *buf, size_t size)
+static void emit_sections(struct out *o, const frc_reader_t *r)
 {
-	time_t s = (time_t)(ns / 1000000000u);
-	struct tm tm;
+	out_list(o, "sections");
+	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
+		frc_section_info_t s;
 
-	if (ns == 0 || !gmtime_r(&s, &tm))
-		return "not recorded";
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
+		frc_reader_section(r, i, &s);
+		out_map(o, NULL);
+		out_uint(o, "index", i);
+		out_uint(o, "type", s.type);
+		out_str(o, "type_name", tool_section_type_name(s.type));
+		out_str(o, "name", s.name);
+		out_uint(o, "flags", s.flags);
+		out_bool(o, "must_understand",
+			 (s.flags & FRC_SECTION_MUST_UNDERSTAND) != 0);
+		out_uint(o, "offset", s.offset);
+		out_uint(o, "length", s.length);
+		out_end(o);
+	}
+	out_end(o);
+	out_map(o, "metadata");
+	for (uint32_t i = 0; i < frc_reader_metadata_count(r); i++) {
+		const char *k, *v;
+
+		frc_reader_metadata_item(r, i, &k, &v);
+		out_str(o, k, v);
+	}
+	out_end(o);
 }
+
+static void emit_info(struct out *o, const char *path, const frc_reader_t *r)
+{
+	frc_info_t in;
+	char uuid[37], t[64], ver[16];
+
+	frc_reader_get_info(r, &in);
+	tool_format_uuid(in.uuid, uuid);
+	snprintf(ver, sizeof(ver), "%u.%u", in.version_major, in.version_minor);
+	out_str(o, "file", path);
+	out_str(o, "format_version", ver);
+	out_uint(o, "header_length", in.header_length);
+	out_str(o, "state", in.complete ? "complete" : "incomplete");
+	out_bool(o, "read_only", in.read_only);
+	out_str(o, "uuid", uuid);
+	out_str(o, "create_time", tool_format_time(in.create_time_ns, t, sizeof(t)));
+	out_uint(o, "create_time_ns", in.create_time_ns);
+	out_str(o, "commit_time", tool_format_time(in.commit_time_ns, t, sizeof(t)));
+	out_uint(o, "commit_time_ns", in.commit_time_ns);
+	out_str(o, "generator", in.generator);
+	out_str(o, "checksum_algorithm",
+		in.checksum_algorithm == FRC_CSUM_XXH3_64 ? "xxh3-64" : "unknown");
+	out_uint(o, "data_alignment", in.alignment);
+	out_uint(o, "file_length", in.file_length);
+	out_map(o, "superblock");
+	out_str(o, "current", in.slot_used ? "B" : "A");
+	out_uint(o, "sequence", in.sequence);
+	out_str(o, "other", slot_state(in.other_slot));
+	out_end(o);
+	emit_features(o, r, &in);
+	emit_regions(o, r);
+	emit_sections(o, r);
+}
+
+/* ---- human ---- */
 
 static void print_features(const frc_reader_t *r, const frc_info_t *in)
 {
-	static const char *kinds[] = { "incompat", "ro-compat", "compat" };
 	uint64_t masks[] = { in->incompat, in->ro_compat, in->compat };
 	char names[512];
 
@@ -95,7 +194,7 @@ static void print_sections(const frc_reader_t *r)
 		frc_reader_section(r, i, &s);
 		printf("  [%u] %s (type %u)%s%s%s, %" PRIu64 " bytes at 0x%"
 		       PRIx64 "%s\n",
-		       i, section_type_name(s.type), s.type,
+		       i, tool_section_type_name(s.type), s.type,
 		       *s.name ? " '" : "", s.name, *s.name ? "'" : "",
 		       s.length, s.offset,
 		       (s.flags & FRC_SECTION_MUST_UNDERSTAND) ? ", must understand"
@@ -112,10 +211,11 @@ static void print_sections(const frc_reader_t *r)
 static void print_info(const char *path, const frc_reader_t *r)
 {
 	frc_info_t in;
-	char uuid[37], t1[64], t2[64], sz[32];
+	char uuid[37], t[64], sz[32];
+	const char *ts;
 
 	frc_reader_get_info(r, &in);
-	format_uuid(in.uuid, uuid);
+	tool_format_uuid(in.uuid, uuid);
 	printf("file:        %s\n", path);
 	printf("format:      FRC %u.%u (superblock %u bytes)\n",
 	       in.version_major, in.version_minor, in.header_length);
@@ -124,8 +224,10 @@ static void print_info(const char *path, const frc_reader_t *r)
 	       in.read_only && in.complete ? ", read-only (unknown ro-compat "
 					      "features)" : "");
 	printf("uuid:        %s\n", uuid);
-	printf("created:     %s\n", format_time(in.create_time_ns, t1, sizeof(t1)));
-	printf("committed:   %s\n", format_time(in.commit_time_ns, t2, sizeof(t2)));
+	ts = tool_format_time(in.create_time_ns, t, sizeof(t));
+	printf("created:     %s\n", ts ? ts : "not recorded");
+	ts = tool_format_time(in.commit_time_ns, t, sizeof(t));
+	printf("committed:   %s\n", ts ? ts : "not recorded");
 	printf("generator:   %s\n", *in.generator ? in.generator : "(none)");
 	printf("checksums:   %s\n",
 	       in.checksum_algorithm == FRC_CSUM_XXH3_64 ? "xxh3-64" : "?");
@@ -134,8 +236,7 @@ static void print_info(const char *path, const frc_reader_t *r)
 	       tool_human_size(in.file_length, sz, sizeof(sz)));
 	printf("superblock:  copy %c, sequence %" PRIu64 "; copy %c %s\n",
 	       in.slot_used ? 'B' : 'A', in.sequence, in.slot_used ? 'A' : 'B',
-	       in.other_slot > 0 ? "intact" : in.other_slot == 0 ? "empty"
-								 : "DAMAGED");
+	       in.other_slot < 0 ? "DAMAGED" : slot_state(in.other_slot));
 	printf("features:\n");
 	print_features(r, &in);
 	printf("regions:     %u\n", in.region_count);
@@ -144,202 +245,33 @@ static void print_info(const char *path, const frc_reader_t *r)
 	print_sections(r);
 }
 
-struct common_args {
-	unsigned open_flags;
-	struct tool_opts t;
-	const char *path;
-};
-
-static int parse_common(int argc, char **argv, struct common_args *a,
-			int allow_salvage, const char *usage)
-{
-	static const struct option longopts[] = {
-		{ "salvage", no_argument, NULL, 'S' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	a->t.progress = -1;
-	while ((c = getopt_long(argc, argv, "pqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'S':
-			if (!allow_salvage)
-				goto bad;
-			a->open_flags |= FRC_OPEN_SALVAGE;
-			break;
-		case 'p': a->t.progress = 1; break;
-		case 'q': a->t.quiet = 1; a->t.progress = 0; break;
-		case 'h': fputs(usage, stdout); exit(0);
-		default: goto bad;
-		}
-	}
-	if (optind != argc - 1)
-		goto bad;
-	a->path = argv[optind];
-	return 0;
-bad:
-	fputs(usage, stderr);
-	return -1;
-}
-
 int cmd_info(int argc, char **argv)
 {
-	static const char usage[] =
-		"usage: frc info [--salvage] FILE\n"
-		"\n"
-		"Shows the format version, features, UUID, times, generator, state,\n"
-		"regions and sections of an FRC container. Reads no page data.\n"
-		"  --salvage   also show an incomplete or damaged file\n";
-	struct common_args a;
+	static const struct option longopts[] = { TOOL_COMMON_LONGOPTS,
+						  { NULL, 0, NULL, 0 } };
+	struct tool_opts t;
 	frc_reader_t *r;
-	int rc;
+	int c, rc;
 
-	memset(&a, 0, sizeof(a));
-	if (parse_common(argc, argv, &a, 1, usage))
-		return 1;
-	r = frc_reader_new();
-	if (!r) {
-		tool_err("out of memory");
-		return 1;
+	tool_opts_init(&t);
+	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1)
+		if (tool_common_opt(c, optarg, &t, info_usage) != 1)
+			goto usage;
+	if (optind != argc - 1)
+		goto usage;
+	rc = tool_open(&r, argv[optind], t.salvage ? FRC_OPEN_SALVAGE : 0, 0);
+	if (rc == FRC_OK && t.format == OUT_HUMAN) {
+		print_info(argv[optind], r);
+	} else if (rc == FRC_OK) {
+		struct out *o = out_new(t.format, stdout);
+
+		emit_info(o, argv[optind], r);
+		out_finish(o);
 	}
-	rc = frc_reader_open(r, a.path, a.open_flags);
-	if (rc)
-		tool_err("%s", frc_reader_errmsg(r));
-	else
-		print_info(a.path, r);
 	frc_reader_free(r);
 	return rc ? 1 : 0;
-}
-
-/* Lists every damaged page after a failed fast verification. */
-static uint64_t list_damage(frc_reader_t *r, int quiet)
-{
-	uint64_t damaged = 0;
-	uint8_t *buf = malloc(FRC_PAGE_SIZE_MAX);
-
-	if (!buf)
-		return 0;
-	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
-		frc_region_info_t g;
-
-		frc_reader_region(r, i, &g);
-		for (uint64_t p = 0; p < g.page_count; p++) {
-			int rc;
-
-			if (!frc_reader_page_present(r, i, p))
-				continue;
-			rc = frc_reader_read_page(r, i, p, buf);
-			if (rc == FRC_OK)
-				continue;
-			damaged++;
-			if (!quiet && damaged <= MAX_LISTED)
-				fprintf(stderr, "frc: %s\n", frc_reader_errmsg(r));
-			if (rc != FRC_E_CHECKSUM || strstr(frc_reader_errmsg(r),
-							   "checksum table"))
-				break; /* the table itself is bad: once */
-		}
-	}
-	if (!quiet && damaged > MAX_LISTED)
-		fprintf(stderr, "frc: ... %" PRIu64 " damaged pages in all\n",
-			damaged);
-	free(buf);
-	return damaged;
-}
-
-static int salvage_report(frc_reader_t *r, int quiet)
-{
-	frc_info_t in;
-	uint8_t *buf = malloc(FRC_PAGE_SIZE_MAX);
-	int worst = FRC_OK;
-
-	frc_reader_get_info(r, &in);
-	if (!in.complete)
-		worst = FRC_E_INCOMPLETE;
-	for (uint32_t i = 0; buf && i < in.region_count; i++) {
-		uint64_t good = 0, bad = 0, unknown = 0, zero = 0;
-		frc_region_info_t g;
-
-		frc_reader_region(r, i, &g);
-		for (uint64_t p = 0; p < g.page_count; p++) {
-			int rc = frc_reader_page_present(r, i, p)
-					 ? frc_reader_read_page(r, i, p, buf)
-					 : (zero++, -1);
-
-			if (rc == FRC_OK)
-				good++;
-			else if (rc == FRC_E_CHECKSUM)
-				bad++;
-			else if (rc > 0)
-				unknown++;
-		}
-		if (bad && worst == FRC_OK)
-			worst = FRC_E_CHECKSUM;
-		if (!quiet)
-			printf("region '%s': %" PRIu64 " verified, %" PRIu64
-			       " zero, %" PRIu64 " damaged, %" PRIu64
-			       " unverifiable\n",
-			       g.id, good, zero, bad, unknown);
-	}
-	free(buf);
-	return worst;
-}
-
-int cmd_check(int argc, char **argv)
-{
-	static const char usage[] =
-		"usage: frc check [--salvage] [-p] [-q] FILE\n"
-		"\n"
-		"Verifies every structure and every checksum of an FRC container.\n"
-		"Exit status: 0 consistent, 1 could not complete, 2 corruption\n"
-		"found, 3 incomplete (interrupted save), 63 unsupported version or\n"
-		"feature.\n"
-		"  --salvage      report what is still readable in a damaged or\n"
-		"                 incomplete file\n"
-		"  -p, --progress show progress (default: when stderr is a tty)\n"
-		"  -q, --quiet    print nothing, only set the exit status\n";
-	struct common_args a;
-	struct tool_progress pr;
-	frc_reader_t *r;
-	frc_info_t in;
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	if (parse_common(argc, argv, &a, 1, usage))
-		return EXIT_CHECK_FAILED;
-	r = frc_reader_new();
-	if (!r) {
-		tool_err("out of memory");
-		return EXIT_CHECK_FAILED;
-	}
-	rc = frc_reader_open(r, a.path, a.open_flags);
-	if (rc == FRC_OK && (a.open_flags & FRC_OPEN_SALVAGE)) {
-		rc = salvage_report(r, a.t.quiet);
-	} else if (rc == FRC_OK) {
-		tool_progress_init(&pr, a.t.progress, "check");
-		rc = frc_reader_verify(r, tool_progress_cb, &pr);
-		tool_progress_done(&pr);
-		if (rc == FRC_E_CHECKSUM)
-			list_damage(r, a.t.quiet);
-		else if (rc && !a.t.quiet)
-			tool_err("%s", frc_reader_errmsg(r));
-	} else if (!a.t.quiet) {
-		tool_err("%s", frc_reader_errmsg(r));
-	}
-	if (!a.t.quiet && (rc == FRC_OK || (a.open_flags & FRC_OPEN_SALVAGE))) {
-		frc_reader_get_info(r, &in);
-		if (in.other_slot < 0)
-			printf("warning: superblock copy %c is damaged (%s); "
-			       "copy %c was used\n", in.slot_used ? 'A' : 'B',
-			       frc_error_name(in.other_slot_error),
-			       in.slot_used ? 'B' : 'A');
-	}
-	if (!a.t.quiet)
-		printf("%s: %s\n", a.path,
-		       rc == FRC_OK ? "no errors found"
-				    : frc_error_name(rc));
-	frc_reader_free(r);
-	return tool_check_exit_code(rc);
+usage:
+	fputs(info_usage, stderr);
+	return 1;
 }

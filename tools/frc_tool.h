@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "frc.h"
+#include "output.h"
 
 /* Exit codes of `frc check` (as qemu-img check). */
 enum {
@@ -22,11 +23,64 @@ enum {
 struct tool_opts {
 	int quiet;
 	int progress; /* -1 auto (stderr is a terminal), 0 off, 1 on */
+	enum out_format format;
+	int salvage;
 };
+
+/* Long options every reporting command shares; see tool_common_opt(). */
+#define TOOL_COMMON_LONGOPTS                                    \
+	{ "output", required_argument, NULL, 'O' },             \
+	{ "progress", no_argument, NULL, 'p' },                  \
+	{ "quiet", no_argument, NULL, 'q' },                     \
+	{ "salvage", no_argument, NULL, 'S' },                   \
+	{ "help", no_argument, NULL, 'h' }
+#define TOOL_COMMON_SHORTOPTS "pqh"
+
+/*
+ * Handles one of the common options: returns 1 if it was one (and applied
+ * it), 0 if not, -1 on a bad value (message printed). 'h' prints `usage`
+ * and exits 0.
+ */
+int tool_common_opt(int c, const char *arg, struct tool_opts *t,
+		    const char *usage);
+void tool_opts_init(struct tool_opts *t);
+
+/* Opens a reader, printing "frc: MESSAGE" on failure (unless quiet). */
+int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet);
+/* "incompat" etc. and "device-state" etc. */
+const char *tool_section_type_name(uint32_t type);
+void tool_format_uuid(const uint8_t u[16], char out[37]);
+/* ISO 8601 UTC with nanoseconds, or NULL for 0 ("not recorded"). */
+const char *tool_format_time(uint64_t ns, char *buf, size_t size);
+
+/* Runs of page indices: [first, first + count). */
+struct runs {
+	uint64_t (*v)[2];
+	size_t n, cap;
+	uint64_t pages; /* total pages in all runs */
+};
+/* Adds page i (in increasing order); returns -1 when out of memory. */
+int runs_add(struct runs *r, uint64_t i);
+void runs_free(struct runs *r);
+/* "0-3, 7, 9-12" into buf, at most `max` runs then "... (N more)". */
+const char *runs_format(const struct runs *r, size_t max, char *buf,
+			size_t size);
+void runs_emit(struct out *o, const char *key, const struct runs *r);
+
+/*
+ * A file name for a region id or section name that cannot escape a
+ * directory: bytes outside [A-Za-z0-9._+-] become '_', a leading '.'
+ * becomes '_', at most 200 bytes, never empty. Returns 1 when the name had
+ * to change.
+ */
+int tool_safe_name(const char *name, char *out, size_t size);
 
 int cmd_create(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 
@@ -41,6 +95,7 @@ struct tool_progress {
 	int enabled;
 	const char *label;
 	double start, last;
+	int drawn;
 };
 void tool_progress_init(struct tool_progress *p, int mode, const char *label);
 int tool_progress_cb(void *ctx, uint64_t done, uint64_t total);
