@@ -45,7 +45,7 @@ FRC_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(FRC_SRC))
 GEN_SRC := tools/gen_vectors.c tools/gen_recipes.c tools/vecbuild.c tools/digest.c
 GEN_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(GEN_SRC))
 TEST_SRC := $(wildcard tests/test_*.c)
-TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file
+TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file $(B)/tests/yaml_get
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
 .PHONY: all lib tools check check-run demo doc deps install uninstall clean
@@ -85,7 +85,7 @@ $(B)/frc-gen-vectors: $(GEN_OBJ)
 
 # Unit tests may include codec internals (to craft hostile files).
 $(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc.a | $(B)/tests
-	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) -o $@ $< $(B)/libfrc.a $(CMOCKA_LIBS) $(LDLIBS_ALL)
+	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) -o $@ $< $(B)/libfrc.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)
 
 $(B) $(B)/codec $(B)/tools $(B)/tests $(B)/doc:
 	mkdir -p $@

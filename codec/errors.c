@@ -64,6 +64,17 @@ FRC_API const char *frc_version_string(void)
 	return FRC_LIB_VERSION_STRING;
 }
 
+/*
+ * Messages quote region ids and section names from the file, which may hold
+ * control characters: never let them reach a terminal.
+ */
+static void defang(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 int frc_fail(struct frc_err *e, int code, const char *path, uint64_t offset,
 	     const char *section, const char *fmt, ...)
 {
@@ -81,6 +92,7 @@ int frc_fail(struct frc_err *e, int code, const char *path, uint64_t offset,
 	else
 		snprintf(e->msg, sizeof(e->msg), "%s: offset 0x%llx: %s", path,
 			 (unsigned long long)offset, what);
+	defang(e->msg);
 	return code;
 }
 

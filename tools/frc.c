@@ -29,15 +29,33 @@ static const struct {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+const char *tool_esc(const char *s)
+{
+	static char bufs[4][1200];
+	static int k;
+	char *out = bufs[k = (k + 1) % 4];
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s;
+	     *p && n + 5 < sizeof(bufs[0]); p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			n += (size_t)snprintf(out + n, 5, "\\x%02x", *p);
+		else
+			out[n++] = (char)*p;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 void tool_err(const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fputs("frc: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "frc: %s\n", tool_esc(msg));
 }
 
 int tool_parse_size(const char *s, uint64_t *out)

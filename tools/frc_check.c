@@ -134,7 +134,7 @@ static int salvage_report(frc_reader_t *r, struct check_state *cs,
 		} else if (!cs->t.quiet) {
 			printf("region '%s': %" PRIu64 " verified, %" PRIu64
 			       " zero, %" PRIu64 " damaged, %" PRIu64
-			       " unverifiable\n", g.id, c.verified, c.zero,
+			       " unverifiable\n", tool_esc(g.id), c.verified, c.zero,
 			       c.damaged, c.unverifiable);
 		}
 	}

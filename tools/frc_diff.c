@@ -91,21 +91,22 @@ static int diff_region(struct diff_ctx *d, uint32_t ia)
 	frc_reader_region(d->a, ia, &ga);
 	if (frc_reader_find_region(d->b, ga.id, &ib)) {
 		status = "only-in-a";
-		say(d, "region '%s': only in %s", ga.id, "A");
+		say(d, "region '%s': only in A", tool_esc(ga.id));
 	} else {
 		frc_reader_region(d->b, ib, &gb);
 		if (ga.used_length != gb.used_length ||
 		    ga.page_size != gb.page_size) {
 			status = "layout-differs";
 			say(d, "region '%s': different size or page size",
-			    ga.id);
+			    tool_esc(ga.id));
 		} else {
 			rc = diff_pages(d, ia, ib, &ga, &runs);
 			if (runs.n) {
 				status = "different";
 				if (!d->o && !d->t.quiet)
 					printf("region '%s': %" PRIu64 " pages "
-					       "differ: %s\n", ga.id, runs.pages,
+					       "differ: %s\n", tool_esc(ga.id),
+					       runs.pages,
 					       runs_format(&runs, HUMAN_RUNS,
 							   text, sizeof(text)));
 			}
@@ -135,7 +136,7 @@ static void regions_only_in_b(struct diff_ctx *d)
 		if (!frc_reader_find_region(d->a, g.id, &ia))
 			continue;
 		d->differ = 1;
-		say(d, "region '%s': only in %s", g.id, "B");
+		say(d, "region '%s': only in B", tool_esc(g.id));
 		if (d->o) {
 			out_map(d->o, NULL);
 			out_str(d->o, "id", g.id);
@@ -222,8 +223,9 @@ static void diff_metadata_one(struct diff_ctx *d, const char *key,
 		out_end(d->o);
 	} else if (!d->t.quiet) {
 		printf("metadata '%s': %s%s%s vs %s%s%s\n", key,
-		       va ? "'" : "", va ? va : "absent", va ? "'" : "",
-		       vb ? "'" : "", vb ? vb : "absent", vb ? "'" : "");
+		       va ? "'" : "", va ? tool_esc(va) : "absent", va ? "'" : "",
+		       vb ? "'" : "", vb ? tool_esc(vb) : "absent",
+		       vb ? "'" : "");
 	}
 }
 

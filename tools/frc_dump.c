@@ -220,7 +220,7 @@ static int dump_page(frc_reader_t *r, const char *spec, struct out *o)
 		out_end(o);
 	} else {
 		printf("\npage %" PRIu64 " of region '%s' at 0x%" PRIx64
-		       " (%s, %s):\n", page, g.id, off,
+		       " (%s, %s):\n", page, tool_esc(g.id), off,
 		       frc_reader_page_present(r, region, page) ? "present"
 								 : "absent: reads as zeros",
 		       rc == FRC_OK ? "checksum ok" : frc_reader_errmsg(r));
@@ -241,7 +241,7 @@ static void print_layout(const struct layout *l, frc_reader_t *r,
 	printf("%-18s %-12s %s\n", "offset", "length", "structure");
 	for (size_t i = 0; i < l->n; i++)
 		printf("0x%016" PRIx64 " %-12" PRIu64 " %s\n", l->v[i].offset,
-		       l->v[i].length, l->v[i].name);
+		       l->v[i].length, tool_esc(l->v[i].name));
 	printf("file_length 0x%" PRIx64 " (%s)\n", in.file_length,
 	       in.complete ? "complete" : "INCOMPLETE");
 	for (uint32_t i = 0; i < in.region_count; i++) {
@@ -253,7 +253,7 @@ static void print_layout(const struct layout *l, frc_reader_t *r,
 			break;
 		printf("\nregion '%s': %" PRIu64 " of %" PRIu64
 		       " pages present%s\n  %s\n",
-		       g.id, runs.pages, g.page_count,
+		       tool_esc(g.id), runs.pages, g.page_count,
 		       g.bitmap_valid ? "" : " (bitmap not valid)",
 		       runs.n ? runs_format(&runs, a->all_runs ? SIZE_MAX
 							       : HUMAN_RUNS,

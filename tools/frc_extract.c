@@ -268,12 +268,13 @@ static int write_named(frc_reader_t *r, struct extract_args *a, int dirfd,
 	if (!a->t.quiet) {
 		if (is_region && changed)
 			printf("region '%s' -> %s (id mapped to a safe file "
-			       "name)\n", orig, path);
+			       "name)\n", tool_esc(orig), path);
 		else if (is_region)
-			printf("region '%s' -> %s\n", orig, path);
+			printf("region '%s' -> %s\n", tool_esc(orig), path);
 		else
 			printf("section %u%s%s%s -> %s%s\n", idx,
-			       *orig ? " '" : "", orig, *orig ? "'" : "", path,
+			       *orig ? " '" : "", tool_esc(orig), *orig ? "'" : "",
+			       path,
 			       changed ? " (name mapped to a safe file name)"
 				       : "");
 	}

@@ -169,7 +169,8 @@ static void print_regions(const frc_reader_t *r)
 		printf("  [%u] '%s'\n"
 		       "      size %s (%" PRIu64 " bytes), page size %u, "
 		       "%" PRIu64 " pages\n",
-		       i, g.id, tool_human_size(g.used_length, a, sizeof(a)),
+		       i, tool_esc(g.id),
+		       tool_human_size(g.used_length, a, sizeof(a)),
 		       g.used_length, g.page_size, g.page_count);
 		if (g.bitmap_valid)
 			printf("      present %" PRIu64 ", zero %" PRIu64
@@ -195,7 +196,7 @@ static void print_sections(const frc_reader_t *r)
 		printf("  [%u] %s (type %u)%s%s%s, %" PRIu64 " bytes at 0x%"
 		       PRIx64 "%s\n",
 		       i, tool_section_type_name(s.type), s.type,
-		       *s.name ? " '" : "", s.name, *s.name ? "'" : "",
+		       *s.name ? " '" : "", tool_esc(s.name), *s.name ? "'" : "",
 		       s.length, s.offset,
 		       (s.flags & FRC_SECTION_MUST_UNDERSTAND) ? ", must understand"
 							       : "");
@@ -204,7 +205,8 @@ static void print_sections(const frc_reader_t *r)
 		const char *k, *v;
 
 		frc_reader_metadata_item(r, i, &k, &v);
-		printf("%s  %s = %s\n", i ? "" : "metadata:\n", k, v);
+		printf("%s  %s = %s\n", i ? "" : "metadata:\n", k,
+		       tool_esc(v));
 	}
 }
 
@@ -216,7 +218,7 @@ static void print_info(const char *path, const frc_reader_t *r)
 
 	frc_reader_get_info(r, &in);
 	tool_format_uuid(in.uuid, uuid);
-	printf("file:        %s\n", path);
+	printf("file:        %s\n", tool_esc(path));
 	printf("format:      FRC %u.%u (superblock %u bytes)\n",
 	       in.version_major, in.version_minor, in.header_length);
 	printf("state:       %s%s\n",
@@ -228,7 +230,8 @@ static void print_info(const char *path, const frc_reader_t *r)
 	printf("created:     %s\n", ts ? ts : "not recorded");
 	ts = tool_format_time(in.commit_time_ns, t, sizeof(t));
 	printf("committed:   %s\n", ts ? ts : "not recorded");
-	printf("generator:   %s\n", *in.generator ? in.generator : "(none)");
+	printf("generator:   %s\n",
+	       *in.generator ? tool_esc(in.generator) : "(none)");
 	printf("checksums:   %s\n",
 	       in.checksum_algorithm == FRC_CSUM_XXH3_64 ? "xxh3-64" : "?");
 	printf("alignment:   %u\n", in.alignment);

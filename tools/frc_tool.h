@@ -84,7 +84,12 @@ int cmd_diff(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 
-/* "frc: " + message on stderr. */
+/*
+ * s with control characters shown as \xNN, for human output of ids and
+ * names taken from files (4 rotating static buffers).
+ */
+const char *tool_esc(const char *s);
+/* "frc: " + message on stderr (control characters escaped). */
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses "4096", "64K", "2M", "1G"; returns 0 on success. */
 int tool_parse_size(const char *s, uint64_t *out);

@@ -3,13 +3,14 @@
 # any is missing. Used by `make check`, `make demo` and `make doc`.
 set -eu
 
-PKGS="libyaml-dev libxxhash-dev libcmocka-dev libssl-dev asciidoctor pkg-config"
+PKGS="libyaml-dev libxxhash-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq"
 
 have_all() {
 	command -v pkg-config >/dev/null 2>&1 || return 1
 	pkg-config --exists libxxhash cmocka yaml-0.1 libcrypto 2>/dev/null || return 1
 	command -v asciidoctor >/dev/null 2>&1 || return 1
 	command -v script >/dev/null 2>&1 || return 1
+	command -v jq >/dev/null 2>&1 || return 1
 }
 
 have_all && exit 0
