@@ -217,4 +217,11 @@ done
 for c in create info check extract dump diff conform digest; do
 	check "frc --help lists $c" 'grep -q "^  $c " help.txt'
 done
+for c in create info check extract dump diff conform digest; do
+	check "frc-$c has a man page" '[ -f "$SRC/tools/man/frc-$c.adoc" ] && [ -f "$B/doc/frc-$c.1" ]'
+done
+
+# ---- create --direct ----
+"$FRC" create -q --direct -r pc.ram=ram.bin d.frc 2>err
+check "create --direct" '[ $? -eq 0 ] && "$FRC" diff -q d.frc w.frc'
 [ "$fails" -eq 0 ]
