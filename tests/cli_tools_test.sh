@@ -221,6 +221,30 @@ for c in create info check extract dump diff conform digest; do
 	check "frc-$c has a man page" '[ -f "$SRC/tools/man/frc-$c.adoc" ] && [ -f "$B/doc/frc-$c.1" ]'
 done
 
+# ---- remaining options ----
+"$FRC" info inc.frc 2>err >/dev/null
+check "info refuses an incomplete file" '[ $? -eq 1 ] && grep -q incomplete err'
+"$FRC" info --salvage inc.frc > i.txt
+check "info --salvage shows it" '[ $? -eq 0 ] && grep -q "INCOMPLETE" i.txt'
+runs=$(awk '/^region .pc.ram/ {getline; print}' dump.txt)
+"$FRC" dump --all-runs x.frc > all.txt
+check "dump --all-runs prints the same runs for a short list" \
+	'[ "$(awk '"'"'/^region .pc.ram/ {getline; print}'"'"' all.txt)" = "$runs" ]'
+# 2048 runs: a data page, a zero page, ... (doubled 11 times)
+head -c 4096 /dev/urandom > alt.bin && head -c 4096 /dev/zero >> alt.bin
+for i in 1 2 3 4 5 6 7 8 9 10 11; do cat alt.bin alt.bin > alt2.bin && mv alt2.bin alt.bin; done
+"$FRC" create -q -r r=alt.bin frag.frc
+"$FRC" dump frag.frc > frag.txt
+check "dump caps a long run list in human output" \
+	'grep -q ", ... (1048 more runs)" frag.txt'
+"$FRC" dump --all-runs frag.frc > frag.txt
+check "dump --all-runs lists all 2048 runs" \
+	'grep -q "4094$" frag.txt && ! grep -q "more runs" frag.txt'
+"$FRC" conform -v --impl 'echo oops >&2; exit 3 #' "$SRC/testvectors/v1/valid.yaml" >cv.out 2>cv.err
+check "conform -v shows the implementation's stderr" 'grep -q oops cv.err'
+"$FRC" conform --impl 'echo oops >&2; exit 3 #' "$SRC/testvectors/v1/valid.yaml" >cv.out 2>cv.err
+check "conform without -v hides it" '! grep -q oops cv.err'
+
 # ---- create --direct ----
 "$FRC" create -q --direct -r pc.ram=ram.bin d.frc 2>err
 check "create --direct" '[ $? -eq 0 ] && "$FRC" diff -q d.frc w.frc'
