@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "frc.h"
 
@@ -95,12 +96,19 @@ static inline bool frc_add_ok(uint64_t a, uint64_t b, uint64_t *sum)
 	return !__builtin_add_overflow(a, b, sum);
 }
 
+/*
+ * True when n bytes at p are zero. The first bytes decide for most data
+ * pages; the rest is one memcmp of the buffer against itself shifted by 16
+ * bytes, which glibc runs with vector instructions.
+ */
 static inline bool frc_all_zero(const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t head = n < 16 ? n : 16;
+
+	for (size_t i = 0; i < head; i++)
 		if (p[i])
 			return false;
-	return true;
+	return n <= 16 || memcmp(p, p + 16, n - 16) == 0;
 }
 
 /* ---- Error reporting ---- */
@@ -135,6 +143,18 @@ static inline bool frc_progress_step(struct frc_progress *p, uint64_t n)
 	p->done += n;
 	return p->fn && p->fn(p->ctx, p->done, p->total) != 0;
 }
+
+/* ---- Parallel loops (parallel.c) ---- */
+/* `threads`, or the number of online CPUs when 0. */
+unsigned frc_default_threads(unsigned threads) FRC_INTERNAL;
+/*
+ * Runs fn(arg, i, &bytes) for i in [0, nchunks) on `threads` threads;
+ * the caller's thread reports progress (pr may have no callback). Returns
+ * the first non-zero fn result, FRC_E_CANCELED, or FRC_OK.
+ */
+int frc_parallel_run(unsigned threads, uint64_t nchunks,
+		     int (*fn)(void *arg, uint64_t chunk, uint64_t *bytes),
+		     void *arg, struct frc_progress *pr) FRC_INTERNAL;
 
 /* ---- I/O (io.c) ---- */
 int frc_pread_full(int fd, void *buf, size_t len, uint64_t off) FRC_INTERNAL;

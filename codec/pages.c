@@ -13,6 +13,7 @@
 #include "reader_internal.h"
 
 #define SCAN_BYTES (4u << 20) /* page bytes read per step of a scan */
+#define DIRECT_ALIGN 4096u
 #define TABLE_CHUNK (1u << 20)
 
 /* Records an error from any thread. */
@@ -64,6 +65,26 @@ static int read_at(frc_reader_t *r, void *buf, size_t len, uint64_t off,
 		return fail(r, FRC_E_IO, off, NULL, "cannot read %s: %s", what,
 			    strerror(err));
 	return FRC_OK;
+}
+
+/* Reads page data, with O_DIRECT when the reader has it and all aligns. */
+static int read_pages(frc_reader_t *r, uint8_t *dst, size_t len, uint64_t off)
+{
+	if (r->dfd >= 0 && (uintptr_t)dst % DIRECT_ALIGN == 0 &&
+	    len % DIRECT_ALIGN == 0 && off % DIRECT_ALIGN == 0) {
+		int err = frc_pread_full(r->dfd, dst, len, off);
+
+		if (err == 0)
+			return FRC_OK;
+		if (err != EINVAL)
+			return err < 0 ? fail(r, FRC_E_TRUNCATED, off, "§2.2",
+					      "file ends inside the page area "
+					      "(it shrank after open)")
+				       : fail(r, FRC_E_IO, off, NULL,
+					      "cannot read page area: %s",
+					      strerror(err));
+	}
+	return read_at(r, dst, len, off, "page area");
 }
 
 /*
@@ -292,8 +313,8 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 			k++;
 			continue;
 		}
-		rc = read_at(r, dst + (k << sh), run << sh,
-			     page_offset(rg, first + k), "page area");
+		rc = read_pages(r, dst + (k << sh), run << sh,
+				page_offset(rg, first + k));
 		for (uint64_t j = 0; j < run && !rc; j++) {
 			rc = check_page(r, idx, first + k + j,
 					dst + ((k + j) << sh),
@@ -331,8 +352,9 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	if (step == 0)
 		step = 1;
 	entries = malloc(step * 8);
-	if (!dst)
-		scratch = malloc(step << rg->r.page_shift);
+	if (!dst && posix_memalign((void **)&scratch, DIRECT_ALIGN,
+				   step << rg->r.page_shift))
+		scratch = NULL;
 	if (!entries || (!dst && !scratch)) {
 		rc = fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
 		goto out;
@@ -365,6 +387,64 @@ FRC_API int frc_reader_read_region(frc_reader_t *r, uint32_t region,
 		return FRC_E_MISUSE;
 	sc.total = rg->r.used_length;
 	return scan_region(r, region, buf, &sc, NULL);
+}
+
+struct read_job {
+	frc_reader_t *r;
+	uint32_t idx;
+	uint8_t *dst;
+	uint64_t step, page_count;
+	unsigned shift;
+};
+
+static int read_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
+{
+	struct read_job *j = arg;
+	uint64_t first = chunk * j->step;
+	uint64_t n = j->page_count - first < j->step ? j->page_count - first
+						       : j->step;
+	uint8_t *entries = malloc(n * 8);
+	int rc;
+
+	if (!entries)
+		return fail(j->r, FRC_E_NOMEM, 0, NULL, "out of memory");
+	rc = scan_chunk(j->r, j->idx, first, n, j->dst + (first << j->shift),
+			entries, NULL);
+	free(entries);
+	*bytes = n << j->shift;
+	return rc;
+}
+
+FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
+					    void *buf, uint64_t buf_size,
+					    unsigned threads,
+					    frc_progress_fn progress,
+					    void *ctx)
+{
+	struct frc_progress pr = { progress, ctx, 0, 0 };
+	struct rregion *rg;
+	struct read_job j;
+	int rc = region_arg(r, region, &rg);
+
+	if (rc || (!buf && rg->r.used_length) || buf_size < rg->r.used_length)
+		return FRC_E_MISUSE;
+	if (!rg->r.page_count)
+		return FRC_OK;
+	if (!rg->bitmap_valid)
+		return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "§10.3",
+			    "region '%s' has no valid bitmap", rg->r.id);
+	rc = ensure_csums(r, region);
+	if (rc)
+		return rc;
+	j.r = r;
+	j.idx = region;
+	j.dst = buf;
+	j.shift = rg->r.page_shift;
+	j.page_count = rg->r.page_count;
+	j.step = SCAN_BYTES >> j.shift ? SCAN_BYTES >> j.shift : 1;
+	pr.total = rg->r.used_length;
+	return frc_parallel_run(threads, (j.page_count + j.step - 1) / j.step,
+				read_chunk, &j, &pr);
 }
 
 /* The page-aligned span of the file that backs a region's mapping. */

@@ -18,6 +18,7 @@ FRC_API frc_reader_t *frc_reader_new(void)
 	if (!r)
 		return NULL;
 	r->fd = -1;
+	r->dfd = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	return r;
 }
@@ -41,6 +42,8 @@ static void release(frc_reader_t *r)
 	free(r->fnames);
 	if (r->fd >= 0)
 		close(r->fd);
+	if (r->dfd >= 0)
+		close(r->dfd);
 	free(r->path);
 }
 
@@ -587,6 +590,10 @@ FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags)
 		return frc_fail_plain(&r->err, FRC_E_MISUSE,
 				      "%s: not a regular file", path);
 	r->size = (uint64_t)st.st_size;
+	/* Page data may bypass the page cache; where the filesystem refuses,
+	 * everything is read through it. */
+	if (flags & FRC_OPEN_DIRECT)
+		r->dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	rc = validate(r);
 	r->open_ok = rc == FRC_OK;
 	return rc;

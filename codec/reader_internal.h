@@ -25,6 +25,7 @@ struct frc_reader {
 	pthread_mutex_t lock; /* guards err and csum_state */
 	char *path;
 	int fd;
+	int dfd;       /* O_DIRECT descriptor (FRC_OPEN_DIRECT), or -1 */
 	uint64_t size; /* st_size at open */
 	unsigned flags;
 	int open_ok;

@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/random.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -461,6 +463,148 @@ FRC_API int frc_writer_write_page(frc_writer_t *w, uint32_t region,
 				  uint64_t page, const void *data)
 {
 	return frc_writer_write_pages(w, region, page, 1, data);
+}
+
+/* Writes iov[0..n) at off: O_DIRECT when every piece allows it. */
+static int put_vector(frc_writer_t *w, struct iovec *iov, int n, uint64_t off)
+{
+	int fd = w->dfd >= 0 && off % DIRECT_ALIGN == 0 ? w->dfd : w->fd;
+	size_t total = 0;
+
+	for (int i = 0; i < n; i++) {
+		total += iov[i].iov_len;
+		if ((uintptr_t)iov[i].iov_base % DIRECT_ALIGN ||
+		    iov[i].iov_len % DIRECT_ALIGN)
+			fd = w->fd;
+	}
+	while (total > 0) {
+		ssize_t k = pwritev(fd, iov, n, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EINVAL && fd != w->fd) {
+			fd = w->fd; /* the filesystem refused O_DIRECT here */
+			continue;
+		}
+		if (k <= 0)
+			return io_fail(w, "cannot write pages",
+				       k < 0 ? errno : EIO);
+		off += (uint64_t)k;
+		total -= (size_t)k;
+		while (n > 0 && (size_t)k >= iov->iov_len) { /* short write */
+			k -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + k;
+			iov->iov_len -= (size_t)k;
+		}
+	}
+	return FRC_OK;
+}
+
+FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
+				   uint64_t count, const uint64_t *indices,
+				   const void *const *pages)
+{
+	struct iovec iov[IOV_MAX < 1024 ? IOV_MAX : 1024];
+	struct wregion *rg;
+	uint64_t run_first = 0;
+	int n = 0, rc = FRC_OK;
+
+	if (!w || (count && (!indices || !pages)))
+		return FRC_E_MISUSE;
+	if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != W_STARTED &&
+	    (rc = frc_writer_start(w)) != FRC_OK)
+		return rc;
+	if (region >= w->nregions)
+		return misuse(w, "no such region");
+	rg = &w->regions[region];
+	for (uint64_t k = 0; k < count; k++)
+		if (indices[k] >= rg->r.page_count || !pages[k])
+			return misuse(w, "page index beyond the end of the "
+					 "region");
+	for (uint64_t k = 0; k < count && rc == FRC_OK; k++) {
+		uint64_t i = indices[k];
+		const uint8_t *pg = pages[k];
+
+		if (n && (i != run_first + (uint64_t)n ||
+			  n == (int)(sizeof(iov) / sizeof(iov[0])))) {
+			rc = put_vector(w, iov, n, rg->r.pages_offset +
+						   (run_first << rg->r.page_shift));
+			n = 0;
+		}
+		if (rc)
+			break;
+		if (frc_all_zero(pg, rg->r.page_size)) {
+			rc = clear_page(w, rg, i);
+			continue;
+		}
+		rg->csums[i] = frc_hash(pg, rg->r.page_size,
+					frc_key(w->sb.uuid, FRC_KEY_PAGE, region,
+						i));
+		__atomic_fetch_or(&rg->present[i / 64], UINT64_C(1) << (i % 64),
+				  __ATOMIC_RELAXED);
+		if (!n)
+			run_first = i;
+		iov[n].iov_base = (void *)(uintptr_t)pg;
+		iov[n].iov_len = rg->r.page_size;
+		n++;
+	}
+	if (rc == FRC_OK && n)
+		rc = put_vector(w, iov, n,
+				rg->r.pages_offset + (run_first << rg->r.page_shift));
+	return rc;
+}
+
+struct region_job {
+	frc_writer_t *w;
+	uint32_t region;
+	const uint8_t *src;
+	uint64_t pages_per_chunk, page_count;
+	unsigned shift;
+};
+
+static int write_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
+{
+	struct region_job *j = arg;
+	uint64_t first = chunk * j->pages_per_chunk;
+	uint64_t n = j->page_count - first < j->pages_per_chunk
+			     ? j->page_count - first
+			     : j->pages_per_chunk;
+
+	*bytes = n << j->shift;
+	return frc_writer_write_pages(j->w, j->region, first, n,
+				      j->src + (first << j->shift));
+}
+
+FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
+				    const void *src, unsigned threads,
+				    frc_progress_fn progress, void *ctx)
+{
+	struct frc_progress pr = { progress, ctx, 0, 0 };
+	struct region_job j;
+	int rc;
+
+	if (!w || !src)
+		return FRC_E_MISUSE;
+	rc = frc_writer_start(w);
+	if (rc)
+		return rc;
+	if (region >= w->nregions)
+		return misuse(w, "no such region");
+	j.w = w;
+	j.region = region;
+	j.src = src;
+	j.shift = w->regions[region].r.page_shift;
+	j.page_count = w->regions[region].r.page_count;
+	j.pages_per_chunk = (CHUNK * 4) >> j.shift ? (CHUNK * 4) >> j.shift : 1;
+	pr.total = w->regions[region].r.used_length;
+	return frc_parallel_run(threads,
+				(j.page_count + j.pages_per_chunk - 1) /
+					j.pages_per_chunk,
+				write_chunk, &j, &pr);
 }
 
 FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,

@@ -189,6 +189,27 @@ FRC_API int frc_writer_write_page(frc_writer_t *w, uint32_t region,
 				  uint64_t page, const void *data);
 
 /*
+ * Writes scattered pages in one call, as a hypervisor sends dirty pages:
+ * pages[i] (page_size bytes) goes to page indices[i]. Runs of consecutive
+ * indices are written with one pwritev each. Same rules as
+ * frc_writer_write_pages(); indices must be distinct within a call.
+ */
+FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
+				   uint64_t count, const uint64_t *indices,
+				   const void *const *pages);
+
+/*
+ * Saves a whole region from memory (`src`, used_length bytes) with
+ * `threads` threads (0: one per CPU), each checksumming and writing its own
+ * 4 MiB chunks, zero pages left as holes. With O_DIRECT and a 4 KiB-aligned
+ * src, pages go from src to the disk without a copy. `progress` (may be
+ * NULL) is called from the calling thread.
+ */
+FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
+				    const void *src, unsigned threads,
+				    frc_progress_fn progress, void *ctx);
+
+/*
  * Adds a section of `type` (SPEC §9) with optional `name` (NULL or up to 255
  * bytes of UTF-8) and `flags`. The bytes are copied into a temporary
  * location in the file right away; the caller's buffer may be reused.
@@ -233,6 +254,7 @@ typedef struct frc_reader frc_reader_t;
 
 /* frc_reader_open() flags. */
 #define FRC_OPEN_SALVAGE 1u /* accept incomplete or damaged files, read-only */
+#define FRC_OPEN_DIRECT 2u  /* read page data with O_DIRECT where aligned */
 
 /* What the superblock says (frc_reader_get_info()). */
 typedef struct frc_info {
@@ -332,6 +354,17 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 FRC_API int frc_reader_read_region(frc_reader_t *r, uint32_t region,
 				   void *buf, uint64_t buf_size,
 				   frc_progress_fn progress, void *ctx);
+
+/*
+ * frc_reader_read_region() with `threads` threads (0: one per CPU), each
+ * reading and verifying its own 4 MiB chunks. With FRC_OPEN_DIRECT and a
+ * 4 KiB-aligned buf, pages are read with O_DIRECT straight into buf.
+ */
+FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
+					    void *buf, uint64_t buf_size,
+					    unsigned threads,
+					    frc_progress_fn progress,
+					    void *ctx);
 
 /*
  * Maps a region read-only for lazy, on-demand access. *addr receives
