@@ -148,12 +148,12 @@ static inline bool frc_progress_step(struct frc_progress *p, uint64_t n)
 /* `threads`, or the number of online CPUs when 0. */
 unsigned frc_default_threads(unsigned threads) FRC_INTERNAL;
 /*
- * Runs fn(arg, i, &bytes) for i in [0, nchunks) on `threads` threads;
- * the caller's thread reports progress (pr may have no callback). Returns
- * the first non-zero fn result, FRC_E_CANCELED, or FRC_OK.
+ * Two stages per chunk: first() on n1 threads, then second() on n2 threads
+ * once that chunk's first stage is done (0 threads: one per CPU).
  */
-int frc_parallel_run(unsigned threads, uint64_t nchunks,
-		     int (*fn)(void *arg, uint64_t chunk, uint64_t *bytes),
+int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
+		     int (*first)(void *arg, uint64_t chunk, uint64_t *bytes),
+		     int (*second)(void *arg, uint64_t chunk, uint64_t *bytes),
 		     void *arg, struct frc_progress *pr) FRC_INTERNAL;
 
 /* ---- I/O (io.c) ---- */

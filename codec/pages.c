@@ -291,17 +291,15 @@ static int report(frc_reader_t *r, struct report *rep, int code,
 }
 
 /*
- * Reads and verifies pages [first, first+n) into dst (n * page_size bytes),
- * absent pages zero-filled; runs of present pages are read with one pread.
+ * Reads pages [first, first+n) into dst (n * page_size bytes): runs of
+ * present pages with one read each, absent pages zero-filled.
  */
-static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
-		      uint64_t n, uint8_t *dst, uint8_t *entries,
-		      struct report *rep)
+static int read_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
+			    uint64_t n, uint8_t *dst)
 {
 	struct rregion *rg = &r->regions[idx];
 	unsigned sh = rg->r.page_shift;
-	int rc = read_at(r, entries, n * 8, rg->r.csum_offset + first * 8,
-			 "checksum table");
+	int rc = FRC_OK;
 
 	for (uint64_t k = 0; k < n && !rc;) {
 		uint64_t run = 0;
@@ -315,18 +313,41 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 		}
 		rc = read_pages(r, dst + (k << sh), run << sh,
 				page_offset(rg, first + k));
-		for (uint64_t j = 0; j < run && !rc; j++) {
-			rc = check_page(r, idx, first + k + j,
-					dst + ((k + j) << sh),
-					frc_get64(entries + 8 * (k + j)));
-			if (rc)
-				rc = report(r, rep, rc, idx,
-					    (int64_t)(first + k + j), -1,
-					    page_offset(rg, first + k + j));
-		}
 		k += run;
 	}
 	return rc;
+}
+
+/* Verifies the present pages of [first, first+n) held in dst. */
+static int verify_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
+			      uint64_t n, const uint8_t *dst, uint8_t *entries,
+			      struct report *rep)
+{
+	struct rregion *rg = &r->regions[idx];
+	unsigned sh = rg->r.page_shift;
+	int rc = read_at(r, entries, n * 8, rg->r.csum_offset + first * 8,
+			 "checksum table");
+
+	for (uint64_t k = 0; k < n && !rc; k++) {
+		if (!frc_bit(rg->bitmap, first + k))
+			continue;
+		rc = check_page(r, idx, first + k, dst + (k << sh),
+				frc_get64(entries + 8 * k));
+		if (rc)
+			rc = report(r, rep, rc, idx, (int64_t)(first + k), -1,
+				    page_offset(rg, first + k));
+	}
+	return rc;
+}
+
+/* Reads and verifies pages [first, first+n) into dst. */
+static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
+		      uint64_t n, uint8_t *dst, uint8_t *entries,
+		      struct report *rep)
+{
+	int rc = read_chunk_pages(r, idx, first, n, dst);
+
+	return rc ? rc : verify_chunk_pages(r, idx, first, n, dst, entries, rep);
 }
 
 /* Reads a whole region, verified, into dst (or a scratch buffer). */
@@ -397,19 +418,35 @@ struct read_job {
 	unsigned shift;
 };
 
-static int read_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
+static uint64_t chunk_pages(const struct read_job *j, uint64_t chunk,
+			    uint64_t *first)
+{
+	*first = chunk * j->step;
+	return j->page_count - *first < j->step ? j->page_count - *first
+						 : j->step;
+}
+
+static int read_stage(void *arg, uint64_t chunk, uint64_t *bytes)
 {
 	struct read_job *j = arg;
-	uint64_t first = chunk * j->step;
-	uint64_t n = j->page_count - first < j->step ? j->page_count - first
-						       : j->step;
+	uint64_t first, n = chunk_pages(j, chunk, &first);
+
+	*bytes = n << j->shift;
+	return read_chunk_pages(j->r, j->idx, first, n,
+				j->dst + (first << j->shift));
+}
+
+static int verify_stage(void *arg, uint64_t chunk, uint64_t *bytes)
+{
+	struct read_job *j = arg;
+	uint64_t first, n = chunk_pages(j, chunk, &first);
 	uint8_t *entries = malloc(n * 8);
 	int rc;
 
 	if (!entries)
 		return fail(j->r, FRC_E_NOMEM, 0, NULL, "out of memory");
-	rc = scan_chunk(j->r, j->idx, first, n, j->dst + (first << j->shift),
-			entries, NULL);
+	rc = verify_chunk_pages(j->r, j->idx, first, n,
+				j->dst + (first << j->shift), entries, NULL);
 	free(entries);
 	*bytes = n << j->shift;
 	return rc;
@@ -443,8 +480,9 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
 	j.page_count = rg->r.page_count;
 	j.step = SCAN_BYTES >> j.shift ? SCAN_BYTES >> j.shift : 1;
 	pr.total = rg->r.used_length;
-	return frc_parallel_run(threads, (j.page_count + j.step - 1) / j.step,
-				read_chunk, &j, &pr);
+	/* Reading on `threads` threads, verifying on one thread per CPU. */
+	return frc_pipeline_run(threads, 0, (j.page_count + j.step - 1) / j.step,
+				read_stage, verify_stage, &j, &pr);
 }
 
 /* The page-aligned span of the file that backs a region's mapping. */

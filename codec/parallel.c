@@ -1,7 +1,7 @@
 /*
- * parallel.c - a small work-sharing loop for the whole-region calls: N
- * threads take numbered chunks from a shared counter; the calling thread
- * reports progress and honours cancellation.
+ * parallel.c - the work-sharing loop of the whole-region calls: threads
+ * take numbered chunks from shared counters; the calling thread reports
+ * progress and honours cancellation.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,43 +11,6 @@
 #include "frc_internal.h"
 
 #define MAX_THREADS 256
-
-struct pool {
-	int (*fn)(void *arg, uint64_t chunk, uint64_t *bytes);
-	void *arg;
-	uint64_t nchunks;
-	uint64_t next;    /* next chunk to take (atomic) */
-	uint64_t done;    /* bytes processed (atomic) */
-	int stop;         /* set on error or cancellation (atomic) */
-	int rc;           /* first error (guarded by lock) */
-	unsigned running; /* workers still running (atomic) */
-	pthread_mutex_t lock;
-};
-
-static void *worker(void *p)
-{
-	struct pool *pl = p;
-
-	while (!__atomic_load_n(&pl->stop, __ATOMIC_RELAXED)) {
-		uint64_t i = __atomic_fetch_add(&pl->next, 1, __ATOMIC_RELAXED);
-		uint64_t bytes = 0;
-		int rc;
-
-		if (i >= pl->nchunks)
-			break;
-		rc = pl->fn(pl->arg, i, &bytes);
-		__atomic_fetch_add(&pl->done, bytes, __ATOMIC_RELAXED);
-		if (rc) {
-			pthread_mutex_lock(&pl->lock);
-			if (!pl->rc)
-				pl->rc = rc;
-			pthread_mutex_unlock(&pl->lock);
-			__atomic_store_n(&pl->stop, 1, __ATOMIC_RELAXED);
-		}
-	}
-	__atomic_fetch_sub(&pl->running, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
 
 unsigned frc_default_threads(unsigned threads)
 {
@@ -65,40 +28,123 @@ static void nap(void)
 	nanosleep(&ts, NULL);
 }
 
-int frc_parallel_run(unsigned threads, uint64_t nchunks,
-		     int (*fn)(void *arg, uint64_t chunk, uint64_t *bytes),
+/*
+ * A two-stage pipeline: `first` runs on n1 threads over every chunk, then
+ * `second` runs on n2 threads over each chunk whose first stage is done.
+ * The writer hashes (CPU) in the first stage and writes (I/O) in the
+ * second; the reader does the reverse. So the disk always has n I/O
+ * threads' requests queued while hashing happens beside them.
+ */
+struct pipe {
+	int (*fn[2])(void *arg, uint64_t chunk, uint64_t *bytes);
+	void *arg;
+	uint64_t nchunks;
+	uint64_t next[2];
+	uint8_t *ready;   /* per chunk: first stage done */
+	uint64_t done;    /* bytes through the second stage (atomic) */
+	int stop, rc;
+	unsigned running;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+struct pipe_worker {
+	struct pipe *p;
+	int stage;
+};
+
+static void pipe_fail(struct pipe *p, int rc)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->rc)
+		p->rc = rc;
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *pipe_thread(void *a)
+{
+	struct pipe_worker *w = a;
+	struct pipe *p = w->p;
+	int s = w->stage;
+
+	for (;;) {
+		uint64_t i = __atomic_fetch_add(&p->next[s], 1, __ATOMIC_RELAXED);
+		uint64_t bytes = 0;
+		int rc, stop;
+
+		if (i >= p->nchunks)
+			break;
+		pthread_mutex_lock(&p->lock);
+		while (s == 1 && !p->ready[i] && !p->stop)
+			pthread_cond_wait(&p->cond, &p->lock);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->lock);
+		if (stop)
+			break;
+		rc = p->fn[s](p->arg, i, &bytes);
+		if (rc) {
+			pipe_fail(p, rc);
+			break;
+		}
+		if (s == 1) {
+			__atomic_fetch_add(&p->done, bytes, __ATOMIC_RELAXED);
+			continue;
+		}
+		pthread_mutex_lock(&p->lock);
+		p->ready[i] = 1;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+	}
+	__atomic_fetch_sub(&p->running, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
+		     int (*first)(void *arg, uint64_t chunk, uint64_t *bytes),
+		     int (*second)(void *arg, uint64_t chunk, uint64_t *bytes),
 		     void *arg, struct frc_progress *pr)
 {
-	struct pool pl = { fn, arg, nchunks, 0, 0, 0, 0, 0,
-			   PTHREAD_MUTEX_INITIALIZER };
-	pthread_t th[MAX_THREADS];
-	unsigned n = frc_default_threads(threads), started = 0;
+	struct pipe p = { { first, second }, arg, nchunks, { 0, 0 }, NULL,
+			  0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER,
+			  PTHREAD_COND_INITIALIZER };
+	struct pipe_worker w[2] = { { &p, 0 }, { &p, 1 } };
+	pthread_t th[2 * MAX_THREADS];
+	unsigned started[2] = { 0, 0 }, want[2];
 	uint64_t reported = 0;
 
-	if (n > nchunks)
-		n = nchunks ? (unsigned)nchunks : 1;
-	pl.running = n;
-	for (; started < n; started++)
-		if (pthread_create(&th[started], NULL, worker, &pl) != 0)
-			break;
-	__atomic_fetch_sub(&pl.running, n - started, __ATOMIC_RELEASE);
-	if (started == 0)
-		worker(&pl); /* no thread could start: do the work here */
-	while (__atomic_load_n(&pl.running, __ATOMIC_ACQUIRE) > 0) {
-		uint64_t done = __atomic_load_n(&pl.done, __ATOMIC_RELAXED);
+	want[0] = frc_default_threads(n1);
+	want[1] = frc_default_threads(n2);
+	p.ready = calloc(nchunks ? nchunks : 1, 1);
+	if (!p.ready)
+		return FRC_E_NOMEM;
+	p.running = want[0] + want[1];
+	for (int s = 0; s < 2; s++)
+		for (; started[s] < want[s]; started[s]++)
+			if (pthread_create(&th[s * MAX_THREADS + started[s]],
+					   NULL, pipe_thread, &w[s]) != 0)
+				break;
+	__atomic_fetch_sub(&p.running, want[0] - started[0] + want[1] - started[1],
+			   __ATOMIC_RELEASE);
+	if (!started[0] || !started[1]) { /* cannot run both stages apart */
+		pipe_fail(&p, FRC_E_NOMEM);
+	}
+	while (__atomic_load_n(&p.running, __ATOMIC_ACQUIRE) > 0) {
+		uint64_t done = __atomic_load_n(&p.done, __ATOMIC_RELAXED);
 
-		if (done != reported && frc_progress_step(pr, done - reported)) {
-			__atomic_store_n(&pl.stop, 1, __ATOMIC_RELAXED);
-			if (!pl.rc)
-				pl.rc = FRC_E_CANCELED;
-		}
+		if (done != reported && frc_progress_step(pr, done - reported))
+			pipe_fail(&p, FRC_E_CANCELED);
 		reported = done;
 		nap();
 	}
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	if (pl.done != reported && !pl.rc)
-		frc_progress_step(pr, pl.done - reported);
-	pthread_mutex_destroy(&pl.lock);
-	return pl.rc;
+	for (int s = 0; s < 2; s++)
+		for (unsigned i = 0; i < started[s]; i++)
+			pthread_join(th[s * MAX_THREADS + i], NULL);
+	if (p.done != reported && !p.rc)
+		frc_progress_step(pr, p.done - reported);
+	free(p.ready);
+	pthread_cond_destroy(&p.cond);
+	pthread_mutex_destroy(&p.lock);
+	return p.rc;
 }

@@ -24,6 +24,8 @@
 /* Pages pass through an aligned bounce buffer of this size for O_DIRECT. */
 #define DIRECT_ALIGN 4096u
 #define CHUNK (1u << 20)
+/* Shorter runs of pages are written through the page cache. */
+#define DIRECT_MIN_RUN (256u << 10)
 
 enum wstate { W_NEW, W_OPEN, W_STARTED, W_COMMITTED, W_FAILED };
 
@@ -403,13 +405,10 @@ static int clear_page(frc_writer_t *w, struct wregion *rg, uint64_t i)
 	return err ? io_fail(w, "cannot free page slot", err) : FRC_OK;
 }
 
-FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
-				   uint64_t first, uint64_t count,
-				   const void *data)
+/* Checks the arguments of a page-range call; starts the file if needed. */
+static int page_range(frc_writer_t *w, uint32_t region, uint64_t first,
+		      uint64_t count, const void *data, struct wregion **rg)
 {
-	const uint8_t *p = data;
-	struct wregion *rg;
-	uint64_t run = 0; /* pages of the current run of non-zero pages */
 	uint64_t end;
 	int rc;
 
@@ -422,23 +421,29 @@ FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
 	}
 	if (region >= w->nregions)
 		return misuse(w, "no such region");
-	rg = &w->regions[region];
-	if (!frc_add_ok(first, count, &end) || end > rg->r.page_count)
+	*rg = &w->regions[region];
+	if (!frc_add_ok(first, count, &end) || end > (*rg)->r.page_count)
 		return misuse(w, "page index beyond the end of the region");
+	return FRC_OK;
+}
+
+/*
+ * First half of a page write: the checksum and present bit of every page
+ * in the range (zero pages cleared, their old slots freed). After it the
+ * present bits of the range say exactly which pages write_runs() writes.
+ */
+static int hash_pages(frc_writer_t *w, uint32_t region, uint64_t first,
+		      uint64_t count, const uint8_t *p)
+{
+	struct wregion *rg = &w->regions[region];
+
 	for (uint64_t k = 0; k < count; k++) {
 		const uint8_t *pg = p + (k << rg->r.page_shift);
 		uint64_t i = first + k;
+		int rc;
 
 		if (frc_all_zero(pg, rg->r.page_size)) {
-			rc = FRC_OK;
-			if (run)
-				rc = put_pages(w, pg - (run << rg->r.page_shift),
-					       run << rg->r.page_shift,
-					       rg->r.pages_offset +
-						       ((i - run) << rg->r.page_shift));
-			run = 0;
-			if (rc == FRC_OK)
-				rc = clear_page(w, rg, i);
+			rc = clear_page(w, rg, i);
 			if (rc)
 				return rc;
 			continue;
@@ -449,14 +454,66 @@ FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
 						i));
 		__atomic_fetch_or(&rg->present[i / 64], UINT64_C(1) << (i % 64),
 				  __ATOMIC_RELAXED);
-		run++;
 	}
-	if (run)
-		return put_pages(w, p + ((count - run) << rg->r.page_shift),
-				 run << rg->r.page_shift,
-				 rg->r.pages_offset +
-					 ((end - run) << rg->r.page_shift));
 	return FRC_OK;
+}
+
+static bool present_bit(const struct wregion *rg, uint64_t i)
+{
+	return (__atomic_load_n(&rg->present[i / 64], __ATOMIC_RELAXED) >>
+		(i % 64)) & 1;
+}
+
+/*
+ * Second half: writes the runs of present pages of the range to their
+ * slots. Long runs go through O_DIRECT when the writer has it; runs shorter
+ * than DIRECT_MIN_RUN go through the page cache, because a stream of small
+ * synchronous direct writes is far slower than the data it carries (a
+ * fragmented guest must save in time proportional to its data).
+ */
+static int write_runs(frc_writer_t *w, uint32_t region, uint64_t first,
+		      uint64_t count, const uint8_t *p)
+{
+	struct wregion *rg = &w->regions[region];
+	unsigned sh = rg->r.page_shift;
+
+	for (uint64_t k = 0; k < count;) {
+		uint64_t run = 0, off, len;
+		int rc, err;
+
+		while (k + run < count && present_bit(rg, first + k + run))
+			run++;
+		if (!run) {
+			k++;
+			continue;
+		}
+		off = rg->r.pages_offset + ((first + k) << sh);
+		len = run << sh;
+		if (len >= DIRECT_MIN_RUN || w->dfd < 0) {
+			rc = put_pages(w, p + (k << sh), len, off);
+		} else {
+			err = frc_pwrite_full(w->fd, p + (k << sh), len, off);
+			rc = err ? io_fail(w, "cannot write page", err) : FRC_OK;
+		}
+		if (rc)
+			return rc;
+		k += run;
+	}
+	return FRC_OK;
+}
+
+FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
+				   uint64_t first, uint64_t count,
+				   const void *data)
+{
+	struct wregion *rg;
+	int rc = page_range(w, region, first, count, data, &rg);
+
+	if (rc == FRC_OK)
+		rc = hash_pages(w, region, first, count, data);
+	if (rc == FRC_OK)
+		rc = write_runs(w, region, first, count, data);
+	return rc;
 }
 
 FRC_API int frc_writer_write_page(frc_writer_t *w, uint32_t region,
@@ -477,6 +534,8 @@ static int put_vector(frc_writer_t *w, struct iovec *iov, int n, uint64_t off)
 		    iov[i].iov_len % DIRECT_ALIGN)
 			fd = w->fd;
 	}
+	if (total < DIRECT_MIN_RUN)
+		fd = w->fd; /* short runs: through the page cache */
 	while (total > 0) {
 		ssize_t k = pwritev(fd, iov, n, (off_t)off);
 
@@ -566,17 +625,33 @@ struct region_job {
 	unsigned shift;
 };
 
+static uint64_t job_pages(const struct region_job *j, uint64_t chunk,
+			  uint64_t *first)
+{
+	*first = chunk * j->pages_per_chunk;
+	return j->page_count - *first < j->pages_per_chunk
+		       ? j->page_count - *first
+		       : j->pages_per_chunk;
+}
+
+static int hash_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
+{
+	struct region_job *j = arg;
+	uint64_t first, n = job_pages(j, chunk, &first);
+
+	*bytes = n << j->shift;
+	return hash_pages(j->w, j->region, first, n,
+			  j->src + (first << j->shift));
+}
+
 static int write_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 {
 	struct region_job *j = arg;
-	uint64_t first = chunk * j->pages_per_chunk;
-	uint64_t n = j->page_count - first < j->pages_per_chunk
-			     ? j->page_count - first
-			     : j->pages_per_chunk;
+	uint64_t first, n = job_pages(j, chunk, &first);
 
 	*bytes = n << j->shift;
-	return frc_writer_write_pages(j->w, j->region, first, n,
-				      j->src + (first << j->shift));
+	return write_runs(j->w, j->region, first, n,
+			  j->src + (first << j->shift));
 }
 
 FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
@@ -601,10 +676,11 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 	j.page_count = w->regions[region].r.page_count;
 	j.pages_per_chunk = (CHUNK * 4) >> j.shift ? (CHUNK * 4) >> j.shift : 1;
 	pr.total = w->regions[region].r.used_length;
-	return frc_parallel_run(threads,
+	/* Hashing on one thread per CPU, writing on `threads` threads. */
+	return frc_pipeline_run(0, threads,
 				(j.page_count + j.pages_per_chunk - 1) /
 					j.pages_per_chunk,
-				write_chunk, &j, &pr);
+				hash_chunk, write_chunk, &j, &pr);
 }
 
 FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,

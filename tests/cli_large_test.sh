@@ -57,4 +57,18 @@ script -qec "$FRC extract small.frc --region pc.ram -o x.raw" /dev/null > tty.ou
 check "extract draws a progress bar" 'grep -q "extract \[" tty.out'
 script -qec "$FRC diff small.frc small2.frc" /dev/null > tty.out 2>&1
 check "diff draws a progress bar" 'grep -q "diff \[" tty.out'
+
+# frc bench runs end to end on a small guest (figures are not judged here;
+# the bench itself fails if a restore does not give the guest back)
+"$FRC" bench --dir "$T" --size 32M --repeat 1 --passes 3 --output=json > bench.json
+check "frc bench --output=json runs" '[ $? -eq 0 ]'
+check "bench: FRC file size is the same after every live-save pass" \
+	'[ "$(jq "[.live_save[].frc_size] | unique | length" bench.json)" -eq 1 ]'
+check "bench: the stream baseline grows with every pass" \
+	'jq -e "[.live_save[].stream_size] as \$s | \$s[0] < \$s[1] and \$s[1] < \$s[2]" bench.json >/dev/null'
+check "bench: reports every figure" \
+	'jq -e ".save.frc_seconds and .restore.raw_seconds and .random_read_us.frc_median and .scaling_threads[\"1\"]" bench.json >/dev/null'
+check "bench leaves no files behind" '[ -z "$(ls "$T" | grep frc-bench)" ]'
+"$FRC" bench --size 1M 2>err
+check "bench refuses a guest below 16 MiB" '[ $? -eq 1 ]'
 [ "$fails" -eq 0 ]

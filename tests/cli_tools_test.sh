@@ -209,15 +209,15 @@ check "diff with an unreadable file exits 2" '[ $? -eq 2 ] && grep -q "nosuch.fr
 check "diff with a damaged file exits 2" '[ $? -eq 2 ] && grep -q "checksum mismatch" err'
 
 # ---- help ----
-for c in create info check extract dump diff conform digest; do
+for c in create info check extract dump diff conform digest bench; do
 	"$FRC" $c --help > help.txt
 	check "frc $c --help" '[ $? -eq 0 ] && grep -q "usage: frc $c" help.txt'
 done
 "$FRC" --help > help.txt
-for c in create info check extract dump diff conform digest; do
+for c in create info check extract dump diff conform digest bench; do
 	check "frc --help lists $c" 'grep -q "^  $c " help.txt'
 done
-for c in create info check extract dump diff conform digest; do
+for c in create info check extract dump diff conform digest bench; do
 	check "frc-$c has a man page" '[ -f "$SRC/tools/man/frc-$c.adoc" ] && [ -f "$B/doc/frc-$c.1" ]'
 done
 

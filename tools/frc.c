@@ -21,6 +21,7 @@ static const struct {
 	{ "extract", cmd_extract, "write regions and sections out as raw files" },
 	{ "dump", cmd_dump, "show the layout, the bitmaps and a page in hex" },
 	{ "diff", cmd_diff, "compare two containers page by page" },
+	{ "bench", cmd_bench, "measure save and restore against raw I/O" },
 	{ "conform", cmd_conform, "run an implementation against the test "
 				  "vectors" },
 	{ "digest", cmd_digest, "print the SHA-256 of every region and "

@@ -81,6 +81,7 @@ int cmd_check(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 
