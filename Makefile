@@ -15,6 +15,15 @@ MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 B := build
+# SANITIZE=1 builds everything with ASan and UBSan into build-san/ and
+# runs the same tests there.
+ifeq ($(SANITIZE),1)
+B := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+export ASAN_OPTIONS := detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
+endif
 CC ?= cc
 VERSION := $(shell sed -n 's/^\#define FRC_LIB_VERSION_STRING "\(.*\)"/\1/p' include/frc.h)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
@@ -48,7 +57,8 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file $(B)/tests/yaml_get
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
-.PHONY: all lib tools check check-run demo doc deps install uninstall clean
+.PHONY: all lib tools check check-run demo doc deps install uninstall clean \
+	fuzz fuzz-check
 
 all: lib tools
 
@@ -94,11 +104,37 @@ deps:
 	@sh tools/install_deps.sh
 
 # The README's test command: install what is missing, then run everything.
+
 check: deps
 	$(MAKE) WERROR=1 check-run
 
-check-run: all $(TEST_BIN) doc-run
+check-run: all $(TEST_BIN) doc-run fuzz-check
 	sh tests/run_tests.sh $(B)
+
+# Fuzz targets (libFuzzer, clang, ASan + UBSan). The *_nocsum variants
+# accept any checksum so that mutations reach the parsers behind them.
+FUZZ_B := build-fuzz
+FUZZ_TARGETS := fuzz_open fuzz_read fuzz_open_nocsum fuzz_read_nocsum
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Icodec $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-DFRC_BUILDING_LIBRARY
+FUZZ_SECONDS ?= 10
+
+$(FUZZ_B)/%_nocsum: tests/fuzz/%.c tests/fuzz/*.h $(LIB_SRC) codec/*.h | $(FUZZ_B)
+	clang $(FUZZ_FLAGS) -DFRC_FUZZ_NO_CHECKSUMS -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lpthread
+
+$(FUZZ_B)/%: tests/fuzz/%.c tests/fuzz/*.h $(LIB_SRC) codec/*.h | $(FUZZ_B)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lpthread
+
+$(FUZZ_B):
+	mkdir -p $@
+
+fuzz: $(addprefix $(FUZZ_B)/,$(FUZZ_TARGETS))
+
+# Replays the corpus (regression inputs and the test vectors), then fuzzes
+# each target for FUZZ_SECONDS.
+fuzz-check: fuzz
+	sh tests/fuzz/run_fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS) "$(FUZZ_TARGETS)"
 
 demo: deps
 	$(MAKE) all

@@ -48,8 +48,8 @@ void frc_table_seal(uint8_t *table, size_t len, uint64_t seed)
 
 bool frc_table_check(const uint8_t *table, size_t len, uint64_t seed)
 {
-	return frc_get64(table + len - FRC_TRAILER) ==
-	       frc_hash(table, len - FRC_TRAILER, seed);
+	return FRC_CSUM_OK(frc_get64(table + len - FRC_TRAILER),
+			   frc_hash(table, len - FRC_TRAILER, seed));
 }
 
 struct frc_stream_hash *frc_stream_new(uint64_t seed)

@@ -122,7 +122,7 @@ static int scan_csum_table(frc_reader_t *r, uint32_t idx)
 	}
 	if (!rc)
 		rc = read_at(r, buf, 8, off + n * 8, "checksum table");
-	if (!rc && frc_get64(buf) != frc_stream_digest(h))
+	if (!rc && !FRC_CSUM_OK(frc_get64(buf), frc_stream_digest(h)))
 		rc = fail(r, FRC_E_CHECKSUM, off + n * 8, "§7.3",
 			  "checksum table checksum mismatch in region '%s'",
 			  rg->r.id);
@@ -162,7 +162,7 @@ static int check_page(frc_reader_t *r, uint32_t idx, uint64_t page,
 	uint64_t got = frc_hash(data, rg->r.page_size,
 				frc_key(r->sb.uuid, FRC_KEY_PAGE, idx, page));
 
-	if (got == stored)
+	if (FRC_CSUM_OK(stored, got))
 		return FRC_OK;
 	return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "§7.4",
 		    "checksum mismatch in region '%s' page %llu", rg->r.id,
@@ -588,7 +588,7 @@ static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		}
 		i += n;
 	}
-	if (!rc && frc_stream_digest(h) != s->checksum) {
+	if (!rc && !FRC_CSUM_OK(s->checksum, frc_stream_digest(h))) {
 		rc = fail(r, FRC_E_CHECKSUM, s->offset, "§9.1",
 			  "checksum mismatch in section %u (type %u)", idx,
 			  s->type);

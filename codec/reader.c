@@ -521,10 +521,10 @@ static int load_metadata(frc_reader_t *r)
 	rc = read_struct(r, s->offset, s->length, "metadata section", &buf);
 	if (rc)
 		return rc;
-	if (frc_hash(buf, s->length,
-		     frc_key(r->sb.uuid, FRC_KEY_SECTION,
-			     (uint64_t)r->meta_section, s->type)) !=
-	    s->checksum)
+	if (!FRC_CSUM_OK(s->checksum,
+			 frc_hash(buf, s->length,
+				  frc_key(r->sb.uuid, FRC_KEY_SECTION,
+					  (uint64_t)r->meta_section, s->type))))
 		rc = frc_fail(&r->err, FRC_E_CHECKSUM, r->path, s->offset,
 			      "§9.1", "metadata section checksum mismatch");
 	else

@@ -11,9 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -39,8 +42,10 @@ struct frc_writer {
 	struct frc_err err;
 	pthread_mutex_t lock; /* guards err and the implicit start */
 	char *path;
+	char *tmp_path; /* replacing a file: where the new one is written */
 	int fd;  /* buffered descriptor: metadata, fallback for pages */
 	int dfd; /* O_DIRECT descriptor for pages, or -1 */
+	int direct; /* O_DIRECT was asked for */
 	enum wstate state;
 	struct frc_sb sb;
 	struct wregion *regions;
@@ -159,6 +164,61 @@ static int apply_options(frc_writer_t *w, const frc_writer_options_t *o)
 	return FRC_OK;
 }
 
+/*
+ * SPEC §10.6: an existing file is replaced atomically. The new file is
+ * written under a temporary name in the same directory and renamed over
+ * the old one at commit, so that a crash at any point leaves the old file
+ * as it was.
+ */
+static int open_replacement(frc_writer_t *w)
+{
+	const char *slash = strrchr(w->path, '/');
+	int dirlen = slash ? (int)(slash - w->path + 1) : 0;
+
+	if (asprintf(&w->tmp_path, "%.*s.%s.frc-new-XXXXXX", dirlen, w->path,
+		     slash ? slash + 1 : w->path) < 0) {
+		w->tmp_path = NULL;
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	}
+	w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
+	if (w->fd < 0)
+		return frc_fail_errno(&w->err, w->tmp_path, "cannot create",
+				      errno);
+	/* mkostemp makes 0600; a saved file is as readable as any other. */
+	(void)!fchmod(w->fd, 0644);
+	if (w->direct)
+		w->dfd = open(w->tmp_path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	w->state = W_OPEN;
+	return FRC_OK;
+}
+
+/* Puts a replacement file in place and makes the rename durable. */
+static int install_replacement(frc_writer_t *w)
+{
+	char *dir;
+	int dfd, err = 0;
+
+	if (!w->tmp_path)
+		return FRC_OK;
+	if (rename(w->tmp_path, w->path) != 0)
+		return io_fail(w, "cannot rename the new file into place",
+			       errno);
+	dir = strdup(w->path);
+	if (!dir)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	dfd = open(strrchr(dir, '/') ? dirname(dir) : ".",
+		   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd) != 0)
+			err = errno;
+		close(dfd);
+	}
+	free(dir);
+	free(w->tmp_path);
+	w->tmp_path = NULL;
+	return err ? io_fail(w, "cannot flush the directory", err) : FRC_OK;
+}
+
 FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 			    const frc_writer_options_t *opts)
 {
@@ -175,8 +235,10 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 	rc = apply_options(w, opts);
 	if (rc)
 		return rc;
-	flags |= opts && opts->overwrite ? O_TRUNC : O_EXCL;
-	w->fd = open(path, flags, 0644);
+	w->direct = opts && opts->direct;
+	w->fd = open(path, flags | O_EXCL, 0644);
+	if (w->fd < 0 && errno == EEXIST && opts && opts->overwrite)
+		return open_replacement(w);
 	if (w->fd < 0) {
 		if (errno == EEXIST)
 			return frc_fail_plain(&w->err, FRC_E_EXISTS,
@@ -959,6 +1021,8 @@ FRC_API int frc_writer_commit(frc_writer_t *w, frc_progress_fn progress,
 		if (rc == FRC_OK)
 			rc = write_slot(w, FRC_SLOT_A_OFFSET);
 	}
+	if (rc == FRC_OK)
+		rc = install_replacement(w);
 	w->state = rc ? W_FAILED : W_COMMITTED;
 	return rc;
 }
@@ -971,9 +1035,15 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 		close(w->dfd);
 	if (w->fd >= 0)
 		close(w->fd);
-	/* A file we created but never started holds nothing: remove it. */
-	if (w->state == W_OPEN && w->path)
+	/*
+	 * A file we created but never started holds nothing: remove it. An
+	 * abandoned replacement goes too: the old file stays as it was.
+	 */
+	if (w->tmp_path)
+		unlink(w->tmp_path);
+	else if (w->state == W_OPEN && w->path)
 		unlink(w->path);
+	free(w->tmp_path);
 	for (uint32_t i = 0; i < w->nregions; i++) {
 		free(w->regions[i].r.id);
 		free(w->regions[i].present);

@@ -151,6 +151,10 @@ FRC_API frc_writer_t *frc_writer_new(void);
  * Creates `path` (refusing an existing file unless opts->overwrite) and
  * remembers the options. `opts` may be NULL for defaults. Nothing but an
  * empty file exists on disk until frc_writer_start().
+ * Replacing an existing file is atomic (SPEC §10.6): the new file is
+ * written under a temporary name beside it and renamed over the old one by
+ * frc_writer_commit(); until then, and after any failure, the old file is
+ * untouched.
  */
 FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 			    const frc_writer_options_t *opts);
@@ -239,8 +243,9 @@ FRC_API int frc_writer_is_direct(const frc_writer_t *w);
 FRC_API uint32_t frc_writer_page_size(const frc_writer_t *w, uint32_t region);
 
 /*
- * Frees the handle. A file that was started but not committed stays on disk
- * marked incomplete, exactly as after a crash.
+ * Frees the handle. A new file that was started but not committed stays on
+ * disk marked incomplete, exactly as after a crash; an uncommitted
+ * replacement of an existing file is removed (the old file stays).
  */
 FRC_API void frc_writer_free(frc_writer_t *w);
 

@@ -344,11 +344,12 @@ int cmd_create(int argc, char **argv)
 {
 	struct create_args a;
 	frc_writer_t *w = NULL;
-	int rc = 1;
+	int rc = 1, existed;
 
 	memset(&a, 0, sizeof(a));
 	if (parse_args(argc, argv, &a))
 		goto out;
+	existed = access(a.out, F_OK) == 0;
 	w = frc_writer_new();
 	if (!w) {
 		tool_err("out of memory");
@@ -362,8 +363,9 @@ int cmd_create(int argc, char **argv)
 		rc = 0;
 		if (!a.t.quiet)
 			printf("created %s: %zu region(s)\n", a.out, a.nregions);
-	} else {
-		/* Nothing half-written stays behind under the output name. */
+	} else if (!existed) {
+		/* Nothing half-written stays behind under the output name (a
+		 * file that was being replaced is still the old one). */
 		unlink(a.out);
 	}
 out:

@@ -3,7 +3,7 @@
 # any is missing. Used by `make check`, `make demo` and `make doc`.
 set -eu
 
-PKGS="libyaml-dev libxxhash-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq"
+PKGS="libyaml-dev libxxhash-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind"
 
 have_all() {
 	command -v pkg-config >/dev/null 2>&1 || return 1
@@ -11,6 +11,10 @@ have_all() {
 	command -v asciidoctor >/dev/null 2>&1 || return 1
 	command -v script >/dev/null 2>&1 || return 1
 	command -v jq >/dev/null 2>&1 || return 1
+	command -v clang >/dev/null 2>&1 || return 1
+	command -v valgrind >/dev/null 2>&1 || return 1
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
+		>/dev/null 2>&1 || return 1
 }
 
 have_all && exit 0
