@@ -396,12 +396,15 @@ static int do_start(frc_writer_t *w)
 	w->cursor = frc_align_up(w->data_end, DIRECT_ALIGN);
 	w->sb.file_length = w->data_end;
 	w->sb.sequence = 1;
-	/* SPEC §10.1 step 1: the whole extent exists, sparse, from the start. */
-	if (ftruncate(w->fd, (off_t)w->data_end) != 0)
-		return io_fail(w, "cannot size file", errno);
-	rc = write_tables(w);
+	/* SPEC §10.1 steps 1-3: signature, tables and the incomplete
+	 * superblock first (a reader of the new file sees it incomplete or
+	 * truncated, never as a foreign file), then the whole extent,
+	 * sparse. */
+	rc = write_fixed_area(w);
 	if (rc == FRC_OK)
-		rc = write_fixed_area(w);
+		rc = write_tables(w);
+	if (rc == FRC_OK && ftruncate(w->fd, (off_t)w->data_end) != 0)
+		rc = io_fail(w, "cannot size file", errno);
 	/* The incomplete mark is durable before any page is. */
 	if (rc == FRC_OK && fdatasync(w->fd) != 0)
 		rc = io_fail(w, "cannot flush", errno);

@@ -29,7 +29,9 @@ make -s -C "$SRC" install PREFIX="$T/p" >"$T/log" 2>&1
 check "make install with PREFIX only" '[ $? -eq 0 ]'
 PKG_CONFIG_PATH="$T/p/lib/pkgconfig" pkg-config --cflags --libs frc >"$T/flags" 2>&1
 check "pkg-config finds frc" '[ $? -eq 0 ] && grep -q -- "-lfrc" "$T/flags"'
-cc -std=c11 -o "$T/example" "$SRC/tests/api_example.c" $(cat "$T/flags") \
+san=
+[ -n "${ASAN_OPTIONS:-}" ] && san="-fsanitize=address,undefined"
+cc -std=c11 $san -o "$T/example" "$SRC/tests/api_example.c" $(cat "$T/flags") \
 	-Wl,-rpath,"$T/p/lib" >"$T/log" 2>&1
 check "API example builds against the installed library" '[ $? -eq 0 ]'
 "$T/example" "$T/x.frc" >"$T/out" 2>&1

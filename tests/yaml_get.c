@@ -50,8 +50,13 @@ int main(int argc, char **argv)
 	for (key = strtok_r(path, ".", &save); key && n;
 	     key = strtok_r(NULL, ".", &save))
 		n = step(&doc, n, key);
-	if (!n)
+	free(path);
+	if (!n) {
+		yaml_document_delete(&doc);
+		yaml_parser_delete(&parser);
+		fclose(f);
 		return 1;
+	}
 	if (n->type == YAML_SCALAR_NODE)
 		printf("%.*s\n", (int)n->data.scalar.length, n->data.scalar.value);
 	else if (n->type == YAML_SEQUENCE_NODE)
@@ -60,5 +65,8 @@ int main(int argc, char **argv)
 	else
 		printf("%ld\n", (long)(n->data.mapping.pairs.top -
 				       n->data.mapping.pairs.start));
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
 	return 0;
 }
