@@ -21,13 +21,6 @@ unsigned frc_default_threads(unsigned threads)
 	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
-static void nap(void)
-{
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * A two-stage pipeline: `first` runs on n1 threads over every chunk, then
  * `second` runs on n2 threads over each chunk whose first stage is done.
@@ -97,8 +90,31 @@ static void *pipe_thread(void *a)
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->lock);
 	}
-	__atomic_fetch_sub(&p->running, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&p->lock);
+	p->running--;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+/* Waits up to 100 ms for the workers to finish; true when they have. */
+static bool wait_workers(struct pipe *p)
+{
+	struct timespec ts;
+	bool finished;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 100 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&p->lock);
+	if (p->running > 0)
+		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+	finished = p->running == 0;
+	pthread_mutex_unlock(&p->lock);
+	return finished;
 }
 
 int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
@@ -125,18 +141,19 @@ int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
 			if (pthread_create(&th[s * MAX_THREADS + started[s]],
 					   NULL, pipe_thread, &w[s]) != 0)
 				break;
-	__atomic_fetch_sub(&p.running, want[0] - started[0] + want[1] - started[1],
-			   __ATOMIC_RELEASE);
-	if (!started[0] || !started[1]) { /* cannot run both stages apart */
+	pthread_mutex_lock(&p.lock);
+	p.running -= want[0] - started[0] + want[1] - started[1];
+	pthread_mutex_unlock(&p.lock);
+	if (!started[0] || !started[1]) /* cannot run both stages apart */
 		pipe_fail(&p, FRC_E_NOMEM);
-	}
-	while (__atomic_load_n(&p.running, __ATOMIC_ACQUIRE) > 0) {
-		uint64_t done = __atomic_load_n(&p.done, __ATOMIC_RELAXED);
+	for (bool finished = false; !finished;) {
+		uint64_t done;
 
+		finished = wait_workers(&p);
+		done = __atomic_load_n(&p.done, __ATOMIC_RELAXED);
 		if (done != reported && frc_progress_step(pr, done - reported))
 			pipe_fail(&p, FRC_E_CANCELED);
 		reported = done;
-		nap();
 	}
 	for (int s = 0; s < 2; s++)
 		for (unsigned i = 0; i < started[s]; i++)
