@@ -31,7 +31,8 @@ uint64_t frc_section_entry_size(uint32_t name_length)
 
 bool frc_section_type_known(uint32_t type)
 {
-	return type == FRC_SECTION_DEVICE_STATE || type == FRC_SECTION_METADATA;
+	return type == FRC_SECTION_DEVICE_STATE || type == FRC_SECTION_METADATA ||
+	       type == FRC_SECTION_QEMU;
 }
 
 void frc_section_encode(const struct frc_section *s, uint8_t *p)

@@ -102,6 +102,7 @@ FRC_API const char *frc_error_name(int code);
 /* Section types (SPEC §9, registry in §13). */
 #define FRC_SECTION_DEVICE_STATE 1
 #define FRC_SECTION_METADATA 2
+#define FRC_SECTION_QEMU 16 /* QEMU migration stream bytes (SPEC §9.4) */
 /* Section flags. */
 #define FRC_SECTION_MUST_UNDERSTAND (UINT32_C(1) << 0)
 

@@ -22,6 +22,9 @@ static const struct {
 	{ "dump", cmd_dump, "show the layout, the bitmaps and a page in hex" },
 	{ "diff", cmd_diff, "compare two containers page by page" },
 	{ "bench", cmd_bench, "measure save and restore against raw I/O" },
+	{ "import-qemu", cmd_import_qemu, "save a QEMU migration stream as FRC" },
+	{ "export-qemu", cmd_export_qemu, "write FRC back as a QEMU migration "
+					  "file" },
 	{ "conform", cmd_conform, "run an implementation against the test "
 				  "vectors" },
 	{ "digest", cmd_digest, "print the SHA-256 of every region and "
@@ -214,6 +217,7 @@ const char *tool_section_type_name(uint32_t type)
 	switch (type) {
 	case FRC_SECTION_DEVICE_STATE: return "device-state";
 	case FRC_SECTION_METADATA: return "metadata";
+	case FRC_SECTION_QEMU: return "qemu-migration";
 	default: return "unknown";
 	}
 }

@@ -82,6 +82,8 @@ int cmd_dump(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_import_qemu(int argc, char **argv);
+int cmd_export_qemu(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 
