@@ -53,6 +53,15 @@
 #define MAX_BLOCKS 64
 #define MAPPED_RAM_ALIGN (1u << 20)
 
+/* With --list-records, the offset and kind of every record, on stdout. */
+static int list_records;
+
+static void note_record(uint64_t pos, const char *kind)
+{
+	if (list_records)
+		printf("0x%" PRIx64 " %s\n", pos, kind);
+}
+
 /* ---- reading a stream, from a file or a pipe ---- */
 
 struct in {
@@ -283,12 +292,16 @@ static int read_ram_records(struct in *s, struct qemu_file *q,
 		char id[256];
 		int rc;
 
+		note_record(s->pos, "ram-record");
 		if (get64(s, &v))
 			return -1;
 		flags = v & RAM_FLAG_MASK;
 		addr = v & ~(uint64_t)RAM_FLAG_MASK;
-		if (flags & RAM_EOS)
+		if (flags & RAM_EOS) {
+			if (v != RAM_EOS)
+				return fail_at(s, "bad end-of-section record");
 			return 0;
+		}
 		if (flags & RAM_MULTIFD_FLUSH)
 			continue;
 		if (flags & (RAM_XBZRLE | RAM_COMPRESS | RAM_HOOK | RAM_MEM_SIZE))
@@ -417,6 +430,7 @@ static int read_ram_sections(struct in *s, struct qemu_file *q,
 		uint8_t tag;
 		uint32_t id;
 
+		note_record(s->pos, "section");
 		if (get8(s, &tag))
 			return -1;
 		if (tag == QEMU_VM_COMMAND) {
@@ -480,6 +494,10 @@ static int read_tail(struct in *s, uint8_t **out, size_t *len)
  */
 static int tail_complete(const uint8_t *t, size_t n)
 {
+	/* device state starts with a full section, a command, or the end */
+	if (!n || (t[0] != QEMU_VM_SECTION_FULL && t[0] != QEMU_VM_COMMAND &&
+		   t[0] != QEMU_VM_EOF))
+		return 0;
 	for (size_t i = 0; i + 5 <= n; i++) {
 		uint32_t len;
 
@@ -537,6 +555,7 @@ static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 		s->cap = NULL;
 		s->capture = 0;
 	}
+	note_record(s->pos, "device-state");
 	if (read_tail(s, &tail, &ntail))
 		goto out;
 	if (!tail_complete(tail, ntail)) {
@@ -576,11 +595,12 @@ int cmd_import_qemu(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "list-records", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc import-qemu [-f] [-q] IN OUT.frc\n"
+		"usage: frc import-qemu [-f] [-q] [--list-records] IN OUT.frc\n"
 		"\n"
 		"Reads a QEMU migration file (the sequential stream, or a\n"
 		"mapped-ram file), from a file or from standard input ('-'), and\n"
@@ -588,7 +608,8 @@ int cmd_import_qemu(int argc, char **argv)
 		"other state kept verbatim. For a live save into FRC:\n"
 		"  (qemu) migrate \"exec:frc import-qemu - vm.frc\"\n"
 		"  -f, --force   replace OUT.frc if it exists\n"
-		"  -q, --quiet   print nothing but errors\n";
+		"  -q, --quiet   print nothing but errors\n"
+		"  --list-records  also print the offset of every record\n";
 	frc_writer_options_t o;
 	struct qemu_file q;
 	struct in s;
@@ -600,6 +621,7 @@ int cmd_import_qemu(int argc, char **argv)
 		switch (c) {
 		case 'f': o.overwrite = 1; break;
 		case 'q': quiet = 1; break;
+		case 'L': list_records = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 1;
 		}
