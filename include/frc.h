@@ -44,7 +44,7 @@ extern "C" {
 
 /* Version of the on-disk format this library writes and fully understands. */
 #define FRC_FORMAT_VERSION_MAJOR 1
-#define FRC_FORMAT_VERSION_MINOR 0
+#define FRC_FORMAT_VERSION_MINOR 1
 
 /* Returns FRC_LIB_VERSION_STRING of the library actually linked. */
 FRC_API const char *frc_version_string(void);

@@ -40,7 +40,7 @@ check "create with --alignment 64K" '[ $? -eq 0 ]'
 # ---- info ----
 "$FRC" info --output=json x.frc > info.json
 check "info --output=json exits 0" '[ $? -eq 0 ]'
-jqis "info json: format_version" info.json .format_version 1.0
+jqis "info json: format_version" info.json .format_version 1.1
 jqis "info json: state" info.json .state complete
 jqis "info json: read_only" info.json .read_only false
 jqis "info json: data_alignment" info.json .data_alignment 65536
@@ -209,15 +209,15 @@ check "diff with an unreadable file exits 2" '[ $? -eq 2 ] && grep -q "nosuch.fr
 check "diff with a damaged file exits 2" '[ $? -eq 2 ] && grep -q "checksum mismatch" err'
 
 # ---- help ----
-for c in create info check extract dump diff conform digest bench; do
+for c in create info check extract dump diff conform digest bench import-qemu export-qemu; do
 	"$FRC" $c --help > help.txt
 	check "frc $c --help" '[ $? -eq 0 ] && grep -q "usage: frc $c" help.txt'
 done
 "$FRC" --help > help.txt
-for c in create info check extract dump diff conform digest bench; do
+for c in create info check extract dump diff conform digest bench import-qemu export-qemu; do
 	check "frc --help lists $c" 'grep -q "^  $c " help.txt'
 done
-for c in create info check extract dump diff conform digest bench; do
+for c in create info check extract dump diff conform digest bench import-qemu export-qemu; do
 	check "frc-$c has a man page" '[ -f "$SRC/tools/man/frc-$c.adoc" ] && [ -f "$B/doc/frc-$c.1" ]'
 done
 

@@ -358,6 +358,16 @@ static int read_command(struct in *s, struct qemu_file *q)
 	if (get(s, hdr + 1, 4))
 		return -1;
 	len = (uint16_t)(hdr[3] << 8 | hdr[4]);
+	/* return path (1), ping (2) and switchover start (11) are kept; the
+	 * postcopy, package and COLO commands (3-10) change how RAM arrives */
+	{
+		unsigned cmd = (unsigned)(hdr[1] << 8 | hdr[2]);
+
+		if (cmd != 1 && cmd != 2 && cmd != 11)
+			return fail_at(s, "postcopy or packaged stream "
+				       "(QEMU_VM_COMMAND other than ping and "
+				       "switchover) cannot be represented");
+	}
 	g = realloc(q->commands, q->ncommands + 5 + len);
 	if (!g)
 		return fail_at(s, "out of memory");

@@ -344,6 +344,20 @@ static void v_no_feature_table(struct vb_file *f)
 	base(f);
 }
 
+static void v_qemu_sections(struct vb_file *f)
+{
+	/* format 1.1: the three QEMU migration sections of SPEC §9.4 */
+	f->minor = 1;
+	vb_add_region(f, "pc.ram", 4096, 4, VB_EVERY_THIRD);
+	vb_add_section(f, FRC_SECTION_QEMU, 0, "qemu-stream-head",
+		       "QEVM\0\0\0\3", 8);
+	vb_add_section(f, FRC_SECTION_QEMU, 0, "qemu-stream-commands", "", 0);
+	vb_add_section(f, FRC_SECTION_QEMU, 0, "qemu-stream-tail", "\0", 1);
+	vb_add_meta(f, "hypervisor", "qemu");
+	vb_add_meta(f, "source-format", "qemu-stream");
+	vb_render(f);
+}
+
 const struct recipe valid_recipes[] = {
 	{ 1, "empty-file", "a file with no regions and no sections", "§2, §4",
 	  "R-SB-FIELDS R-SIG", v_empty_file },
@@ -424,6 +438,8 @@ const struct recipe valid_recipes[] = {
 	  "§4.2", "R-SB-FIELDS", v_generator_full },
 	{ 32, "no-feature-table", "no feature-name table", "§5", "R-FT",
 	  v_no_feature_table },
+	{ 33, "qemu-sections", "format 1.1 with the three QEMU migration "
+	  "sections (type 16)", "§9.4", "R-ST-FILL R-MINOR", v_qemu_sections },
 	{ 0, NULL, NULL, NULL, NULL, NULL },
 };
 
