@@ -111,6 +111,14 @@ static inline bool frc_all_zero(const uint8_t *p, size_t n)
 	return n <= 16 || memcmp(p, p + 16, n - 16) == 0;
 }
 
+/* Chunk `chunk` of `per` items out of `count`: its first item and size. */
+static inline uint64_t frc_chunk(uint64_t chunk, uint64_t per, uint64_t count,
+				 uint64_t *first)
+{
+	*first = chunk * per;
+	return count - *first < per ? count - *first : per;
+}
+
 /* ---- Error reporting ---- */
 /*
  * An error sink: code and message live in the handle. frc_fail() formats

@@ -418,18 +418,10 @@ struct read_job {
 	unsigned shift;
 };
 
-static uint64_t chunk_pages(const struct read_job *j, uint64_t chunk,
-			    uint64_t *first)
-{
-	*first = chunk * j->step;
-	return j->page_count - *first < j->step ? j->page_count - *first
-						 : j->step;
-}
-
 static int read_stage(void *arg, uint64_t chunk, uint64_t *bytes)
 {
 	struct read_job *j = arg;
-	uint64_t first, n = chunk_pages(j, chunk, &first);
+	uint64_t first, n = frc_chunk(chunk, j->step, j->page_count, &first);
 
 	*bytes = n << j->shift;
 	return read_chunk_pages(j->r, j->idx, first, n,
@@ -439,7 +431,7 @@ static int read_stage(void *arg, uint64_t chunk, uint64_t *bytes)
 static int verify_stage(void *arg, uint64_t chunk, uint64_t *bytes)
 {
 	struct read_job *j = arg;
-	uint64_t first, n = chunk_pages(j, chunk, &first);
+	uint64_t first, n = frc_chunk(chunk, j->step, j->page_count, &first);
 	uint8_t *entries = malloc(n * 8);
 	int rc;
 

@@ -493,32 +493,40 @@ static int page_range(frc_writer_t *w, uint32_t region, uint64_t first,
 }
 
 /*
- * First half of a page write: the checksum and present bit of every page
- * in the range (zero pages cleared, their old slots freed). After it the
+ * Records page i: its checksum and present bit, or, for an all-zero page,
+ * a clear bit and a freed slot. Sets *present to say which.
+ */
+static int note_page(frc_writer_t *w, uint32_t region, uint64_t i,
+		     const uint8_t *pg, bool *present)
+{
+	struct wregion *rg = &w->regions[region];
+
+	*present = !frc_all_zero(pg, rg->r.page_size);
+	if (!*present)
+		return clear_page(w, rg, i);
+	/* SPEC §7.4: the checksum is bound to region and page index. */
+	rg->csums[i] = frc_hash(pg, rg->r.page_size,
+				frc_key(w->sb.uuid, FRC_KEY_PAGE, region, i));
+	__atomic_fetch_or(&rg->present[i / 64], UINT64_C(1) << (i % 64),
+			  __ATOMIC_RELAXED);
+	return FRC_OK;
+}
+
+/*
+ * First half of a page write: every page of the range noted. After it the
  * present bits of the range say exactly which pages write_runs() writes.
  */
 static int hash_pages(frc_writer_t *w, uint32_t region, uint64_t first,
 		      uint64_t count, const uint8_t *p)
 {
-	struct wregion *rg = &w->regions[region];
+	unsigned sh = w->regions[region].r.page_shift;
 
 	for (uint64_t k = 0; k < count; k++) {
-		const uint8_t *pg = p + (k << rg->r.page_shift);
-		uint64_t i = first + k;
-		int rc;
+		bool present;
+		int rc = note_page(w, region, first + k, p + (k << sh), &present);
 
-		if (frc_all_zero(pg, rg->r.page_size)) {
-			rc = clear_page(w, rg, i);
-			if (rc)
-				return rc;
-			continue;
-		}
-		/* SPEC §7.4: the checksum is bound to region and page index. */
-		rg->csums[i] = frc_hash(pg, rg->r.page_size,
-					frc_key(w->sb.uuid, FRC_KEY_PAGE, region,
-						i));
-		__atomic_fetch_or(&rg->present[i / 64], UINT64_C(1) << (i % 64),
-				  __ATOMIC_RELAXED);
+		if (rc)
+			return rc;
 	}
 	return FRC_OK;
 }
@@ -652,6 +660,7 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 	for (uint64_t k = 0; k < count && rc == FRC_OK; k++) {
 		uint64_t i = indices[k];
 		const uint8_t *pg = pages[k];
+		bool present;
 
 		if (n && (i != run_first + (uint64_t)n ||
 			  n == (int)(sizeof(iov) / sizeof(iov[0])))) {
@@ -661,15 +670,9 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 		}
 		if (rc)
 			break;
-		if (frc_all_zero(pg, rg->r.page_size)) {
-			rc = clear_page(w, rg, i);
+		rc = note_page(w, region, i, pg, &present);
+		if (rc || !present)
 			continue;
-		}
-		rg->csums[i] = frc_hash(pg, rg->r.page_size,
-					frc_key(w->sb.uuid, FRC_KEY_PAGE, region,
-						i));
-		__atomic_fetch_or(&rg->present[i / 64], UINT64_C(1) << (i % 64),
-				  __ATOMIC_RELAXED);
 		if (!n)
 			run_first = i;
 		iov[n].iov_base = (void *)(uintptr_t)pg;
@@ -690,19 +693,11 @@ struct region_job {
 	unsigned shift;
 };
 
-static uint64_t job_pages(const struct region_job *j, uint64_t chunk,
-			  uint64_t *first)
-{
-	*first = chunk * j->pages_per_chunk;
-	return j->page_count - *first < j->pages_per_chunk
-		       ? j->page_count - *first
-		       : j->pages_per_chunk;
-}
-
 static int hash_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 {
 	struct region_job *j = arg;
-	uint64_t first, n = job_pages(j, chunk, &first);
+	uint64_t first, n = frc_chunk(chunk, j->pages_per_chunk, j->page_count,
+				     &first);
 
 	*bytes = n << j->shift;
 	return hash_pages(j->w, j->region, first, n,
@@ -712,7 +707,8 @@ static int hash_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 static int write_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 {
 	struct region_job *j = arg;
-	uint64_t first, n = job_pages(j, chunk, &first);
+	uint64_t first, n = frc_chunk(chunk, j->pages_per_chunk, j->page_count,
+				     &first);
 
 	*bytes = n << j->shift;
 	return write_runs(j->w, j->region, first, n,

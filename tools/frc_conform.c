@@ -656,87 +656,29 @@ int cmd_conform(int argc, char **argv)
 /* frc digest: the protocol's reference implementation                 */
 /* ------------------------------------------------------------------ */
 
-static void emit(yaml_emitter_t *e, yaml_event_t *ev)
-{
-	yaml_emitter_emit(e, ev);
-}
-
-static void e_scalar(yaml_emitter_t *e, const char *v, int quoted)
-{
-	yaml_event_t ev;
-
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v,
-				     (int)strlen(v), 1, 1,
-				     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-					    : YAML_PLAIN_SCALAR_STYLE);
-	emit(e, &ev);
-}
-
-static void e_collection(yaml_emitter_t *e, int map, int start)
-{
-	yaml_event_t ev;
-
-	if (map && start)
-		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-						    YAML_BLOCK_MAPPING_STYLE);
-	else if (map)
-		yaml_mapping_end_event_initialize(&ev);
-	else if (start)
-		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-						     YAML_BLOCK_SEQUENCE_STYLE);
-	else
-		yaml_sequence_end_event_initialize(&ev);
-	emit(e, &ev);
-}
-
 static void print_outcome(const struct outcome *o)
 {
-	yaml_emitter_t e;
-	yaml_event_t ev;
-	char num[24];
+	struct out *y = out_new(OUT_YAML, stdout);
 
-	yaml_emitter_initialize(&e);
-	yaml_emitter_set_output_file(&e, stdout);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit(&e, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	emit(&e, &ev);
-	e_collection(&e, 1, 1);
-	e_scalar(&e, "read_only", 0);
-	e_scalar(&e, o->read_only ? "true" : "false", 0);
-	e_scalar(&e, "regions", 0);
-	e_collection(&e, 0, 1);
+	out_bool(y, "read_only", o->read_only);
+	out_list(y, "regions");
 	for (unsigned i = 0; i < o->nregions; i++) {
-		e_collection(&e, 1, 1);
-		e_scalar(&e, "id", 0);
-		e_scalar(&e, o->regions[i].id, 1);
-		e_scalar(&e, "sha256", 0);
-		e_scalar(&e, o->regions[i].sha, 1);
-		e_collection(&e, 1, 0);
+		out_map(y, NULL);
+		out_str(y, "id", o->regions[i].id);
+		out_str(y, "sha256", o->regions[i].sha);
+		out_end(y);
 	}
-	e_collection(&e, 0, 0);
-	e_scalar(&e, "sections", 0);
-	e_collection(&e, 0, 1);
+	out_end(y);
+	out_list(y, "sections");
 	for (unsigned i = 0; i < o->nsections; i++) {
-		e_collection(&e, 1, 1);
-		e_scalar(&e, "index", 0);
-		snprintf(num, sizeof(num), "%" PRIu64, o->sections[i].index);
-		e_scalar(&e, num, 0);
-		e_scalar(&e, "type", 0);
-		snprintf(num, sizeof(num), "%" PRIu64, o->sections[i].type);
-		e_scalar(&e, num, 0);
-		e_scalar(&e, "sha256", 0);
-		e_scalar(&e, o->sections[i].sha, 1);
-		e_collection(&e, 1, 0);
+		out_map(y, NULL);
+		out_uint(y, "index", o->sections[i].index);
+		out_uint(y, "type", o->sections[i].type);
+		out_str(y, "sha256", o->sections[i].sha);
+		out_end(y);
 	}
-	e_collection(&e, 0, 0);
-	e_collection(&e, 1, 0);
-	yaml_document_end_event_initialize(&ev, 1);
-	emit(&e, &ev);
-	yaml_stream_end_event_initialize(&ev);
-	emit(&e, &ev);
-	yaml_emitter_delete(&e);
+	out_end(y);
+	out_finish(y);
 }
 
 int cmd_digest(int argc, char **argv)
