@@ -140,6 +140,11 @@ static void test_name_limits(void **state)
 			 FRC_E_BAD_FIELD);
 	assert_int_equal(frc_writer_add_section(w, 1, 0, longname, "x", 1),
 			 FRC_E_MISUSE);
+	longname[256] = '\0'; /* a 256-byte metadata key: one too many */
+	assert_int_equal(frc_writer_set_metadata(w, longname, "v"),
+			 FRC_E_MISUSE);
+	longname[255] = '\0';
+	assert_int_equal(frc_writer_set_metadata(w, longname, "v"), FRC_OK);
 	frc_writer_free(w);
 	assert_int_equal(tu_build(path, one, 1, 1), FRC_OK);
 	img_load(&im, path);
