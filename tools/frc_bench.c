@@ -310,6 +310,8 @@ static void live_save(struct bench *b, struct live_result *res)
 	memset(&o, 0, sizeof(o));
 	o.overwrite = 1;
 	o.direct = b->direct;
+	/* a new file, not an atomic replacement: its size is what we watch */
+	unlink(b->frc_path);
 	if (!stream || !idx || !ptr || frc_writer_open(w, b->frc_path, &o) ||
 	    frc_writer_add_region(w, "pc.ram", b->live_size, PAGE, NULL))
 		die("live save");
