@@ -149,15 +149,20 @@ struct tally {
 	unsigned during_commit, after_commit;
 };
 
-/* Forks a writer and kills it `delay` seconds in; returns the state. */
+/*
+ * Forks a writer and kills it: `delay` seconds after it starts (mode 0),
+ * `delay` seconds after it starts to commit (mode 1), or as soon as its
+ * commit has returned (mode 2). Modes 1 and 2 wait for the writer's own
+ * markers, so every phase is hit however fast or slow the machine is.
+ */
 static enum state trial(const char *path, unsigned v, int overwrite,
-			double delay, struct tally *t)
+			int mode, double delay, struct tally *t)
 {
 	struct timespec ts = { (time_t)delay,
 			       (long)((delay - (double)(time_t)delay) * 1e9) };
 	char marks[4] = { 0 };
 	int fds[2], status;
-	ssize_t got;
+	ssize_t got = 0;
 	pid_t pid;
 	enum state st;
 
@@ -166,10 +171,20 @@ static enum state trial(const char *path, unsigned v, int overwrite,
 	if (pid == 0)
 		writer(path, v, fds[1], overwrite);
 	close(fds[1]);
-	nanosleep(&ts, NULL);
+	if (mode >= 1)
+		got = read(fds[0], marks, 1); /* 'C': commit begins */
+	if (mode == 2 && got == 1)
+		got += read(fds[0], marks + 1, 1); /* 'D': commit done */
+	if (mode < 2)
+		nanosleep(&ts, NULL);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	got = read(fds[0], marks, sizeof(marks));
+	if (got < 2) {
+		ssize_t more = read(fds[0], marks + got, sizeof(marks) - 1 -
+						       (size_t)got);
+
+		got += more > 0 ? more : 0;
+	}
 	close(fds[0]);
 	if (got >= 1 && marks[0] == 'C')
 		got >= 2 ? t->after_commit++ : t->during_commit++;
@@ -180,15 +195,26 @@ static enum state trial(const char *path, unsigned v, int overwrite,
 
 static uint64_t seed = 12345;
 
-static double pick(double total, double commit)
+/* Half the trials anywhere in the save, a third in the commit, the rest
+ * right after it. */
+static void pick(double total, double commit, int *mode, double *delay)
 {
 	uint64_t x = tu_rand(&seed);
+	double u = (double)(x >> 11 & 0xffff) / 65536.0;
 
-	/* a third aimed at the commit, the rest anywhere in the save */
-	if (x % 3 == 0)
-		return commit + (total - commit) * (double)(x >> 11 & 0xffff) /
-					65536.0;
-	return total * 1.05 * (double)(x >> 11 & 0xffff) / 65536.0;
+	switch (x % 6) {
+	case 0: case 1: case 2:
+		*mode = 0;
+		*delay = total * 1.05 * u;
+		break;
+	case 3: case 4:
+		*mode = 1;
+		*delay = (total - commit) * 1.2 * u;
+		break;
+	default:
+		*mode = 2;
+		*delay = 0;
+	}
 }
 
 static void test_kill_during_save(void **state)
@@ -202,8 +228,12 @@ static void test_kill_during_save(void **state)
 	calibrate(path, 1, 0, &total, &commit);
 	assert_true(judge(path) == COMPLETE_NEW);
 	for (int i = 0; i < TRIALS; i++) {
+		int mode;
+		double delay;
+
 		unlink(path);
-		assert_int_not_equal(trial(path, 1, 0, pick(total, commit), &t),
+		pick(total, commit, &mode, &delay);
+		assert_int_not_equal(trial(path, 1, 0, mode, delay, &t),
 				     BROKEN);
 	}
 	print_message("kill during save: %d trials (%u during commit, %u "
@@ -234,6 +264,8 @@ static void test_kill_during_resave(void **state)
 	assert_true(judge(path) == COMPLETE_NEW);
 	for (int i = 0; i < RESAVE_TRIALS; i++) {
 		enum state st;
+		double delay;
+		int mode;
 
 		/* start every trial from the old file */
 		if (judge(path) != COMPLETE_OLD) {
@@ -241,7 +273,8 @@ static void test_kill_during_resave(void **state)
 
 			calibrate(path, 0, 1, &a, &b);
 		}
-		st = trial(path, 1, 1, pick(total, commit), &t);
+		pick(total, commit, &mode, &delay);
+		st = trial(path, 1, 1, mode, delay, &t);
 		assert_true(st == COMPLETE_OLD || st == COMPLETE_NEW);
 	}
 	close(fds[0]);
