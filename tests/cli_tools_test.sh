@@ -183,8 +183,14 @@ check "diff of a file with itself exits 0" '[ $? -eq 0 ] && grep -q "same conten
 "$FRC" diff x.frc y.frc > d.txt
 check "diff: same memory saved with another layout is the same" '[ $? -eq 0 ]'
 cp ram.bin ram2.bin
-printf 'X' | dd of=ram2.bin bs=1 seek=$((4096 * 9 + 7)) conv=notrunc status=none
-printf 'Y' | dd of=ram2.bin bs=1 seek=$((4096 * 10)) conv=notrunc status=none
+# change one byte (never to the value it has) at a given offset
+bump() {
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %o $(((b + 1) % 256)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+bump ram2.bin $((4096 * 9 + 7))
+bump ram2.bin $((4096 * 10))
 dd if=/dev/zero of=ram2.bin bs=4096 seek=21 count=1 conv=notrunc status=none
 "$FRC" create -q -r pc.ram=ram2.bin -r vga=vram.bin -s vga=64K -d dev.bin \
 	-m hypervisor=kvm -m machine-type=pc z.frc
