@@ -212,6 +212,18 @@ int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet)
 	return rc;
 }
 
+int tool_find_region(const frc_reader_t *r, const char *name,
+		     uint32_t *region)
+{
+	char *end;
+
+	if (name[0] == '#' && name[1]) {
+		*region = (uint32_t)strtoul(name + 1, &end, 10);
+		return *end || *region >= frc_reader_region_count(r) ? -1 : 0;
+	}
+	return frc_reader_find_region(r, name, region) ? -1 : 0;
+}
+
 const char *tool_section_type_name(uint32_t type)
 {
 	switch (type) {

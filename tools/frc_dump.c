@@ -144,12 +144,7 @@ static int parse_page(frc_reader_t *r, const char *spec, uint32_t *region,
 	id = strndup(spec, (size_t)(colon - spec));
 	if (!id)
 		return -1;
-	if (id[0] == '#' && id[1]) {
-		*region = (uint32_t)strtoul(id + 1, &end, 10);
-		rc = *end || *region >= frc_reader_region_count(r) ? -1 : 0;
-	} else {
-		rc = frc_reader_find_region(r, id, region) ? -1 : 0;
-	}
+	rc = tool_find_region(r, id, region);
 	free(id);
 	return rc;
 }

@@ -147,18 +147,6 @@ static int copy_section(frc_reader_t *r, uint32_t idx, int fd, int seekable,
 	return rc ? -1 : 0;
 }
 
-/* Region by id, or #N. */
-static int find_region(frc_reader_t *r, const char *name, uint32_t *idx)
-{
-	char *end;
-
-	if (name[0] == '#' && name[1]) {
-		*idx = (uint32_t)strtoul(name + 1, &end, 10);
-		return *end || *idx >= frc_reader_region_count(r) ? -1 : 0;
-	}
-	return frc_reader_find_region(r, name, idx) ? -1 : 0;
-}
-
 /* --region NAME -o OUT or --section N -o OUT. */
 static int extract_one(frc_reader_t *r, struct extract_args *a)
 {
@@ -178,7 +166,7 @@ static int extract_one(frc_reader_t *r, struct extract_args *a)
 	if (a->region) {
 		frc_region_info_t g;
 
-		if (find_region(r, a->region, &idx)) {
+		if (tool_find_region(r, a->region, &idx)) {
 			tool_err("%s: no region '%s'", a->file, a->region);
 			rc = -1;
 		} else {

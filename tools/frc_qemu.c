@@ -28,7 +28,6 @@
 
 #include "frc_tool.h"
 
-#define QEVM_MAGIC 0x5145564du
 #define QEMU_VM_EOF 0x00
 #define QEMU_VM_SECTION_START 0x01
 #define QEMU_VM_SECTION_PART 0x02
@@ -535,8 +534,8 @@ static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 	s->capture = 1;
 	if (get(s, magic, 8))
 		return -1;
-	if ((uint32_t)magic[0] << 24 != (QEVM_MAGIC & 0xff000000u) ||
-	    memcmp(magic, "QEVM\0\0\0\x03", 8) != 0)
+	/* be32 QEVM magic, be32 version 3 */
+	if (memcmp(magic, "QEVM\0\0\0\x03", 8) != 0)
 		return fail_at(s, "not a QEMU migration stream version 3");
 	if (get8(s, &tag) || tag != QEMU_VM_CONFIGURATION)
 		return fail_at(s, "expected the configuration section");

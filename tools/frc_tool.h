@@ -47,7 +47,10 @@ void tool_opts_init(struct tool_opts *t);
 
 /* Opens a reader, printing "frc: MESSAGE" on failure (unless quiet). */
 int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet);
-/* "incompat" etc. and "device-state" etc. */
+/* A region named by its id, or as #N for region number N; 0 or -1. */
+int tool_find_region(const frc_reader_t *r, const char *name,
+		     uint32_t *region);
+/* "device-state", "metadata", ... for a section type. */
 const char *tool_section_type_name(uint32_t type);
 void tool_format_uuid(const uint8_t u[16], char out[37]);
 /* ISO 8601 UTC with nanoseconds, or NULL for 0 ("not recorded"). */
@@ -108,7 +111,7 @@ struct tool_progress {
 void tool_progress_init(struct tool_progress *p, int mode, const char *label);
 int tool_progress_cb(void *ctx, uint64_t done, uint64_t total);
 void tool_progress_done(struct tool_progress *p);
-/* Prints the class, e.g. "checksum-mismatch", of a library error code. */
+/* The exit status of `frc check` for a library code (EXIT_CHECK_*). */
 int tool_check_exit_code(int rc);
 
 #endif /* FRC_TOOL_H */

@@ -58,4 +58,27 @@ static inline void fuzz_walk(frc_reader_t *r)
 	}
 }
 
+/*
+ * Writes the input to a file and runs `body` on a reader opened on it in
+ * normal and in salvage mode.
+ */
+static inline void fuzz_each_open(const uint8_t *data, size_t size,
+				  void (*body)(frc_reader_t *r))
+{
+	char path[64];
+	int fd;
+
+	if (!fuzz_file(data, size, path, sizeof(path), &fd))
+		return;
+	for (unsigned flags = 0; flags <= FRC_OPEN_SALVAGE; flags++) {
+		frc_reader_t *r = frc_reader_new();
+
+		if (frc_reader_open(r, path, flags) == FRC_OK)
+			body(r);
+		frc_reader_errmsg(r);
+		frc_reader_free(r);
+	}
+	close(fd);
+}
+
 #endif /* FRC_FUZZ_COMMON_H */

@@ -8,19 +8,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[64];
-	int fd;
-
-	if (!fuzz_file(data, size, path, sizeof(path), &fd))
-		return 0;
-	for (unsigned flags = 0; flags <= FRC_OPEN_SALVAGE; flags++) {
-		frc_reader_t *r = frc_reader_new();
-
-		if (frc_reader_open(r, path, flags) == FRC_OK)
-			fuzz_walk(r);
-		frc_reader_errmsg(r);
-		frc_reader_free(r);
-	}
-	close(fd);
+	fuzz_each_open(data, size, fuzz_walk);
 	return 0;
 }

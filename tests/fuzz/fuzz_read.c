@@ -62,26 +62,18 @@ static void read_sections(frc_reader_t *r)
 	}
 }
 
+static void read_everything(frc_reader_t *r)
+{
+	int problems = 0;
+
+	fuzz_walk(r);
+	frc_reader_verify_all(r, count_problem, &problems, NULL, NULL, NULL);
+	read_regions(r);
+	read_sections(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[64];
-	int fd;
-
-	if (!fuzz_file(data, size, path, sizeof(path), &fd))
-		return 0;
-	for (unsigned flags = 0; flags <= FRC_OPEN_SALVAGE; flags++) {
-		frc_reader_t *r = frc_reader_new();
-		int problems = 0;
-
-		if (frc_reader_open(r, path, flags) == FRC_OK) {
-			fuzz_walk(r);
-			frc_reader_verify_all(r, count_problem, &problems, NULL,
-					      NULL, NULL);
-			read_regions(r);
-			read_sections(r);
-		}
-		frc_reader_free(r);
-	}
-	close(fd);
+	fuzz_each_open(data, size, read_everything);
 	return 0;
 }
