@@ -48,7 +48,7 @@ static uint64_t page_offset(const struct rregion *rg, uint64_t page)
 
 static bool present(const struct rregion *rg, uint64_t page)
 {
-	return !rg->bitmap_valid || frc_bit(rg->bitmap, page);
+	return !rg->bitmap_valid || frc_bm_get(rg, page);
 }
 
 /* Reads without taking the error lock path twice; for threads. */
@@ -88,8 +88,64 @@ static int read_pages(frc_reader_t *r, uint8_t *dst, size_t len, uint64_t off)
 }
 
 /*
- * SPEC §7.4: verifies a region's checksum table once: its trailer, and that
- * every absent page's entry is zero. Result cached in csum_state.
+ * Feeds [off, off+len) of the file to h: data extents are read in chunks
+ * into buf (TABLE_CHUNK bytes) and passed to `chunk` (when not NULL) with
+ * their offset; holes are fed as zeros without being read. Time and memory
+ * follow what the file holds, not the length it claims.
+ */
+static int hash_extent(frc_reader_t *r, uint64_t off, uint64_t len,
+		       struct frc_stream_hash *h, uint8_t *buf,
+		       void (*chunk)(void *, const uint8_t *, uint64_t, uint64_t),
+		       void *ctx, const char *what)
+{
+	static const uint8_t zeros[TABLE_CHUNK];
+	uint64_t pos = off, end = off + len, data = off;
+	int rc = FRC_OK;
+
+	while (pos < end && rc == FRC_OK) {
+		uint64_t n = end - pos < TABLE_CHUNK ? end - pos : TABLE_CHUNK;
+
+		if (data < pos) {
+			off_t d = lseek(r->fd, (off_t)pos, SEEK_DATA);
+
+			data = d >= 0 ? (uint64_t)d : errno == ENXIO ? end : pos;
+		}
+		if (data > pos) { /* a hole up to `data` */
+			if (data - pos < n)
+				n = data - pos;
+			frc_stream_update(h, zeros, n);
+		} else {
+			rc = read_at(r, buf, n, pos, what);
+			if (rc == FRC_OK) {
+				frc_stream_update(h, buf, n);
+				if (chunk)
+					chunk(ctx, buf, n, pos - off);
+			}
+		}
+		pos += n;
+	}
+	return rc;
+}
+
+/* The first non-zero checksum entry of an absent page, if any. */
+struct absent_entry {
+	const struct rregion *rg;
+	uint64_t first_bad; /* page index, or UINT64_MAX */
+};
+
+static void find_absent_entry(void *ctx, const uint8_t *buf, uint64_t n,
+			      uint64_t at)
+{
+	struct absent_entry *a = ctx;
+
+	for (uint64_t j = 0; j + 8 <= n && a->first_bad == UINT64_MAX; j += 8)
+		if (frc_get64(buf + j) && !frc_bm_get(a->rg, (at + j) / 8))
+			a->first_bad = (at + j) / 8;
+}
+
+/*
+ * SPEC §7.4: verifies a region's checksum table once: its trailer first,
+ * then that every absent page's entry is zero. Result cached in csum_state.
  */
 static int scan_csum_table(frc_reader_t *r, uint32_t idx)
 {
@@ -98,33 +154,26 @@ static int scan_csum_table(frc_reader_t *r, uint32_t idx)
 		frc_key(r->sb.uuid, FRC_KEY_CSUM_TABLE, idx, 0));
 	uint8_t *buf = malloc(TABLE_CHUNK);
 	uint64_t off = rg->r.csum_offset, n = rg->r.page_count;
-	int rc = FRC_OK;
+	struct absent_entry a = { rg, UINT64_MAX };
+	int rc;
 
 	if (!h || !buf) {
 		rc = fail(r, FRC_E_NOMEM, off, NULL, "out of memory");
 		goto out;
 	}
-	for (uint64_t i = 0; i < n && !rc;) {
-		uint64_t k = n - i < TABLE_CHUNK / 8 ? n - i : TABLE_CHUNK / 8;
-
-		rc = read_at(r, buf, k * 8, off + i * 8, "checksum table");
-		for (uint64_t j = 0; j < k && !rc; j++)
-			if (rg->bitmap_valid && !frc_bit(rg->bitmap, i + j) &&
-			    frc_get64(buf + 8 * j))
-				rc = fail(r, FRC_E_BAD_FIELD, off + (i + j) * 8,
-					  "§7.4",
-					  "checksum entry of absent page %llu "
-					  "of region '%s' is not zero",
-					  (unsigned long long)(i + j),
-					  rg->r.id);
-		frc_stream_update(h, buf, k * 8);
-		i += k;
-	}
+	rc = hash_extent(r, off, n * 8, h, buf,
+			 rg->bitmap_valid ? find_absent_entry : NULL, &a,
+			 "checksum table");
 	if (!rc)
 		rc = read_at(r, buf, 8, off + n * 8, "checksum table");
 	if (!rc && !FRC_CSUM_OK(frc_get64(buf), frc_stream_digest(h)))
 		rc = fail(r, FRC_E_CHECKSUM, off + n * 8, "§7.3",
 			  "checksum table checksum mismatch in region '%s'",
+			  rg->r.id);
+	if (!rc && a.first_bad != UINT64_MAX)
+		rc = fail(r, FRC_E_BAD_FIELD, off + a.first_bad * 8, "§7.4",
+			  "checksum entry of absent page %llu of region '%s' "
+			  "is not zero", (unsigned long long)a.first_bad,
 			  rg->r.id);
 out:
 	frc_stream_free(h);
@@ -237,7 +286,7 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 		return FRC_E_MISUSE;
 	if (!rg->bitmap_valid)
 		return FRC_E_INCOMPLETE;
-	if (!frc_bit(rg->bitmap, page)) {
+	if (!frc_bm_get(rg, page)) {
 		if (frc_all_zero(data, rg->r.page_size))
 			return FRC_OK;
 		return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "§8",
@@ -277,7 +326,9 @@ static int report(frc_reader_t *r, struct report *rep, int code,
 	char msg[sizeof(r->err.msg)];
 	int stop;
 
-	if (!rep || code >= FRC_ERROR_CLASS_LIMIT)
+	/* Damage and unreadable bytes are reported; anything else (out of
+	 * memory, canceled) ends the scan. */
+	if (!rep || (code >= FRC_ERROR_CLASS_LIMIT && code != FRC_E_IO))
 		return code;
 	pthread_mutex_lock(&r->lock);
 	memcpy(msg, r->err.msg, sizeof(msg));
@@ -304,13 +355,13 @@ static int read_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 	for (uint64_t k = 0; k < n && !rc;) {
 		uint64_t run = 0;
 
-		while (k + run < n && frc_bit(rg->bitmap, first + k + run))
-			run++;
-		if (!run) {
-			memset(dst + (k << sh), 0, rg->r.page_size);
-			k++;
+		run = frc_bm_find(rg, first + k, first + n, true) - first - k;
+		if (run) { /* absent pages up to the next present one */
+			memset(dst + (k << sh), 0, run << sh);
+			k += run;
 			continue;
 		}
+		run = frc_bm_find(rg, first + k, first + n, false) - first - k;
 		rc = read_pages(r, dst + (k << sh), run << sh,
 				page_offset(rg, first + k));
 		k += run;
@@ -328,14 +379,51 @@ static int verify_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 	int rc = read_at(r, entries, n * 8, rg->r.csum_offset + first * 8,
 			 "checksum table");
 
+	if (rc == FRC_E_IO && rep)
+		return report(r, rep, rc, idx, -1, -1,
+			      rg->r.csum_offset + first * 8);
+
 	for (uint64_t k = 0; k < n && !rc; k++) {
-		if (!frc_bit(rg->bitmap, first + k))
+		if (!frc_bm_get(rg, first + k))
 			continue;
 		rc = check_page(r, idx, first + k, dst + (k << sh),
 				frc_get64(entries + 8 * k));
 		if (rc)
 			rc = report(r, rep, rc, idx, (int64_t)(first + k), -1,
 				    page_offset(rg, first + k));
+	}
+	return rc;
+}
+
+/*
+ * After a read error inside a chunk: each present page on its own, so that
+ * every unreadable page is reported and every readable one still verified.
+ */
+static int scan_chunk_by_page(frc_reader_t *r, uint32_t idx, uint64_t first,
+			      uint64_t n, uint8_t *dst, struct report *rep)
+{
+	struct rregion *rg = &r->regions[idx];
+	unsigned sh = rg->r.page_shift;
+	int rc = FRC_OK;
+
+	for (uint64_t k = frc_bm_find(rg, first, first + n, true) - first;
+	     k < n && rc == FRC_OK;
+	     k = frc_bm_find(rg, first + k + 1, first + n, true) - first) {
+		uint64_t p = first + k, entry = 0;
+		uint8_t b[8];
+
+		rc = read_pages(r, dst + (k << sh), rg->r.page_size,
+				page_offset(rg, p));
+		if (rc == FRC_OK)
+			rc = read_at(r, b, 8, rg->r.csum_offset + p * 8,
+				     "checksum table");
+		if (rc == FRC_OK) {
+			entry = frc_get64(b);
+			rc = check_page(r, idx, p, dst + (k << sh), entry);
+		}
+		if (rc)
+			rc = report(r, rep, rc, idx, (int64_t)p, -1,
+				    page_offset(rg, p));
 	}
 	return rc;
 }
@@ -347,6 +435,8 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 {
 	int rc = read_chunk_pages(r, idx, first, n, dst);
 
+	if (rc == FRC_E_IO && rep)
+		return scan_chunk_by_page(r, idx, first, n, dst, rep);
 	return rc ? rc : verify_chunk_pages(r, idx, first, n, dst, entries, rep);
 }
 
@@ -509,7 +599,7 @@ static void zero_absent_data(frc_reader_t *r, struct rregion *rg,
 				  rg->r.page_shift;
 		     p < rg->r.page_count && page_offset(rg, p) < (uint64_t)hole;
 		     p++)
-			if (!frc_bit(rg->bitmap, p))
+			if (!frc_bm_get(rg, p))
 				memset(base + (p << rg->r.page_shift), 0,
 				       rg->r.page_size);
 		pos = hole;
@@ -574,6 +664,10 @@ static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		uint8_t *p = dst ? dst + i : scratch;
 
 		rc = read_at(r, p, n, s->offset + i, "section");
+		if (rc == FRC_E_IO) {
+			rc = report(r, rep, rc, -1, -1, idx, s->offset + i);
+			goto out; /* this section cannot be verified */
+		}
 		if (!rc) {
 			frc_stream_update(h, p, n);
 			rc = scan_progress(r, sc, n);
@@ -639,4 +733,125 @@ FRC_API int frc_reader_verify_all(frc_reader_t *r, frc_problem_fn on_problem,
 	if (problems)
 		*problems = rep.count;
 	return rc ? rc : rep.first;
+}
+
+FRC_API int frc_reader_next_run(const frc_reader_t *r, uint32_t region,
+				uint64_t from, uint64_t *first, uint64_t *count)
+{
+	const struct rregion *rg;
+	uint64_t a, b;
+
+	if (!r || !r->open_ok || region >= r->nregions || !first || !count)
+		return FRC_E_MISUSE;
+	rg = &r->regions[region];
+	if (from >= rg->r.page_count || !rg->bitmap_valid) {
+		/* no bitmap (salvage): every page may be present */
+		*first = from < rg->r.page_count ? from : rg->r.page_count;
+		*count = rg->r.page_count - *first;
+		return FRC_OK;
+	}
+	a = frc_bm_find(rg, from, rg->r.page_count, true);
+	b = frc_bm_find(rg, a, rg->r.page_count, false);
+	*first = a;
+	*count = b - a;
+	return FRC_OK;
+}
+
+/*
+ * SPEC §8 (R-W-ABSENT-ZEROS): counts absent pages whose slot does not read
+ * as zeros. Only allocated extents of the page area are read (SEEK_DATA),
+ * so a sparse file is checked in time proportional to the data it holds.
+ */
+FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
+				   uint64_t *pages, uint64_t *first_page)
+{
+	struct rregion *rg;
+	uint64_t end, pos, found = 0, firstp = UINT64_MAX;
+	uint8_t *buf;
+	int rc = region_arg(r, region, &rg);
+
+	if (rc || !pages)
+		return FRC_E_MISUSE;
+	*pages = 0;
+	if (!rg->r.page_count || !rg->bitmap_valid)
+		return FRC_OK;
+	buf = malloc(rg->r.page_size);
+	if (!buf)
+		return fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
+	end = rg->r.pages_offset + rg->r.used_length;
+	for (pos = rg->r.pages_offset; pos < end && rc == FRC_OK;) {
+		off_t d = lseek(r->fd, (off_t)pos, SEEK_DATA), h;
+		uint64_t p, hole;
+
+		if (d < 0 && errno == ENXIO)
+			break;
+		if (d < 0)
+			d = (off_t)pos; /* cannot tell: read everything */
+		if ((uint64_t)d >= end)
+			break;
+		h = lseek(r->fd, d, SEEK_HOLE);
+		hole = h < 0 || (uint64_t)h > end ? end : (uint64_t)h;
+		p = ((uint64_t)d - rg->r.pages_offset) >> rg->r.page_shift;
+		for (p = frc_bm_find(rg, p, rg->r.page_count, false);
+		     p < rg->r.page_count && page_offset(rg, p) < hole &&
+		     rc == FRC_OK;
+		     p = frc_bm_find(rg, p + 1, rg->r.page_count, false)) {
+			rc = read_at(r, buf, rg->r.page_size, page_offset(rg, p),
+				     "page area");
+			if (rc == FRC_OK && !frc_all_zero(buf, rg->r.page_size)) {
+				found++;
+				if (firstp == UINT64_MAX)
+					firstp = p;
+			}
+		}
+		pos = hole > pos ? hole : pos + rg->r.page_size;
+	}
+	free(buf);
+	*pages = found;
+	if (first_page)
+		*first_page = firstp;
+	return rc;
+}
+
+FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
+					   frc_data_fn fn, void *ctx)
+{
+	struct frc_section *s;
+	struct frc_stream_hash *h;
+	uint8_t *buf;
+	int rc = FRC_OK;
+
+	if (!r || !r->open_ok || section >= r->nsections || !fn)
+		return FRC_E_MISUSE;
+	s = &r->sections[section];
+	h = frc_stream_new(frc_key(r->sb.uuid, FRC_KEY_SECTION, section,
+				   s->type));
+	buf = malloc(TABLE_CHUNK);
+	if (!h || !buf) {
+		rc = fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
+		goto out;
+	}
+	for (uint64_t i = 0; i < s->length && !rc;) {
+		uint64_t n = s->length - i < TABLE_CHUNK ? s->length - i
+							 : TABLE_CHUNK;
+
+		rc = read_at(r, buf, n, s->offset + i, "section");
+		if (!rc) {
+			frc_stream_update(h, buf, n);
+			if (fn(ctx, buf, (size_t)n, i))
+				rc = fail(r, FRC_E_CANCELED, s->offset + i,
+					  NULL, "reading section %u stopped by "
+					  "its consumer", section);
+		}
+		i += n;
+	}
+	if (!rc && !FRC_CSUM_OK(s->checksum, frc_stream_digest(h)))
+		rc = fail(r, FRC_E_CHECKSUM, s->offset, "§9.1",
+			  "checksum mismatch in section %u (type %u): the "
+			  "bytes passed on are not the section's",
+			  section, s->type);
+out:
+	frc_stream_free(h);
+	free(buf);
+	return rc;
 }

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,7 +32,7 @@ FRC_API const char *frc_reader_errmsg(const frc_reader_t *r)
 static void release(frc_reader_t *r)
 {
 	for (uint32_t i = 0; i < r->nregions; i++)
-		free(r->regions[i].bitmap);
+		frc_bm_free(&r->regions[i]);
 	if (r->regions) {
 		for (uint32_t i = 0; i < r->nregions; i++)
 			free(r->regions[i].r.id);
@@ -151,6 +152,22 @@ static int choose_superblock(frc_reader_t *r)
 		int c = frc_r_read(r, buf[i], FRC_SLOT_SIZE, at[i],
 				   "superblock");
 
+		if (c == FRC_E_IO) {
+			/* An unreadable copy is a damaged copy: the other
+			 * one may still be whole (SPEC §4.5). */
+			memset(&sb[i], 0, sizeof(sb[i]));
+			memset(buf[i], 0, FRC_SLOT_SIZE);
+			empty[i] = false;
+			e[i] = r->err;
+			snprintf(e[i].msg, sizeof(e[i].msg),
+				 "%s: offset 0x%llx: superblock copy %c cannot "
+				 "be read: %s", r->path,
+				 (unsigned long long)at[i], "AB"[i],
+				 strchr(r->err.msg, ':') ?
+					 strrchr(r->err.msg, ':') + 2 : "");
+			rc[i] = c;
+			continue;
+		}
 		if (c)
 			return c;
 		rc[i] = frc_sb_decode(buf[i], at[i], &sb[i], &empty[i], &e[i],
@@ -468,21 +485,41 @@ static int check_layout(frc_reader_t *r)
 	return rc;
 }
 
-/* SPEC §8: read, verify and count one region's bitmap. */
+/*
+ * SPEC §8: reads, verifies and counts one region's bitmap. Memory goes only
+ * to the chunks that hold a set bit (rbitmap.c).
+ */
 static int load_bitmap(frc_reader_t *r, uint32_t idx)
 {
 	struct rregion *rg = &r->regions[idx];
 	uint64_t bytes = frc_bitmap_bytes(rg->r.page_count);
-	uint64_t len = bytes + FRC_TRAILER, used = (rg->r.page_count + 7) / 8;
-	uint8_t *buf;
-	int rc;
+	uint64_t used = (rg->r.page_count + 7) / 8;
+	struct frc_stream_hash *h =
+		frc_stream_new(frc_key(r->sb.uuid, FRC_KEY_BITMAP, idx, 0));
+	uint8_t trailer[FRC_TRAILER];
+	int err, rc;
 
-	rc = read_struct(r, rg->r.bitmap_offset, len, "bitmap", &buf);
-	if (rc)
-		return rc;
-	rg->bitmap = buf;
-	if (!frc_table_check(buf, len,
-			     frc_key(r->sb.uuid, FRC_KEY_BITMAP, idx, 0))) {
+	if (!h)
+		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
+	err = frc_bm_load(rg, r->fd, rg->r.bitmap_offset, bytes, h);
+	if (err == -2)
+		rc = frc_fail_plain(&r->err, FRC_E_NOMEM, "%s: out of memory "
+				    "for the bitmap of region '%s'", r->path,
+				    rg->r.id);
+	else if (err < 0)
+		rc = frc_fail(&r->err, FRC_E_TRUNCATED, r->path,
+			      rg->r.bitmap_offset, "§2.2",
+			      "file ends inside the bitmap");
+	else if (err)
+		rc = frc_fail(&r->err, FRC_E_IO, r->path, rg->r.bitmap_offset,
+			      NULL, "cannot read the bitmap of region '%s': %s",
+			      rg->r.id, strerror(err));
+	else
+		rc = frc_r_read(r, trailer, FRC_TRAILER,
+				rg->r.bitmap_offset + bytes, "bitmap");
+	if (rc == FRC_OK &&
+	    !FRC_CSUM_OK(frc_get64(trailer), frc_stream_digest(h))) {
+		frc_stream_free(h);
 		if (r->flags & FRC_OPEN_SALVAGE)
 			return FRC_OK; /* presence unknown: bitmap_valid 0 */
 		return frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
@@ -490,16 +527,15 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 				"bitmap checksum mismatch in region '%s'",
 				rg->r.id);
 	}
+	frc_stream_free(h);
+	if (rc)
+		return rc;
 	/* SPEC §8: padding bits after the last page are zero. */
-	if ((rg->r.page_count % 8 &&
-	     (buf[used - 1] >> (rg->r.page_count % 8))) ||
-	    !frc_all_zero(buf + used, bytes - used))
+	if (frc_bm_find(rg, rg->r.page_count, bytes * 8, true) != bytes * 8)
 		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
 				rg->r.bitmap_offset + used - 1, "§8",
 				"padding bits of the bitmap of region '%s' are "
 				"not zero", rg->r.id);
-	for (uint64_t k = 0; k < bytes; k++)
-		rg->present += (uint64_t)__builtin_popcount(buf[k]);
 	rg->bitmap_valid = 1;
 	return FRC_OK;
 }
@@ -581,14 +617,22 @@ FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags)
 	r->path = strdup(path);
 	if (!r->path)
 		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO with no writer must not wait. */
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (r->fd < 0)
 		return frc_fail_errno(&r->err, path, "cannot open", errno);
 	if (fstat(r->fd, &st) != 0)
 		return frc_fail_errno(&r->err, path, "cannot stat", errno);
 	if (!S_ISREG(st.st_mode))
 		return frc_fail_plain(&r->err, FRC_E_MISUSE,
-				      "%s: not a regular file", path);
+				      "%s: not a regular file (%s): an FRC "
+				      "file is read with random access", path,
+				      S_ISDIR(st.st_mode) ? "a directory" :
+				      S_ISFIFO(st.st_mode) ? "a pipe or FIFO" :
+				      S_ISCHR(st.st_mode) ? "a character device" :
+				      S_ISBLK(st.st_mode) ? "a block device" :
+				      "not a file");
+	(void)fcntl(r->fd, F_SETFL, 0);
 	r->size = (uint64_t)st.st_size;
 	/* Page data may bypass the page cache; where the filesystem refuses,
 	 * everything is read through it. */

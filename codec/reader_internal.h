@@ -12,9 +12,20 @@
 /* State of a region's checksum table (verified once, on first use). */
 enum csum_state { CSUM_UNCHECKED = 0, CSUM_GOOD = 1, CSUM_BAD = -1 };
 
+/* Bitmap bytes per chunk held in memory (32768 pages). */
+#define FRC_BM_CHUNK 4096u
+
+/* A bitmap chunk with at least one set bit. */
+struct frc_bm_chunk {
+	uint64_t index; /* chunk number: bytes [index * 4096, +4096) */
+	uint8_t *bits;  /* FRC_BM_CHUNK bytes */
+};
+
 struct rregion {
 	struct frc_region r;
-	uint8_t *bitmap;  /* bitmap bytes (trailer included) */
+	/* the chunks of the bitmap that hold a set bit, by index (rbitmap.c) */
+	struct frc_bm_chunk *chunks;
+	uint64_t nchunks;
 	int bitmap_valid; /* trailer matched (always 1 outside salvage) */
 	uint64_t present; /* set bits */
 	int csum_state;   /* enum csum_state, guarded by frc_reader.lock */
@@ -48,9 +59,12 @@ int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
 int frc_r_check_extent(frc_reader_t *r, uint64_t off, uint64_t len,
 		       uint64_t field_at, const char *what) FRC_INTERNAL;
 
-static inline bool frc_bit(const uint8_t *bitmap, uint64_t i)
-{
-	return (bitmap[i / 8] >> (i % 8)) & 1;
-}
+/* rbitmap.c: the reader's sparse bitmap (SPEC §8). */
+bool frc_bm_get(const struct rregion *rg, uint64_t i) FRC_INTERNAL;
+uint64_t frc_bm_find(const struct rregion *rg, uint64_t from, uint64_t end,
+		     bool want) FRC_INTERNAL;
+int frc_bm_load(struct rregion *rg, int fd, uint64_t off, uint64_t bytes,
+		struct frc_stream_hash *h) FRC_INTERNAL;
+void frc_bm_free(struct rregion *rg) FRC_INTERNAL;
 
 #endif /* FRC_READER_INTERNAL_H */

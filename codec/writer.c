@@ -40,9 +40,17 @@ struct wregion {
 
 struct frc_writer {
 	struct frc_err err;
-	pthread_mutex_t lock; /* guards err and the implicit start */
+	/*
+	 * Two locks: `start_lock` serialises the implicit start, `err_lock`
+	 * the error record. A failure inside the start records its error
+	 * while the start lock is held, so they must not be the same lock.
+	 */
+	pthread_mutex_t start_lock;
+	pthread_mutex_t err_lock;
 	char *path;
 	char *tmp_path; /* replacing a file: where the new one is written */
+	struct stat replaced; /* the file being replaced (mode, owner) */
+	int own_fd; /* the writer opened fd (and may remove what it created) */
 	int fd;  /* buffered descriptor: metadata, fallback for pages */
 	int dfd; /* O_DIRECT descriptor for pages, or -1 */
 	int direct; /* O_DIRECT was asked for */
@@ -58,6 +66,9 @@ struct frc_writer {
 	uint64_t cursor;   /* where the next section goes */
 	int have_commit_time;
 	uint64_t commit_time;
+	/* the section being streamed (frc_writer_section_begin) */
+	struct frc_stream_hash *sec_hash;
+	int sec_open;
 };
 
 FRC_API frc_writer_t *frc_writer_new(void)
@@ -68,7 +79,8 @@ FRC_API frc_writer_t *frc_writer_new(void)
 		return NULL;
 	w->fd = -1;
 	w->dfd = -1;
-	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->start_lock, NULL);
+	pthread_mutex_init(&w->err_lock, NULL);
 	return w;
 }
 
@@ -98,9 +110,9 @@ static int io_fail(frc_writer_t *w, const char *what, int err)
 {
 	int rc;
 
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->err_lock);
 	rc = frc_fail_errno(&w->err, w->path, what, err);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->err_lock);
 	return rc;
 }
 
@@ -184,8 +196,9 @@ static int open_replacement(frc_writer_t *w)
 	if (w->fd < 0)
 		return frc_fail_errno(&w->err, w->tmp_path, "cannot create",
 				      errno);
-	/* mkostemp makes 0600; a saved file is as readable as any other. */
-	(void)!fchmod(w->fd, 0644);
+	/* mkostemp makes 0600: the file stays private until it is renamed
+	 * into place with the mode and owner of the file it replaces. */
+	w->own_fd = 1;
 	if (w->direct)
 		w->dfd = open(w->tmp_path, O_RDWR | O_DIRECT | O_CLOEXEC);
 	w->state = W_OPEN;
@@ -200,6 +213,12 @@ static int install_replacement(frc_writer_t *w)
 
 	if (!w->tmp_path)
 		return FRC_OK;
+	/* The new file takes the old one's owner (where we may) and mode. */
+	if (fchown(w->fd, w->replaced.st_uid, w->replaced.st_gid) != 0 &&
+	    errno != EPERM)
+		return io_fail(w, "cannot set the owner of the new file", errno);
+	if (fchmod(w->fd, w->replaced.st_mode & 07777) != 0)
+		return io_fail(w, "cannot set the mode of the new file", errno);
 	if (rename(w->tmp_path, w->path) != 0)
 		return io_fail(w, "cannot rename the new file into place",
 			       errno);
@@ -236,9 +255,19 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 	if (rc)
 		return rc;
 	w->direct = opts && opts->direct;
-	w->fd = open(path, flags | O_EXCL, 0644);
-	if (w->fd < 0 && errno == EEXIST && opts && opts->overwrite)
+	/* 0666: the caller's umask decides, as for any new file. */
+	w->fd = open(path, flags | O_EXCL, 0666);
+	if (w->fd < 0 && errno == EEXIST && opts && opts->overwrite) {
+		if (stat(path, &w->replaced) != 0)
+			return frc_fail_errno(&w->err, path, "cannot stat",
+					      errno);
+		if (!S_ISREG(w->replaced.st_mode))
+			return frc_fail_plain(&w->err, FRC_E_MISUSE,
+					      "%s: not a regular file (only a "
+					      "regular file is replaced)",
+					      path);
 		return open_replacement(w);
+	}
 	if (w->fd < 0) {
 		if (errno == EEXIST)
 			return frc_fail_plain(&w->err, FRC_E_EXISTS,
@@ -246,9 +275,44 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 					      "overwriting it)", path);
 		return frc_fail_errno(&w->err, path, "cannot create", errno);
 	}
+	w->own_fd = 1;
 	if (opts && opts->direct) {
 		/* Where the filesystem refuses O_DIRECT, pages go buffered. */
 		w->dfd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	}
+	w->state = W_OPEN;
+	return FRC_OK;
+}
+
+FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
+			       const frc_writer_options_t *opts)
+{
+	char proc[64];
+	struct stat st;
+	int rc;
+
+	if (!w || fd < 0 || !name)
+		return FRC_E_MISUSE;
+	if (w->state != W_NEW)
+		return misuse(w, "writer is already open");
+	w->path = strdup(name);
+	if (!w->path)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	if (fstat(fd, &st) != 0)
+		return frc_fail_errno(&w->err, name, "cannot stat", errno);
+	if (!S_ISREG(st.st_mode) || st.st_size != 0)
+		return misuse(w, "frc_writer_open_fd wants an empty regular "
+				 "file");
+	rc = apply_options(w, opts);
+	if (rc)
+		return rc;
+	w->direct = opts && opts->direct;
+	w->fd = fd;
+	w->own_fd = 0;
+	if (w->direct) {
+		/* A second open file description, for O_DIRECT only. */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		w->dfd = open(proc, O_RDWR | O_DIRECT | O_CLOEXEC);
 	}
 	w->state = W_OPEN;
 	return FRC_OK;
@@ -418,14 +482,16 @@ FRC_API int frc_writer_start(frc_writer_t *w)
 
 	if (!w)
 		return FRC_E_MISUSE;
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->start_lock);
 	if (w->state == W_OPEN)
 		rc = do_start(w);
+	else if (w->state == W_FAILED && w->err.code)
+		rc = w->err.code; /* the failure already recorded stands */
 	else if (w->state != W_STARTED)
 		rc = frc_fail_plain(&w->err, FRC_E_MISUSE,
 				    "%s: writer is not open or already "
 				    "committed", w->path ? w->path : "(none)");
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->start_lock);
 	return rc;
 }
 
@@ -744,23 +810,27 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 				hash_chunk, write_chunk, &j, &pr);
 }
 
-FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,
-				   uint32_t flags, const char *name,
-				   const void *data, uint64_t length)
+/*
+ * Sections are streamed: begin, any number of appends, end. Their bytes go
+ * to the file at once (in the area after the page areas), so a section of
+ * any size needs no memory beyond the caller's chunk.
+ */
+FRC_API int frc_writer_section_begin(frc_writer_t *w, uint32_t type,
+				     uint32_t flags, const char *name)
 {
 	struct frc_section *grown, *s;
 	size_t nl = name ? strlen(name) : 0;
-	int rc, err;
+	int rc;
 
-	if (!w || type == 0 || (!data && length))
+	if (!w)
 		return FRC_E_MISUSE;
+	if (type == 0)
+		return misuse(w, "section type 0 is reserved (SPEC §9.1)");
+	if (w->sec_open)
+		return misuse(w, "a section is already open");
 	if (nl > FRC_ID_MAX || !frc_utf8_valid((const uint8_t *)name, nl))
 		return misuse(w, "section name must be up to 255 bytes of "
 				 "UTF-8 (SPEC §9.1)");
-	if (length > FRC_SECTION_LENGTH_MAX)
-		return frc_fail_plain(&w->err, FRC_E_LIMIT,
-				      "%s: a section is at most 2^40 bytes "
-				      "(SPEC §11)", w->path);
 	if (w->nsections >= FRC_SECTIONS_MAX)
 		return frc_fail_plain(&w->err, FRC_E_LIMIT,
 				      "%s: more than %u sections (SPEC §11)",
@@ -775,24 +845,97 @@ FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,
 	s = &w->sections[w->nsections];
 	memset(s, 0, sizeof(*s));
 	s->name = strndup(name ? name : "", nl);
-	if (!s->name)
+	w->sec_hash = frc_stream_new(frc_key(w->sb.uuid, FRC_KEY_SECTION,
+					     w->nsections, type));
+	if (!s->name || !w->sec_hash) {
+		free(s->name);
+		frc_stream_free(w->sec_hash);
+		w->sec_hash = NULL;
 		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	}
 	s->type = type;
 	s->flags = flags;
 	s->name_length = (uint32_t)nl;
-	s->length = length;
-	s->offset = length ? w->cursor : 0;
-	s->checksum = frc_hash(data, length,
-			       frc_key(w->sb.uuid, FRC_KEY_SECTION,
-				       w->nsections, type));
-	err = length ? frc_pwrite_full(w->fd, data, length, s->offset) : 0;
-	if (err) {
-		free(s->name);
-		return io_fail(w, "cannot write section", err);
-	}
-	w->nsections++;
-	w->cursor = frc_align_up(w->cursor + length, 8);
+	s->offset = w->cursor;
+	w->sec_open = 1;
 	return FRC_OK;
+}
+
+FRC_API int frc_writer_section_append(frc_writer_t *w, const void *data,
+				      size_t length)
+{
+	struct frc_section *s;
+	int err;
+
+	if (!w || (!data && length))
+		return FRC_E_MISUSE;
+	if (!w->sec_open)
+		return misuse(w, "no section is open");
+	s = &w->sections[w->nsections];
+	if (length > FRC_SECTION_LENGTH_MAX - s->length)
+		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+				      "%s: a section is at most 2^40 bytes "
+				      "(SPEC §11)", w->path);
+	err = frc_pwrite_full(w->fd, data, length, s->offset + s->length);
+	if (err)
+		return io_fail(w, "cannot write section", err);
+	frc_stream_update(w->sec_hash, data, length);
+	s->length += length;
+	return FRC_OK;
+}
+
+FRC_API int frc_writer_section_end(frc_writer_t *w)
+{
+	struct frc_section *s;
+
+	if (!w)
+		return FRC_E_MISUSE;
+	if (!w->sec_open)
+		return misuse(w, "no section is open");
+	s = &w->sections[w->nsections];
+	s->checksum = frc_stream_digest(w->sec_hash);
+	frc_stream_free(w->sec_hash);
+	w->sec_hash = NULL;
+	w->sec_open = 0;
+	if (!s->length)
+		s->offset = 0; /* SPEC §9.1: an empty section has offset 0 */
+	w->nsections++;
+	w->cursor = frc_align_up(w->cursor + s->length, 8);
+	return FRC_OK;
+}
+
+/* Ends an open section without keeping it (after a failed append). */
+static void section_drop(frc_writer_t *w)
+{
+	if (!w->sec_open)
+		return;
+	free(w->sections[w->nsections].name);
+	frc_stream_free(w->sec_hash);
+	w->sec_hash = NULL;
+	w->sec_open = 0;
+}
+
+FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,
+				   uint32_t flags, const char *name,
+				   const void *data, uint64_t length)
+{
+	int rc;
+
+	if (!w || (!data && length))
+		return FRC_E_MISUSE;
+	if (length > FRC_SECTION_LENGTH_MAX)
+		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+				      "%s: a section is at most 2^40 bytes "
+				      "(SPEC §11)", w->path);
+	if (length > SIZE_MAX)
+		return misuse(w, "section too large for this machine");
+	rc = frc_writer_section_begin(w, type, flags, name);
+	if (rc == FRC_OK)
+		rc = frc_writer_section_append(w, data, (size_t)length);
+	if (rc == FRC_OK)
+		return frc_writer_section_end(w);
+	section_drop(w);
+	return rc;
 }
 
 FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
@@ -997,6 +1140,9 @@ FRC_API int frc_writer_commit(frc_writer_t *w, frc_progress_fn progress,
 
 	if (!w)
 		return FRC_E_MISUSE;
+	if (w->sec_open)
+		return misuse(w, "a section is still open (call "
+				 "frc_writer_section_end first)");
 	rc = frc_writer_start(w);
 	if (rc == FRC_OK)
 		rc = flush_metadata(w);
@@ -1030,17 +1176,19 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 {
 	if (!w)
 		return;
+	section_drop(w);
 	if (w->dfd >= 0)
 		close(w->dfd);
-	if (w->fd >= 0)
+	if (w->fd >= 0 && w->own_fd)
 		close(w->fd);
 	/*
 	 * A file we created but never started holds nothing: remove it. An
-	 * abandoned replacement goes too: the old file stays as it was.
+	 * abandoned replacement goes too: the old file stays as it was. A
+	 * file given by descriptor is the caller's, never removed here.
 	 */
 	if (w->tmp_path)
 		unlink(w->tmp_path);
-	else if (w->state == W_OPEN && w->path)
+	else if (w->state == W_OPEN && w->path && w->own_fd)
 		unlink(w->path);
 	free(w->tmp_path);
 	for (uint32_t i = 0; i < w->nregions; i++) {
@@ -1051,7 +1199,8 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 	free(w->regions);
 	frc_sections_free(w->sections, w->nsections);
 	frc_meta_free(w->meta, w->nmeta);
-	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->start_lock);
+	pthread_mutex_destroy(&w->err_lock);
 	free(w->path);
 	free(w);
 }

@@ -161,6 +161,17 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 			    const frc_writer_options_t *opts);
 
 /*
+ * Like frc_writer_open(), but writes into `fd`, an empty regular file the
+ * caller opened read-write; `name` is used in messages. The writer never
+ * closes, renames or removes this file: where it ends up, and what happens
+ * to it after a failure, is the caller's choice. With opts->direct, pages
+ * go through a second, O_DIRECT descriptor opened via /proc/self/fd.
+ * opts->overwrite is ignored.
+ */
+FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
+			       const frc_writer_options_t *opts);
+
+/*
  * Declares a region: `id` (1-255 bytes of UTF-8, unique), `used_length`
  * (a multiple of page_size) and `page_size` (a power of two between
  * FRC_PAGE_SIZE_MIN and FRC_PAGE_SIZE_MAX). Regions are numbered from 0 in
@@ -223,6 +234,19 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,
 				   uint32_t flags, const char *name,
 				   const void *data, uint64_t length);
+
+/*
+ * A section streamed in pieces, for sections of any size: begin (type,
+ * flags, name as for frc_writer_add_section()), append its bytes in order
+ * with any number of calls, end. Each append writes to the file at once.
+ * One section at a time; frc_writer_commit() refuses while one is open.
+ * A failed append leaves the section open: end it or free the writer.
+ */
+FRC_API int frc_writer_section_begin(frc_writer_t *w, uint32_t type,
+				     uint32_t flags, const char *name);
+FRC_API int frc_writer_section_append(frc_writer_t *w, const void *data,
+				      size_t length);
+FRC_API int frc_writer_section_end(frc_writer_t *w);
 
 /* Adds a key/value pair to the file's metadata section (SPEC §9.2). */
 FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
@@ -425,6 +449,43 @@ FRC_API int frc_reader_section(const frc_reader_t *r, uint32_t section,
 /* Reads a whole section into buf (buf_size >= length), checksum verified. */
 FRC_API int frc_reader_read_section(frc_reader_t *r, uint32_t section,
 				    void *buf, uint64_t buf_size);
+
+/*
+ * Data callback of frc_reader_read_section_stream(): `len` bytes of the
+ * section starting at `offset` within it. Return 0 to go on, anything else
+ * to stop with FRC_E_CANCELED.
+ */
+typedef int (*frc_data_fn)(void *ctx, const void *data, size_t len,
+			   uint64_t offset);
+
+/*
+ * Passes a section to `fn` in order, in pieces of at most 1 MiB, so a
+ * section of any length needs 1 MiB of memory. The checksum is verified at
+ * the end: FRC_E_CHECKSUM means the bytes already passed on are not the
+ * section's, and the consumer must discard what it made of them.
+ */
+FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
+					   frc_data_fn fn, void *ctx);
+
+/*
+ * The first run of present pages at or after page `from`: *first and
+ * *count (0 when no page from `from` on is present; *first is then
+ * page_count). Visiting every run costs time in proportion to the present
+ * pages and the bitmap chunks that hold them, not to the region's claimed
+ * size. Thread-safe.
+ */
+FRC_API int frc_reader_next_run(const frc_reader_t *r, uint32_t region,
+				uint64_t from, uint64_t *first, uint64_t *count);
+
+/*
+ * SPEC §8: counts the absent pages of a region whose slots do not read as
+ * zeros (a writer MUST leave them zero; a reader never depends on it, so
+ * this is a writer defect, not damage to the data). Reads only allocated
+ * extents of the page area. *first_page (may be NULL) receives the first
+ * such page, or UINT64_MAX.
+ */
+FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
+				   uint64_t *pages, uint64_t *first_page);
 
 /* Key/value pairs of the metadata section, in file order. */
 FRC_API uint32_t frc_reader_metadata_count(const frc_reader_t *r);
