@@ -49,7 +49,7 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
 LIB_SRC := $(wildcard codec/*.c)
 LIB_OBJ := $(patsubst codec/%.c,$(B)/codec/%.o,$(LIB_SRC))
-FRC_SRC := $(wildcard tools/frc*.c) tools/digest.c tools/output.c
+FRC_SRC := $(wildcard tools/frc*.c) tools/digest.c tools/output.c tools/outfile.c
 FRC_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(FRC_SRC))
 GEN_SRC := tools/gen_vectors.c tools/gen_recipes.c tools/vecbuild.c tools/digest.c
 GEN_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(GEN_SRC))
@@ -97,6 +97,10 @@ $(B)/frc-gen-vectors: $(GEN_OBJ)
 $(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc.a | $(B)/tests
 	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) -o $@ $< $(B)/libfrc.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)
 
+# The fault-injection shim of tests/fault_test.sh (LD_PRELOAD).
+$(B)/tests/fault_shim.so: tests/fault_shim.c | $(B)/tests
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $< -ldl
+
 $(B) $(B)/codec $(B)/tools $(B)/tests $(B)/doc:
 	mkdir -p $@
 
@@ -108,7 +112,7 @@ deps:
 check: deps
 	$(MAKE) WERROR=1 check-run
 
-check-run: all $(TEST_BIN) doc-run fuzz-check
+check-run: all $(TEST_BIN) $(B)/tests/fault_shim.so doc-run fuzz-check
 	sh tests/run_tests.sh $(B)
 
 # Fuzz targets (libFuzzer, clang, ASan + UBSan). The *_nocsum variants

@@ -86,7 +86,8 @@ expect_grep "bit 9" "$T/err" "check names the unknown feature bit"
 expect_status 63 "check: major version 2 exits 63" "$FRC" check v2.frc
 "$CRAFT" tear-a x.frc torn.frc
 expect_status 0 "check: one torn superblock copy is survivable" "$FRC" check torn.frc
-expect_grep "copy A is damaged" "$T/out" "check reports the torn copy"
+expect_grep "copy A is damaged" "$T/err" "check reports the torn copy (on stderr)"
+expect_grep "offset 0x1000" "$T/err" "the torn-copy warning names the offset"
 head -c 100000 x.frc > cut.frc
 expect_status 2 "check: truncated file exits 2" "$FRC" check cut.frc
 expect_grep "truncated\|shorter\|says" "$T/err" "check explains truncation"

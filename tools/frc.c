@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "frc_tool.h"
+#include "outfile.h"
 
 static const struct {
 	const char *name;
@@ -71,7 +72,9 @@ int tool_parse_size(const char *s, uint64_t *out)
 	if (!s || !*s || *s == '-')
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal, or hexadecimal with 0x: a leading 0 is not octal. */
+	v = strtoull(s, &end, (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16
+									   : 10);
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
@@ -261,6 +264,33 @@ const char *tool_format_time(uint64_t ns, char *buf, size_t size)
 	return buf;
 }
 
+int tool_warnings(frc_reader_t *r, const char *path, char w[][400], int max)
+{
+	char first[300];
+	frc_info_t in;
+	int n = 0, k;
+
+	frc_reader_get_info(r, &in);
+	/* SPEC §4.5: a committed file has both copies; a missing one is
+	 * damage too, survived through the other copy. */
+	if (in.header_length && n < max &&
+	    (in.other_slot < 0 || (in.other_slot == 0 && in.complete)))
+		snprintf(w[n++], 400, "%s: offset 0x%x: superblock copy %c is "
+			 "%s (%s); copy %c was used", path,
+			 in.slot_used ? 0x1000 : 0x2000,
+			 in.slot_used ? 'A' : 'B',
+			 in.other_slot < 0 ? "damaged" : "missing (all zero)",
+			 in.other_slot < 0 ? frc_error_name(in.other_slot_error)
+					   : "bad-field",
+			 in.slot_used ? 'B' : 'A');
+	k = outfile_stale_temps(path, first, sizeof(first));
+	if (k && n < max)
+		snprintf(w[n++], 400, "%s: '%s'%s is the temporary file of an "
+			 "interrupted save (remove it when no save is running)",
+			 path, first, k > 1 ? " (and more)" : "");
+	return n;
+}
+
 int tool_check_exit_code(int rc)
 {
 	switch (rc) {
@@ -296,6 +326,17 @@ int runs_add(struct runs *r, uint64_t i)
 	r->v[r->n][0] = i;
 	r->v[r->n][1] = 1;
 	r->n++;
+	return 0;
+}
+
+int runs_add_run(struct runs *r, uint64_t first, uint64_t count)
+{
+	if (!count)
+		return 0;
+	if (runs_add(r, first))
+		return -1;
+	r->v[r->n - 1][1] += count - 1;
+	r->pages += count - 1;
 	return 0;
 }
 
@@ -381,6 +422,28 @@ static void usage(FILE *f)
 	fprintf(f, "\n'frc COMMAND --help' describes a command.\n");
 }
 
+/*
+ * What a command printed must have reached standard output: a full disk
+ * or a closed pipe there is an error, not a success. `diff` says
+ * "could not compare" with 2, every other command with 1.
+ */
+static int finish(const char *cmd, int rc)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+
+	if (fclose(stdout) != 0 && !failed) {
+		failed = 1;
+		err = errno;
+	}
+	if (!failed)
+		return rc;
+	tool_err("cannot write standard output: %s", strerror(err));
+	if (rc)
+		return rc;
+	return strcmp(cmd, "diff") == 0 ? 2 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -397,9 +460,11 @@ int main(int argc, char **argv)
 		       FRC_FORMAT_VERSION_MAJOR, FRC_FORMAT_VERSION_MINOR);
 		return 0;
 	}
+	outfile_init();
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish(commands[i].name,
+				      commands[i].fn(argc - 1, argv + 1));
 	tool_err("unknown command '%s' (see 'frc --help')", argv[1]);
 	return 1;
 }

@@ -87,20 +87,22 @@ static void salvage_region(frc_reader_t *r, uint32_t i,
 
 	memset(c, 0, sizeof(*c));
 	frc_reader_region(r, i, &g);
-	for (uint64_t p = 0; buf && p < g.page_count; p++) {
-		int rc;
+	c->zero = g.page_count;
+	for (uint64_t p = 0, first, count; buf && p < g.page_count;
+	     p = first + count) {
+		if (frc_reader_next_run(r, i, p, &first, &count) || !count)
+			break;
+		c->zero -= count;
+		for (uint64_t k = first; k < first + count; k++) {
+			int rc = frc_reader_read_page(r, i, k, buf);
 
-		if (!frc_reader_page_present(r, i, p)) {
-			c->zero++;
-			continue;
+			if (rc == FRC_OK)
+				c->verified++;
+			else if (rc == FRC_E_CHECKSUM)
+				c->damaged++;
+			else
+				c->unverifiable++;
 		}
-		rc = frc_reader_read_page(r, i, p, buf);
-		if (rc == FRC_OK)
-			c->verified++;
-		else if (rc == FRC_E_CHECKSUM)
-			c->damaged++;
-		else
-			c->unverifiable++;
 	}
 	free(buf);
 }
@@ -164,18 +166,30 @@ static void emit_problem(struct out *o, const struct problem *p)
 	out_end(o);
 }
 
-/* The damaged-superblock warning, or NULL. */
-static const char *slot_warning(frc_reader_t *r, char *buf, size_t size)
-{
-	frc_info_t in;
+#define MAX_WARNINGS 8
 
-	frc_reader_get_info(r, &in);
-	if (in.header_length == 0 || in.other_slot >= 0)
-		return NULL; /* not open, or the other copy is fine */
-	snprintf(buf, size, "superblock copy %c is damaged (%s); copy %c was "
-		 "used", in.slot_used ? 'A' : 'B',
-		 frc_error_name(in.other_slot_error), in.slot_used ? 'B' : 'A');
-	return buf;
+/*
+ * SPEC §8: absent pages whose slots hold data (a writer's defect: the
+ * reader returns zeros for them anyway), one warning per region.
+ */
+static int absent_warnings(frc_reader_t *r, const char *path,
+			   char w[][400], int n, int max)
+{
+	for (uint32_t i = 0; i < frc_reader_region_count(r) && n < max; i++) {
+		frc_region_info_t g;
+		uint64_t count, first;
+
+		frc_reader_region(r, i, &g);
+		if (frc_reader_absent_data(r, i, &count, &first) || !count)
+			continue;
+		snprintf(w[n++], 400, "%s: offset 0x%" PRIx64 ": %" PRIu64
+			 " absent page(s) of region '%s' hold data in their "
+			 "slots, first page %" PRIu64 " (SPEC §8: a writer "
+			 "leaves them zero; they read as zeros)", path,
+			 g.pages_offset + first * g.page_size, count,
+			 tool_esc(g.id), first);
+	}
+	return n;
 }
 
 static int run_check(const char *path, struct check_state *cs, struct out *o)
@@ -183,9 +197,8 @@ static int run_check(const char *path, struct check_state *cs, struct out *o)
 	struct tool_progress pr;
 	frc_reader_t *r;
 	uint64_t count = 0;
-	char warn[160];
-	const char *w;
-	int rc, code;
+	char warn[MAX_WARNINGS][400];
+	int rc, code, nw = 0;
 
 	rc = tool_open(&r, path, cs->t.salvage ? FRC_OPEN_SALVAGE : 0,
 		       cs->t.quiet || o);
@@ -214,21 +227,24 @@ static int run_check(const char *path, struct check_state *cs, struct out *o)
 		}
 	}
 	code = tool_check_exit_code(rc);
-	w = rc == FRC_OK || cs->t.salvage ? slot_warning(r, warn, sizeof(warn))
-					  : NULL;
+	if (rc == FRC_OK || cs->t.salvage || rc < FRC_ERROR_CLASS_LIMIT) {
+		nw = tool_warnings(r, path, warn, MAX_WARNINGS);
+		if (rc == FRC_OK)
+			nw = absent_warnings(r, path, warn, nw, MAX_WARNINGS);
+	}
 	if (o) {
 		out_uint(o, "problem_count", count);
 		out_list(o, "warnings");
-		if (w)
-			out_str(o, NULL, w);
+		for (int i = 0; i < nw; i++)
+			out_str(o, NULL, warn[i]);
 		out_end(o);
 		out_str(o, "result", result_name(code));
 		out_uint(o, "exit_code", (uint64_t)code);
 	} else if (!cs->t.quiet) {
 		if (count > MAX_LISTED)
 			tool_err("... %" PRIu64 " problems in all", count);
-		if (w)
-			printf("warning: %s\n", w);
+		for (int i = 0; i < nw; i++)
+			tool_err("warning: %s", warn[i]);
 		printf("%s: %s\n", path,
 		       rc == FRC_OK ? "no errors found" : frc_error_name(rc));
 	}

@@ -67,43 +67,59 @@ static void outcome_free(struct outcome *o)
 /* libfrc as an implementation                                         */
 /* ------------------------------------------------------------------ */
 
+/* Feeds n zero bytes to d. */
+static void digest_zeros(struct digest *d, uint64_t n)
+{
+	static const uint8_t zeros[1 << 16];
+
+	for (; n; n -= n < sizeof(zeros) ? n : sizeof(zeros))
+		digest_update(d, zeros, n < sizeof(zeros) ? n : sizeof(zeros));
+}
+
+/* SHA-256 of a region's contents: present pages read and verified one at
+ * a time, absent ones hashed as zeros without reading. */
 static int digest_region(frc_reader_t *r, uint32_t idx, char hex[65])
 {
 	frc_region_info_t g;
 	struct digest *d = digest_new();
 	uint8_t *page;
+	uint64_t p = 0, first, count;
 	int rc = frc_reader_region(r, idx, &g);
 
 	page = malloc(g.page_size ? g.page_size : 1);
 	if (!page)
 		rc = FRC_E_NOMEM;
-	for (uint64_t p = 0; rc == FRC_OK && p < g.page_count; p++) {
-		rc = frc_reader_read_page(r, idx, p, page);
-		if (rc == FRC_OK)
-			digest_update(d, page, g.page_size);
+	while (rc == FRC_OK && p < g.page_count) {
+		rc = frc_reader_next_run(r, idx, p, &first, &count);
+		if (rc)
+			break;
+		digest_zeros(d, (first - p) * g.page_size);
+		for (p = first; rc == FRC_OK && p < first + count; p++) {
+			rc = frc_reader_read_page(r, idx, p, page);
+			if (rc == FRC_OK)
+				digest_update(d, page, g.page_size);
+		}
+		p = first + count;
 	}
 	digest_final(d, hex);
 	free(page);
 	return rc;
 }
 
+static int digest_piece(void *ctx, const void *data, size_t len, uint64_t off)
+{
+	(void)off;
+	digest_update(ctx, data, len);
+	return 0;
+}
+
+/* SHA-256 of a section, streamed 1 MiB at a time. */
 static int digest_section(frc_reader_t *r, uint32_t idx, char hex[65])
 {
-	frc_section_info_t s;
-	uint8_t *buf;
-	int rc = frc_reader_section(r, idx, &s);
+	struct digest *d = digest_new();
+	int rc = frc_reader_read_section_stream(r, idx, digest_piece, d);
 
-	if (rc)
-		return rc;
-	if (s.length > SIZE_MAX - 1)
-		return FRC_E_NOMEM;
-	buf = malloc(s.length + 1);
-	if (!buf)
-		return FRC_E_NOMEM;
-	rc = frc_reader_read_section(r, idx, buf, s.length);
-	if (rc == FRC_OK)
-		digest_buffer(buf, s.length, hex);
-	free(buf);
+	digest_final(d, hex);
 	return rc;
 }
 
@@ -144,7 +160,9 @@ static void run_libfrc(const char *path, struct outcome *o)
 	} else {
 		o->kind = rc < FRC_ERROR_CLASS_LIMIT ? OUT_REJECT : OUT_BROKEN;
 		snprintf(o->why, sizeof(o->why), "%s", frc_error_name(rc));
-		snprintf(o->msg, sizeof(o->msg), "%s", frc_reader_errmsg(r));
+		snprintf(o->msg, sizeof(o->msg), "%s",
+			 r && *frc_reader_errmsg(r) ? frc_reader_errmsg(r)
+						    : frc_strerror(rc));
 	}
 	frc_reader_free(r);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "frc_tool.h"
+#include "outfile.h"
 
 #define READ_CHUNK (8u << 20)
 
@@ -17,6 +18,7 @@ struct src_region {
 	char *name, *file;
 	uint32_t page_size;
 	uint64_t size;
+	int fd; /* the image, or its spooled copy when it was a stream */
 };
 
 struct create_args {
@@ -30,6 +32,7 @@ struct create_args {
 	frc_writer_options_t wopts;
 	struct tool_opts t;
 	const char *out;
+	int force;
 };
 
 static void create_usage(FILE *f)
@@ -94,8 +97,11 @@ static int apply_page_sizes(struct create_args *a, char **specs, size_t n)
 		uint64_t v;
 		size_t i;
 
-		if (tool_parse_size(eq ? eq + 1 : specs[k], &v) || v > UINT32_MAX) {
-			tool_err("invalid page size '%s'", specs[k]);
+		if (tool_parse_size(eq ? eq + 1 : specs[k], &v) ||
+		    v < FRC_PAGE_SIZE_MIN || v > FRC_PAGE_SIZE_MAX ||
+		    (v & (v - 1))) {
+			tool_err("--page-size: '%s' is not a power of two from "
+				 "512 to 16M", specs[k]);
 			return -1;
 		}
 		if (!eq) {
@@ -113,6 +119,27 @@ static int apply_page_sizes(struct create_args *a, char **specs, size_t n)
 			return -1;
 		}
 		a->regions[i].page_size = (uint32_t)v;
+	}
+	return 0;
+}
+
+/* -m KEY=VALUE: each key once. */
+static int check_meta(struct create_args *a)
+{
+	for (size_t i = 0; i < a->nmeta; i++) {
+		const char *eq = strchr(a->meta[i], '=');
+		size_t kl = eq ? (size_t)(eq - a->meta[i]) : 0;
+
+		if (!eq || !kl) {
+			tool_err("--meta wants KEY=VALUE, got '%s'", a->meta[i]);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strncmp(a->meta[j], a->meta[i], kl + 1)) {
+				tool_err("--meta: key '%.*s' is given twice",
+					 (int)kl, a->meta[i]);
+				return -1;
+			}
 	}
 	return 0;
 }
@@ -154,7 +181,7 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		case 'd': rc = push(&a->devstate, &a->ndevstate, optarg); break;
 		case 'm': rc = push(&a->meta, &a->nmeta, optarg); break;
 		case 'D': a->wopts.direct = 1; break;
-		case 'f': a->wopts.overwrite = 1; break;
+		case 'f': a->force = 1; break;
 		case 'p': a->t.progress = 1; break;
 		case 'q': a->t.quiet = 1; a->t.progress = 0; break;
 		case 'h': create_usage(stdout); free(ps); exit(0);
@@ -169,6 +196,8 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		a->out = argv[optind];
 		rc = apply_page_sizes(a, ps, nps);
 	}
+	if (rc == 0)
+		rc = check_meta(a);
 	free(ps);
 	return rc;
 }
@@ -221,66 +250,132 @@ static int copy_region(frc_writer_t *w, uint32_t idx, struct src_region *s,
 	return 0;
 }
 
-static int add_sections(frc_writer_t *w, struct create_args *a)
+/* Streams one device-state file (or pipe, or device) into a section. */
+static int add_devstate(frc_writer_t *w, const char *file, uint8_t *buf)
 {
-	for (size_t i = 0; i < a->ndevstate; i++) {
-		FILE *f = fopen(a->devstate[i], "rb");
-		uint8_t *data = NULL;
-		long len = -1;
-		int rc = -1;
+	const char *base = strrchr(file, '/');
+	uint64_t size, pos = 0;
+	int fd = infile_open(file, &size), rc;
 
-		if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
-		    fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)len + 1)) &&
-		    fread(data, 1, (size_t)len, f) == (size_t)len) {
-			const char *base = strrchr(a->devstate[i], '/');
+	if (fd < 0)
+		return -1;
+	rc = frc_writer_section_begin(w, FRC_SECTION_DEVICE_STATE, 0,
+				      base ? base + 1 : file);
+	while (rc == FRC_OK) {
+		ssize_t n = read(fd, buf, READ_CHUNK);
 
-			rc = frc_writer_add_section(w, FRC_SECTION_DEVICE_STATE, 0,
-						    base ? base + 1 : a->devstate[i],
-						    data, (uint64_t)len);
-			if (rc)
-				tool_err("%s", frc_writer_errmsg(w));
-		} else {
-			tool_err("cannot read '%s': %s", a->devstate[i],
-				 strerror(errno));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			tool_err("cannot read '%s' at offset %llu: %s", file,
+				 (unsigned long long)pos, strerror(errno));
+			break;
 		}
-		free(data);
-		if (f)
-			fclose(f);
-		if (rc)
-			return -1;
+		if (n == 0) {
+			rc = frc_writer_section_end(w);
+			if (rc == FRC_OK) {
+				close(fd);
+				return 0;
+			}
+			break;
+		}
+		rc = frc_writer_section_append(w, buf, (size_t)n);
+		pos += (uint64_t)n;
 	}
+	if (rc)
+		tool_err("%s", frc_writer_errmsg(w));
+	close(fd);
+	return -1;
+}
+
+static int add_sections(frc_writer_t *w, struct create_args *a, uint8_t *buf)
+{
+	for (size_t i = 0; i < a->ndevstate; i++)
+		if (add_devstate(w, a->devstate[i], buf))
+			return -1;
 	for (size_t i = 0; i < a->nmeta; i++) {
 		char *eq = strchr(a->meta[i], '=');
 		int rc;
 
-		if (!eq) {
-			tool_err("--meta wants KEY=VALUE, got '%s'", a->meta[i]);
-			return -1;
-		}
 		*eq = '\0';
 		rc = frc_writer_set_metadata(w, a->meta[i], eq + 1);
 		*eq = '=';
 		if (rc) {
-			tool_err("%s", frc_writer_errmsg(w));
+			tool_err("--meta '%s': %s", a->meta[i],
+				 frc_writer_errmsg(w));
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static int declare_regions(frc_writer_t *w, struct create_args *a, int *fds,
-			   uint64_t *total)
+static int all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/*
+ * A region image that is a pipe, FIFO or character device has no size to
+ * declare: it is copied until EOF into an unnamed temporary file beside
+ * OUT (so it costs disk, not memory), which then stands in for it.
+ */
+static int spool(struct src_region *s, const char *out, uint8_t *buf)
+{
+	const char *slash = strrchr(out, '/');
+	char *dir = slash ? strndup(out, (size_t)(slash - out + 1)) : strdup(".");
+	int fd = dir ? open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600) : -1;
+	uint64_t pos = 0;
+
+	free(dir);
+	if (fd < 0) {
+		tool_err("cannot make a temporary copy of '%s' beside '%s': %s",
+			 s->file, out, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(s->fd, buf, READ_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			tool_err("cannot read '%s' at offset %llu: %s", s->file,
+				 (unsigned long long)pos, strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			close(s->fd);
+			s->fd = fd;
+			s->size = pos;
+			return 0;
+		}
+		if (!all_zero(buf, (size_t)n) &&
+		    pwrite(fd, buf, (size_t)n, (off_t)pos) != n) {
+			tool_err("cannot copy '%s' (a stream) beside '%s': %s",
+				 s->file, out, strerror(errno));
+			break;
+		}
+		pos += (uint64_t)n;
+		if (ftruncate(fd, (off_t)pos) != 0) {
+			tool_err("cannot copy '%s' (a stream) beside '%s': %s",
+				 s->file, out, strerror(errno));
+			break;
+		}
+	}
+	close(fd);
+	return -1;
+}
+
+static int declare_regions(frc_writer_t *w, struct create_args *a,
+			   uint8_t *buf, uint64_t *total)
 {
 	for (size_t i = 0; i < a->nregions; i++) {
 		struct src_region *s = &a->regions[i];
-		struct stat st;
 
-		fds[i] = open(s->file, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0 || fstat(fds[i], &st) != 0) {
-			tool_err("cannot open '%s': %s", s->file, strerror(errno));
+		s->fd = infile_open(s->file, &s->size);
+		if (s->fd < 0)
 			return -1;
-		}
-		s->size = (uint64_t)st.st_size;
+		if (s->size == UINT64_MAX && spool(s, a->out, buf))
+			return -1;
 		if (s->page_size && s->size % s->page_size) {
 			tool_err("'%s': size %llu is not a multiple of the page "
 				 "size %u", s->file, (unsigned long long)s->size,
@@ -289,7 +384,8 @@ static int declare_regions(frc_writer_t *w, struct create_args *a, int *fds,
 		}
 		if (frc_writer_add_region(w, s->name, s->size, s->page_size,
 					  NULL)) {
-			tool_err("%s", frc_writer_errmsg(w));
+			tool_err("--region %s=%s: %s", s->name, s->file,
+				 frc_writer_errmsg(w));
 			return -1;
 		}
 		*total += s->size;
@@ -299,20 +395,17 @@ static int declare_regions(frc_writer_t *w, struct create_args *a, int *fds,
 
 static int run_create(struct create_args *a, frc_writer_t *w)
 {
-	int *fds = calloc(a->nregions + 1, sizeof(int));
 	uint8_t *buf = malloc(READ_CHUNK > FRC_PAGE_SIZE_MAX ? READ_CHUNK
 							    : FRC_PAGE_SIZE_MAX);
 	struct tool_progress pr;
 	uint64_t total = 0, done = 0;
 	int rc = -1;
 
-	if (!fds || !buf) {
+	if (!buf) {
 		tool_err("out of memory");
-		goto out;
+		return -1;
 	}
-	for (size_t i = 0; i < a->nregions; i++)
-		fds[i] = -1;
-	if (declare_regions(w, a, fds, &total))
+	if (declare_regions(w, a, buf, &total))
 		goto out;
 	if (a->wopts.direct && frc_writer_start(w) == FRC_OK &&
 	    !frc_writer_is_direct(w) && !a->t.quiet)
@@ -320,10 +413,10 @@ static int run_create(struct create_args *a, frc_writer_t *w)
 			 "through the page cache");
 	tool_progress_init(&pr, a->t.progress, "create");
 	for (size_t i = 0; i < a->nregions; i++)
-		if (copy_region(w, (uint32_t)i, &a->regions[i], fds[i], buf, &pr,
-				&done, total))
+		if (copy_region(w, (uint32_t)i, &a->regions[i],
+				a->regions[i].fd, buf, &pr, &done, total))
 			goto out;
-	if (add_sections(w, a))
+	if (add_sections(w, a, buf))
 		goto out;
 	if (frc_writer_commit(w, NULL, NULL)) {
 		tool_err("%s", frc_writer_errmsg(w));
@@ -332,48 +425,63 @@ static int run_create(struct create_args *a, frc_writer_t *w)
 	tool_progress_done(&pr);
 	rc = 0;
 out:
-	for (size_t i = 0; fds && i < a->nregions; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
 	free(buf);
 	return rc;
+}
+
+/* The files `create` reads, which OUT may not be. */
+static const char **inputs_of(const struct create_args *a)
+{
+	const char **v = calloc(a->nregions + a->ndevstate + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; v && i < a->nregions; i++)
+		v[n++] = a->regions[i].file;
+	for (size_t i = 0; v && i < a->ndevstate; i++)
+		v[n++] = a->devstate[i];
+	return v;
 }
 
 int cmd_create(int argc, char **argv)
 {
 	struct create_args a;
+	struct outfile o = { .fd = -1 };
 	frc_writer_t *w = NULL;
-	int rc = 1, existed;
+	const char **inputs = NULL;
+	int rc = 1;
 
 	memset(&a, 0, sizeof(a));
 	if (parse_args(argc, argv, &a))
 		goto out;
-	existed = access(a.out, F_OK) == 0;
+	for (size_t i = 0; i < a.nregions; i++)
+		a.regions[i].fd = -1;
+	inputs = inputs_of(&a);
 	w = frc_writer_new();
-	if (!w) {
+	if (!w || !inputs) {
 		tool_err("out of memory");
 		goto out;
 	}
-	if (frc_writer_open(w, a.out, &a.wopts)) {
+	if (outfile_open(&o, a.out, a.force, OUT_SEEKABLE, inputs))
+		goto out;
+	if (frc_writer_open_fd(w, o.fd, a.out, &a.wopts)) {
 		tool_err("%s", frc_writer_errmsg(w));
 		goto out;
 	}
-	if (run_create(&a, w) == 0) {
+	if (run_create(&a, w) == 0 && outfile_commit(&o) == 0) {
 		rc = 0;
 		if (!a.t.quiet)
 			printf("created %s: %zu region(s)\n", a.out, a.nregions);
-	} else if (!existed) {
-		/* Nothing half-written stays behind under the output name (a
-		 * file that was being replaced is still the old one). */
-		unlink(a.out);
 	}
 out:
 	frc_writer_free(w);
+	outfile_abort(&o); /* after a commit: nothing left to remove */
 	for (size_t i = 0; i < a.nregions; i++) {
+		if (a.regions[i].fd >= 0)
+			close(a.regions[i].fd);
 		free(a.regions[i].name);
 		free(a.regions[i].file);
 	}
+	free(inputs);
 	free(a.regions);
 	free(a.devstate);
 	free(a.meta);

@@ -54,14 +54,18 @@ static int diff_pages(struct diff_ctx *d, uint32_t ia, uint32_t ib,
 	uint8_t *pa = malloc(g->page_size), *pb = malloc(g->page_size);
 	int rc = 0;
 
+	/* Only pages present in A or B can differ: visit those. */
 	for (uint64_t p = 0; pa && pb && p < g->page_count && !rc; p++) {
-		int xa = frc_reader_page_present(d->a, ia, p);
-		int xb = frc_reader_page_present(d->b, ib, p);
+		uint64_t fa, ca, fb, cb;
 
+		if (frc_reader_next_run(d->a, ia, p, &fa, &ca) ||
+		    frc_reader_next_run(d->b, ib, p, &fb, &cb))
+			break;
+		p = fa < fb ? fa : fb;
+		if (p >= g->page_count)
+			break;
 		d->done += g->page_size;
 		tool_progress_cb(&d->pr, d->done, d->total);
-		if (!xa && !xb)
-			continue;
 		if (frc_reader_read_page(d->a, ia, p, pa)) {
 			tool_err("%s", frc_reader_errmsg(d->a));
 			rc = -1;

@@ -122,9 +122,13 @@ static int region_runs(frc_reader_t *r, uint32_t i, struct runs *runs)
 
 	memset(runs, 0, sizeof(*runs));
 	frc_reader_region(r, i, &g);
-	for (uint64_t p = 0; g.bitmap_valid && p < g.page_count; p++)
-		if (frc_reader_page_present(r, i, p) && runs_add(runs, p))
+	for (uint64_t p = 0, first, count; g.bitmap_valid && p < g.page_count;
+	     p = first + count) {
+		if (frc_reader_next_run(r, i, p, &first, &count) || !count)
+			break;
+		if (runs_add_run(runs, first, count))
 			return -1;
+	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "frc_tool.h"
+#include "outfile.h"
 
 #define WRITE_CHUNK (8u << 20)
 
@@ -44,149 +45,115 @@ struct extract_args {
 	struct tool_progress pr;
 };
 
-/* Opens a new output file below dirfd; never follows a symlink there. */
-static int open_out(int dirfd, const char *name, int force)
-{
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
-
-	flags |= force ? O_TRUNC : O_EXCL;
-	return openat(dirfd, name, flags, 0644);
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off,
-		     int seekable)
-{
-	while (n) {
-		ssize_t w = seekable ? pwrite(fd, p, n, (off_t)off)
-				     : write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		off += (uint64_t)w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
- * Copies region idx to fd page by page, verified. Runs of present pages
- * are gathered into one write; absent pages stay holes in a seekable file
- * and are written as zeros to a pipe.
+ * Copies region idx to the output, verified. Runs of present pages are
+ * read and written in pieces of up to 8 MiB; absent pages stay holes in a
+ * regular file (sized first) and are written as zeros to a stream.
  */
-static int copy_region(frc_reader_t *r, uint32_t idx, int fd, int seekable,
-		       struct extract_args *a, const char *label)
+static int copy_region(frc_reader_t *r, uint32_t idx, struct outfile *o,
+		       struct extract_args *a)
 {
 	frc_region_info_t g;
 	uint8_t *buf;
-	uint64_t per, fill = 0, start = 0;
-	int rc = FRC_OK;
+	uint64_t per, pos = 0, first, count;
+	int rc = 0;
 
 	frc_reader_region(r, idx, &g);
 	per = g.page_size >= WRITE_CHUNK ? 1 : WRITE_CHUNK / g.page_size;
 	buf = malloc(per * g.page_size);
-	if (!buf || (seekable && ftruncate(fd, (off_t)g.used_length) != 0)) {
-		free(buf);
-		tool_err("cannot write '%s': %s", label, strerror(errno));
+	if (!buf) {
+		tool_err("out of memory");
 		return -1;
 	}
-	for (uint64_t p = 0; p <= g.page_count && rc == FRC_OK; p++) {
-		int present = p < g.page_count && frc_reader_page_present(r, idx, p);
-		int flush = fill && (p == g.page_count || fill == per ||
-				     (seekable && !present));
-
-		if (flush) {
-			if (write_all(fd, buf, fill * g.page_size,
-				      start * g.page_size, seekable)) {
-				tool_err("cannot write '%s': %s", label,
-					 strerror(errno));
-				rc = -1;
-				break;
-			}
-			fill = 0;
-		}
-		if (p == g.page_count)
+	if (o->regular && ftruncate(o->fd, (off_t)g.used_length) != 0) {
+		tool_err("cannot write '%s': %s", o->name, strerror(errno));
+		free(buf);
+		return -1;
+	}
+	while (rc == 0 && pos < g.page_count) {
+		if (frc_reader_next_run(r, idx, pos, &first, &count))
 			break;
-		a->done += g.page_size;
-		tool_progress_cb(&a->pr, a->done, a->total);
-		if (seekable && !present)
-			continue;
-		if (!fill)
-			start = p;
-		rc = frc_reader_read_page(r, idx, p, buf + fill * g.page_size);
-		if (rc)
-			tool_err("%s", frc_reader_errmsg(r));
-		fill++;
+		/* absent pages up to the run (or to the end) */
+		for (uint64_t p = pos; !o->regular && p < first && rc == 0;) {
+			uint64_t n = first - p < per ? first - p : per;
+
+			memset(buf, 0, n * g.page_size);
+			rc = outfile_write(o, buf, n * g.page_size, p * g.page_size);
+			p += n;
+		}
+		for (uint64_t p = first; p < first + count && rc == 0;) {
+			uint64_t n = first + count - p < per ? first + count - p : per;
+
+			for (uint64_t k = 0; k < n && rc == 0; k++)
+				if (frc_reader_read_page(r, idx, p + k,
+							 buf + k * g.page_size)) {
+					tool_err("%s", frc_reader_errmsg(r));
+					rc = -1;
+				}
+			if (rc == 0)
+				rc = outfile_write(o, buf, n * g.page_size,
+						   p * g.page_size);
+			p += n;
+			a->done += n * g.page_size;
+			tool_progress_cb(&a->pr, a->done, a->total);
+		}
+		pos = count ? first + count : g.page_count;
 	}
 	free(buf);
-	return rc ? -1 : 0;
+	return rc;
 }
 
-static int copy_section(frc_reader_t *r, uint32_t idx, int fd, int seekable,
-			const char *label)
-{
-	frc_section_info_t s;
-	uint8_t *buf;
-	int rc;
+struct piece_ctx {
+	struct outfile *o;
+};
 
-	frc_reader_section(r, idx, &s);
-	if (s.length > SIZE_MAX - 1 || !(buf = malloc(s.length + 1))) {
-		tool_err("section %u is too large to extract here", idx);
-		return -1;
-	}
-	rc = frc_reader_read_section(r, idx, buf, s.length);
-	if (rc) {
+static int write_piece(void *ctx, const void *data, size_t len, uint64_t off)
+{
+	struct piece_ctx *c = ctx;
+
+	return outfile_write(c->o, data, len, off);
+}
+
+/* A section, streamed (1 MiB at a time) and verified. */
+static int copy_section(frc_reader_t *r, uint32_t idx, struct outfile *o)
+{
+	struct piece_ctx c = { o };
+	int rc = frc_reader_read_section_stream(r, idx, write_piece, &c);
+
+	if (rc && rc != FRC_E_CANCELED) /* canceled: the write said why */
 		tool_err("%s", frc_reader_errmsg(r));
-	} else if (write_all(fd, buf, s.length, 0, seekable)) {
-		tool_err("cannot write '%s': %s", label, strerror(errno));
-		rc = -1;
-	}
-	free(buf);
 	return rc ? -1 : 0;
 }
 
 /* --region NAME -o OUT or --section N -o OUT. */
 static int extract_one(frc_reader_t *r, struct extract_args *a)
 {
-	int to_stdout = !strcmp(a->out, "-");
-	int fd = to_stdout ? STDOUT_FILENO : open_out(AT_FDCWD, a->out, a->force);
-	struct stat st;
+	const char *inputs[] = { a->file, NULL };
+	struct outfile o;
 	uint32_t idx;
 	int rc;
-
-	if (fd < 0) {
-		tool_err("cannot create '%s': %s%s", a->out, strerror(errno),
-			 errno == EEXIST ? " (use --force to overwrite)" : "");
-		return -1;
-	}
-	int seekable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 
 	if (a->region) {
 		frc_region_info_t g;
 
 		if (tool_find_region(r, a->region, &idx)) {
 			tool_err("%s: no region '%s'", a->file, a->region);
-			rc = -1;
-		} else {
-			frc_reader_region(r, idx, &g);
-			a->total = g.used_length;
-			rc = copy_region(r, idx, fd, seekable, a, a->out);
+			return -1;
 		}
+		frc_reader_region(r, idx, &g);
+		a->total = g.used_length;
 	} else if (a->section < 0 ||
 		   (uint64_t)a->section >= frc_reader_section_count(r)) {
 		tool_err("%s: no section %ld", a->file, a->section);
-		rc = -1;
-	} else {
-		rc = copy_section(r, (uint32_t)a->section, fd, seekable, a->out);
+		return -1;
 	}
-	if (!to_stdout && (close(fd) != 0 || rc)) {
-		if (rc == 0)
-			tool_err("cannot write '%s': %s", a->out, strerror(errno));
-		unlink(a->out); /* no partial output under the name */
-		rc = -1;
-	}
+	if (outfile_open(&o, a->out, a->force, OUT_ANY, inputs))
+		return -1;
+	rc = a->region ? copy_region(r, idx, &o, a)
+		       : copy_section(r, (uint32_t)a->section, &o);
+	if (rc == 0)
+		rc = outfile_commit(&o);
+	outfile_abort(&o);
 	return rc;
 }
 
@@ -213,15 +180,17 @@ static void unique_name(char names[][256], size_t n, char *name,
 	}
 }
 
-static int write_named(frc_reader_t *r, struct extract_args *a, int dirfd,
+static int write_named(frc_reader_t *r, struct extract_args *a,
 		       char names[][256], size_t *n, int is_region,
 		       uint32_t idx)
 {
+	const char *inputs[] = { a->file, NULL };
 	char safe[256], path[1024];
 	const char *orig;
 	frc_section_info_t s;
 	frc_region_info_t g;
-	int fd, rc, changed;
+	struct outfile o;
+	int rc, changed;
 
 	if (is_region) {
 		frc_reader_region(r, idx, &g);
@@ -241,18 +210,14 @@ static int write_named(frc_reader_t *r, struct extract_args *a, int dirfd,
 	}
 	snprintf(names[(*n)++], 256, "%s", safe);
 	snprintf(path, sizeof(path), "%s/%s", a->dir, safe);
-	fd = open_out(dirfd, safe, a->force);
-	if (fd < 0) {
-		tool_err("cannot create '%s': %s%s", path, strerror(errno),
-			 errno == EEXIST ? " (use --force to overwrite)" : "");
+	if (outfile_open(&o, path, a->force, OUT_ANY, inputs))
 		return -1;
-	}
-	rc = is_region ? copy_region(r, idx, fd, 1, a, path)
-		       : copy_section(r, idx, fd, 1, path);
-	if (close(fd) != 0 || rc) {
-		unlinkat(dirfd, safe, 0);
+	rc = is_region ? copy_region(r, idx, &o, a) : copy_section(r, idx, &o);
+	if (rc == 0)
+		rc = outfile_commit(&o);
+	outfile_abort(&o);
+	if (rc)
 		return -1;
-	}
 	if (!a->t.quiet) {
 		if (is_region && changed)
 			printf("region '%s' -> %s (id mapped to a safe file "
@@ -269,32 +234,42 @@ static int write_named(frc_reader_t *r, struct extract_args *a, int dirfd,
 	return 0;
 }
 
-static int write_metadata(frc_reader_t *r, struct extract_args *a, int dirfd)
+/* metadata.json: written to memory first (at most the 1 MiB the spec
+ * allows for the metadata section, escaped), then through the policy. */
+static int write_metadata(frc_reader_t *r, struct extract_args *a)
 {
-	int fd = open_out(dirfd, "metadata.json", a->force);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	struct out *o;
+	const char *inputs[] = { a->file, NULL };
+	char path[1024], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct outfile o;
+	struct out *js;
+	int rc;
 
 	if (!f) {
-		tool_err("cannot create '%s/metadata.json': %s", a->dir,
-			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		tool_err("out of memory");
 		return -1;
 	}
-	o = out_new(OUT_JSON, f);
+	js = out_new(OUT_JSON, f);
 	for (uint32_t i = 0; i < frc_reader_metadata_count(r); i++) {
 		const char *k, *v;
 
 		frc_reader_metadata_item(r, i, &k, &v);
-		out_str(o, k, v);
+		out_str(js, k, v);
 	}
-	out_finish(o);
-	if (fclose(f) != 0) {
-		tool_err("cannot write '%s/metadata.json'", a->dir);
-		return -1;
+	out_finish(js);
+	rc = fclose(f) ? -1 : 0;
+	snprintf(path, sizeof(path), "%s/metadata.json", a->dir);
+	if (rc == 0 && outfile_open(&o, path, a->force, OUT_ANY, inputs) == 0) {
+		rc = outfile_write(&o, text, len, 0);
+		if (rc == 0)
+			rc = outfile_commit(&o);
+		outfile_abort(&o);
+	} else {
+		rc = -1;
 	}
-	return 0;
+	free(text);
+	return rc;
 }
 
 /* -C DIR: every region, every section, the metadata. */
@@ -317,6 +292,7 @@ static int extract_all(frc_reader_t *r, struct extract_args *a)
 		free(names);
 		return -1;
 	}
+	close(dirfd);
 	for (uint32_t i = 0; i < nr; i++) {
 		frc_region_info_t g;
 
@@ -326,12 +302,11 @@ static int extract_all(frc_reader_t *r, struct extract_args *a)
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < nr && !rc; i++)
-		rc = write_named(r, a, dirfd, names, &n, 1, i);
+		rc = write_named(r, a, names, &n, 1, i);
 	for (uint32_t i = 0; i < ns && !rc; i++)
-		rc = write_named(r, a, dirfd, names, &n, 0, i);
+		rc = write_named(r, a, names, &n, 0, i);
 	if (!rc && frc_reader_metadata_count(r))
-		rc = write_metadata(r, a, dirfd);
-	close(dirfd);
+		rc = write_metadata(r, a);
 	free(names);
 	return rc;
 }

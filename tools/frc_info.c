@@ -254,7 +254,8 @@ int cmd_info(int argc, char **argv)
 						  { NULL, 0, NULL, 0 } };
 	struct tool_opts t;
 	frc_reader_t *r;
-	int c, rc;
+	char warn[4][400];
+	int c, rc, nw = 0;
 
 	tool_opts_init(&t);
 	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
@@ -264,12 +265,20 @@ int cmd_info(int argc, char **argv)
 	if (optind != argc - 1)
 		goto usage;
 	rc = tool_open(&r, argv[optind], t.salvage ? FRC_OPEN_SALVAGE : 0, 0);
+	if (rc == FRC_OK)
+		nw = tool_warnings(r, argv[optind], warn, 4);
+	for (int i = 0; i < nw && !t.quiet; i++)
+		tool_err("warning: %s", warn[i]);
 	if (rc == FRC_OK && t.format == OUT_HUMAN) {
 		print_info(argv[optind], r);
 	} else if (rc == FRC_OK) {
 		struct out *o = out_new(t.format, stdout);
 
 		emit_info(o, argv[optind], r);
+		out_list(o, "warnings");
+		for (int i = 0; i < nw; i++)
+			out_str(o, NULL, warn[i]);
+		out_end(o);
 		out_finish(o);
 	}
 	frc_reader_free(r);

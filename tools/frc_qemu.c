@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "frc_tool.h"
+#include "outfile.h"
 
 #define QEMU_VM_EOF 0x00
 #define QEMU_VM_SECTION_START 0x01
@@ -378,42 +379,59 @@ static int read_command(struct in *s, struct qemu_file *q)
 	return 0;
 }
 
-/* mapped-ram: every block's pages, by its bitmap (LE u64 words). */
-static int read_mapped_pages(struct in *s, struct qemu_file *q,
-			     frc_writer_t *w, uint8_t *page)
-{
-	for (unsigned i = 0; i < q->nblocks; i++) {
-		struct block *b = &q->blocks[i];
-		uint64_t pages = b->used / q->page_size;
-		uint64_t words = (pages + 63) / 64;
-		uint8_t *bm = malloc(words * 8);
+#define BITMAP_PIECE 65536u
 
-		if (!bm || pread(fileno(s->f), bm, words * 8,
-				 (off_t)b->bitmap_offset) != (ssize_t)(words * 8)) {
-			free(bm);
-			s->pos = b->bitmap_offset;
-			return fail_at(s, "cannot read the mapped-ram bitmap");
+/* One block's pages of a mapped-ram file, by its bitmap read piecewise. */
+static int read_mapped_block(struct in *s, struct qemu_file *q, unsigned i,
+			     frc_writer_t *w, uint8_t *page, uint8_t *bm)
+{
+	struct block *b = &q->blocks[i];
+	uint64_t pages = b->used / q->page_size, bytes = (pages + 63) / 64 * 8;
+
+	for (uint64_t at = 0; at < bytes; at += BITMAP_PIECE) {
+		size_t n = bytes - at < BITMAP_PIECE ? (size_t)(bytes - at)
+						     : BITMAP_PIECE;
+
+		if (pread(fileno(s->f), bm, n, (off_t)(b->bitmap_offset + at)) !=
+		    (ssize_t)n) {
+			s->pos = b->bitmap_offset + at;
+			return fail_at(s, "cannot read the mapped-ram bitmap "
+				       "(the file ends or cannot be read)");
 		}
-		for (uint64_t p = 0; p < pages; p++) {
-			if (!(bm[p / 8] >> (p % 8) & 1))
+		for (uint64_t k = 0; k < (uint64_t)n * 8; k++) {
+			uint64_t p = at * 8 + k;
+
+			if (p >= pages || !(bm[k / 8] >> (k % 8) & 1))
 				continue;
 			if (pread(fileno(s->f), page, q->page_size,
 				  (off_t)(b->pages_offset + p * q->page_size)) !=
 			    (ssize_t)q->page_size) {
-				free(bm);
 				s->pos = b->pages_offset + p * q->page_size;
 				return fail_at(s, "mapped-ram page beyond the "
 					       "end of the file");
 			}
 			if (frc_writer_write_page(w, i, p, page)) {
-				free(bm);
 				tool_err("%s", frc_writer_errmsg(w));
 				return -1;
 			}
 		}
-		free(bm);
 	}
 	return 0;
+}
+
+/* mapped-ram: every block's pages, by its bitmap (LE u64 words). */
+static int read_mapped_pages(struct in *s, struct qemu_file *q,
+			     frc_writer_t *w, uint8_t *page)
+{
+	uint8_t *bm = malloc(BITMAP_PIECE);
+	int rc = 0;
+
+	if (!bm)
+		return fail_at(s, "out of memory");
+	for (unsigned i = 0; i < q->nblocks && !rc; i++)
+		rc = read_mapped_block(s, q, i, w, page, bm);
+	free(bm);
+	return rc;
 }
 
 /* The RAM sections after START: PART, COMMAND, END; stops after END. */
@@ -464,70 +482,125 @@ static int read_ram_sections(struct in *s, struct qemu_file *q,
 	}
 }
 
-/* Everything after the RAM, verbatim; checks it ends with EOF + JSON. */
-static int read_tail(struct in *s, uint8_t **out, size_t *len)
-{
-	size_t cap = 1 << 20, n = 0;
-	uint8_t *buf = malloc(cap);
-
-	while (buf) {
-		size_t got;
-
-		if (n == cap) {
-			uint8_t *g = realloc(buf, cap * 2);
-
-			if (!g)
-				break;
-			buf = g;
-			cap *= 2;
-		}
-		got = fread(buf + n, 1, cap - n, s->f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (!buf || ferror(s->f)) {
-		free(buf);
-		return fail_at(s, "cannot read the device state");
-	}
-	s->pos += n;
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 /*
  * The stream's end must be a QEMU_VM_EOF followed by the VMDESCRIPTION
- * (be32 length + JSON running to the end): checked from the back, so that
- * a truncated stream is never taken for a complete one.
+ * (be32 length + JSON running to the end), so that a truncated stream is
+ * never taken for a complete one. Checked as the tail streams by: every
+ * place where a description could start is remembered with the length at
+ * which it would end the stream.
  */
-static int tail_complete(const uint8_t *t, size_t n)
+struct tail_scan {
+	uint64_t n;
+	uint8_t first, last, win[7];
+	uint64_t *ends; /* stream lengths at which a description would end */
+	size_t nends, cap;
+	int overflow;
+};
+
+static void tail_note_end(struct tail_scan *t, uint64_t end)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->nends; i++) /* forget the passed ones */
+		if (t->ends[i] >= t->n)
+			t->ends[k++] = t->ends[i];
+	t->nends = k;
+	if (t->nends == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		uint64_t *g = cap <= (1u << 20) ? realloc(t->ends, cap * 8) : NULL;
+
+		if (!g) {
+			t->overflow = 1;
+			return;
+		}
+		t->ends = g;
+		t->cap = cap;
+	}
+	t->ends[t->nends++] = end;
+}
+
+static void tail_feed(struct tail_scan *t, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (t->n == 0)
+			t->first = p[i];
+		memmove(t->win, t->win + 1, 6);
+		t->win[6] = p[i];
+		t->last = p[i];
+		t->n++;
+		/* EOF, VMDESCRIPTION (0x06), be32 length, '{' */
+		if (t->n >= 7 && t->win[0] == QEMU_VM_EOF && t->win[1] == 0x06 &&
+		    t->win[6] == '{') {
+			uint32_t l = (uint32_t)t->win[2] << 24 |
+				     (uint32_t)t->win[3] << 16 |
+				     (uint32_t)t->win[4] << 8 | t->win[5];
+
+			if (l > 1)
+				tail_note_end(t, t->n - 1 + l);
+		}
+	}
+}
+
+static int tail_complete(const struct tail_scan *t)
 {
 	/* device state starts with a full section, a command, or the end */
-	if (!n || (t[0] != QEMU_VM_SECTION_FULL && t[0] != QEMU_VM_COMMAND &&
-		   t[0] != QEMU_VM_EOF))
+	if (!t->n || (t->first != QEMU_VM_SECTION_FULL &&
+		      t->first != QEMU_VM_COMMAND && t->first != QEMU_VM_EOF))
 		return 0;
-	for (size_t i = 0; i + 5 <= n; i++) {
-		uint32_t len;
-
-		if (t[i] != QEMU_VM_EOF || t[i + 1] != 0x06)
-			continue;
-		if (i + 6 > n)
-			break;
-		len = (uint32_t)t[i + 2] << 24 | (uint32_t)t[i + 3] << 16 |
-		      (uint32_t)t[i + 4] << 8 | t[i + 5];
-		if (i + 6 + len == n && len > 1 && t[i + 6] == '{' &&
-		    t[n - 1] == '}')
+	for (size_t i = 0; i < t->nends; i++)
+		if (t->ends[i] == t->n && t->last == '}')
 			return 1;
+	return t->last == QEMU_VM_EOF; /* no description */
+}
+
+/* Everything after the RAM, verbatim, streamed into a section. */
+static int read_tail(struct in *s, frc_writer_t *w)
+{
+	struct tail_scan t;
+	uint8_t *buf = malloc(1 << 20);
+	int rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	if (!buf)
+		return fail_at(s, "out of memory");
+	if (frc_writer_section_begin(w, FRC_SECTION_QEMU, 0,
+				     "qemu-stream-tail")) {
+		tool_err("%s", frc_writer_errmsg(w));
+		goto out;
 	}
-	return n >= 1 && t[n - 1] == QEMU_VM_EOF; /* no description */
+	for (;;) {
+		size_t got = fread(buf, 1, 1 << 20, s->f);
+
+		if (got == 0)
+			break;
+		tail_feed(&t, buf, got);
+		if (frc_writer_section_append(w, buf, got)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			goto out;
+		}
+		s->pos += got;
+	}
+	if (ferror(s->f)) {
+		fail_at(s, "cannot read the device state");
+	} else if (t.overflow || !tail_complete(&t)) {
+		fail_at(s, "the stream ends without QEMU_VM_EOF and its device "
+			"description (truncated)");
+	} else if (frc_writer_section_end(w)) {
+		tool_err("%s", frc_writer_errmsg(w));
+	} else {
+		rc = 0;
+	}
+out:
+	free(t.ends);
+	free(buf);
+	return rc;
 }
 
 static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 {
 	uint8_t magic[8], tag;
-	uint8_t *page = NULL, *tail = NULL, *head = NULL;
-	size_t ntail = 0, nhead = 0;
+	uint8_t *page = NULL, *head = NULL;
+	size_t nhead = 0;
 	char val[32];
 	int rc = -1;
 
@@ -564,22 +637,12 @@ static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 		s->cap = NULL;
 		s->capture = 0;
 	}
-	note_record(s->pos, "device-state");
-	if (read_tail(s, &tail, &ntail))
-		goto out;
-	if (!tail_complete(tail, ntail)) {
-		fail_at(s, "the stream ends without QEMU_VM_EOF and its device "
-			"description (truncated)");
-		goto out;
-	}
 	snprintf(val, sizeof(val), "%u", q->ram_id);
 	if (frc_writer_add_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-head",
 				   head, nhead) ||
 	    frc_writer_add_section(w, FRC_SECTION_QEMU, 0,
 				   "qemu-stream-commands", q->commands,
 				   q->ncommands) ||
-	    frc_writer_add_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-tail",
-				   tail, ntail) ||
 	    frc_writer_set_metadata(w, "hypervisor", "qemu") ||
 	    frc_writer_set_metadata(w, "source-format",
 				    q->mapped_ram ? "qemu-mapped-ram"
@@ -591,10 +654,12 @@ static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 		tool_err("%s", frc_writer_errmsg(w));
 		goto out;
 	}
+	note_record(s->pos, "device-state");
+	if (read_tail(s, w))
+		goto out;
 	rc = 0;
 out:
 	free(page);
-	free(tail);
 	free(head);
 	return rc;
 }
@@ -620,15 +685,18 @@ int cmd_import_qemu(int argc, char **argv)
 		"  -q, --quiet   print nothing but errors\n"
 		"  --list-records  also print the offset of every record\n";
 	frc_writer_options_t o;
+	struct outfile of;
 	struct qemu_file q;
 	struct in s;
 	frc_writer_t *w;
-	int c, quiet = 0, rc;
+	const char *in, *out, *inputs[2] = { NULL, NULL };
+	uint64_t size;
+	int c, quiet = 0, force = 0, fd, rc;
 
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "fqh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': o.overwrite = 1; break;
+		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
 		case 'L': list_records = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
@@ -639,30 +707,40 @@ int cmd_import_qemu(int argc, char **argv)
 		fputs(usage, stderr);
 		return 1;
 	}
+	in = argv[optind];
+	out = argv[optind + 1];
 	memset(&s, 0, sizeof(s));
 	memset(&q, 0, sizeof(q));
 	q.page_size = 4096; /* TARGET_PAGE_SIZE unless the stream says */
-	s.name = strcmp(argv[optind], "-") ? argv[optind] : "(standard input)";
-	s.f = strcmp(argv[optind], "-") ? fopen(argv[optind], "rb") : stdin;
+	s.name = strcmp(in, "-") ? in : "(standard input)";
+	inputs[0] = in;
+	/* The output first: a refused OUT costs the stream nothing. */
+	if (outfile_open(&of, out, force, OUT_SEEKABLE, inputs))
+		return 1;
+	fd = infile_open(in, &size);
+	s.f = fd < 0 ? NULL : fd == STDIN_FILENO ? stdin : fdopen(fd, "rb");
 	if (!s.f) {
-		tool_err("cannot open '%s': %s", argv[optind], strerror(errno));
+		if (fd >= 0)
+			tool_err("cannot read '%s': %s", in, strerror(errno));
+		outfile_abort(&of);
 		return 1;
 	}
 	o.generator = "frc import-qemu " FRC_LIB_VERSION_STRING;
 	w = frc_writer_new();
-	rc = frc_writer_open(w, argv[optind + 1], &o);
+	rc = w ? frc_writer_open_fd(w, of.fd, out, &o) : FRC_E_NOMEM;
 	if (rc)
-		tool_err("%s", frc_writer_errmsg(w));
+		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
 	else if ((rc = import_to_frc(&s, &q, w)) == 0 &&
 		 (rc = frc_writer_commit(w, NULL, NULL)) != 0)
 		tool_err("%s", frc_writer_errmsg(w));
-	frc_writer_free(w); /* an import that failed stays incomplete */
-	if (rc && access(argv[optind + 1], F_OK) == 0 && !o.overwrite)
-		unlink(argv[optind + 1]);
+	frc_writer_free(w);
+	if (rc == 0)
+		rc = outfile_commit(&of);
+	outfile_abort(&of); /* a failed import leaves nothing behind */
 	if (!rc && !quiet)
 		fprintf(stderr, "frc: imported %u RAM blocks (%s, %s) into %s\n",
 			q.nblocks, q.mapped_ram ? "mapped-ram" : "stream",
-			q.machine, argv[optind + 1]);
+			q.machine, out);
 	if (s.f != stdin)
 		fclose(s.f);
 	free(s.cap);
@@ -672,30 +750,40 @@ int cmd_import_qemu(int argc, char **argv)
 
 /* ---- export ---- */
 
+/*
+ * The export's output: every byte goes through a 1 MiB buffer to the
+ * output policy's writer (outfile.c), which names the output and the
+ * offset of any failure.
+ */
+#define OUT_BUF (1u << 20)
+
 struct out_stream {
-	int fd;
-	uint64_t pos;
-	int seekable;
+	struct outfile *f;
+	uint64_t pos; /* logical position: where the next byte goes */
+	uint8_t *buf;
+	size_t fill;  /* buffered bytes, which start at pos - fill */
 };
+
+static int flush_out(struct out_stream *o)
+{
+	int rc = o->fill ? outfile_write(o->f, o->buf, o->fill, o->pos - o->fill)
+			 : 0;
+
+	o->fill = 0;
+	return rc;
+}
 
 static int put(struct out_stream *o, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-
-	while (n) {
-		ssize_t k = o->seekable ? pwrite(o->fd, b, n, (off_t)o->pos)
-					: write(o->fd, b, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			tool_err("cannot write the output: %s", strerror(errno));
-			return -1;
-		}
-		b += k;
-		n -= (size_t)k;
-		o->pos += (uint64_t)k;
+	if (o->fill + n > OUT_BUF && flush_out(o))
+		return -1;
+	if (n >= OUT_BUF) {
+		o->pos += n;
+		return outfile_write(o->f, p, n, o->pos - n);
 	}
+	memcpy(o->buf + o->fill, p, n);
+	o->fill += n;
+	o->pos += n;
 	return 0;
 }
 
@@ -724,28 +812,44 @@ static int put_str(struct out_stream *o, const char *s)
 	return put8(o, (uint8_t)n) || put(o, s, n);
 }
 
-/* A whole section read into memory (they are small: head, tail). */
-static uint8_t *section_named(frc_reader_t *r, const char *name,
-			      uint64_t *len)
+/* The index of the QEMU section `name`, or -1 (message printed). */
+static int64_t section_named(frc_reader_t *r, const char *name)
 {
 	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
 		frc_section_info_t s;
-		uint8_t *buf;
 
 		frc_reader_section(r, i, &s);
-		if (s.type != FRC_SECTION_QEMU || strcmp(s.name, name))
-			continue;
-		buf = malloc(s.length + 1);
-		if (!buf || frc_reader_read_section(r, i, buf, s.length)) {
-			tool_err("%s", buf ? frc_reader_errmsg(r) : "out of memory");
-			free(buf);
-			return NULL;
-		}
-		*len = s.length;
-		return buf;
+		if (s.type == FRC_SECTION_QEMU && !strcmp(s.name, name))
+			return i;
 	}
 	tool_err("no '%s' section: not imported from QEMU", name);
-	return NULL;
+	return -1;
+}
+
+static int put_piece(void *ctx, const void *data, size_t len, uint64_t off)
+{
+	(void)off;
+	return put(ctx, data, len);
+}
+
+/* A kept section, streamed to the output (verified as it goes). */
+static int put_section(frc_reader_t *r, struct out_stream *o, int64_t idx)
+{
+	int rc = frc_reader_read_section_stream(r, (uint32_t)idx, put_piece, o);
+
+	if (rc && rc != FRC_E_CANCELED) /* canceled: put() said why */
+		tool_err("%s", frc_reader_errmsg(r));
+	return rc ? -1 : 0;
+}
+
+static int read_verified(frc_reader_t *r, uint32_t i, uint64_t p,
+			 uint8_t *page)
+{
+	int rc = frc_reader_read_page(r, i, p, page);
+
+	if (rc)
+		tool_err("%s", frc_reader_errmsg(r));
+	return rc ? -1 : 0;
 }
 
 /* Stream records of one region: PAGE or ZERO for every page. */
@@ -753,17 +857,21 @@ static int put_region_records(frc_reader_t *r, uint32_t i,
 			      struct out_stream *o, uint8_t *page)
 {
 	frc_region_info_t g;
+	uint64_t first = 0, count = 0;
 
 	frc_reader_region(r, i, &g);
 	for (uint64_t p = 0; p < g.page_count; p++) {
-		int present = frc_reader_page_present(r, i, p);
-		uint64_t v = p * g.page_size | (present ? RAM_PAGE : RAM_ZERO) |
-			     (p ? RAM_CONTINUE : 0);
+		int present;
+		uint64_t v;
 
-		if (present && frc_reader_read_page(r, i, p, page)) {
-			tool_err("%s", frc_reader_errmsg(r));
+		if (p >= first + count &&
+		    frc_reader_next_run(r, i, p, &first, &count))
 			return -1;
-		}
+		present = p >= first && p < first + count;
+		v = p * g.page_size | (present ? RAM_PAGE : RAM_ZERO) |
+		    (p ? RAM_CONTINUE : 0);
+		if (present && read_verified(r, i, p, page))
+			return -1;
 		if (put64(o, v) || (!p && put_str(o, g.id)) ||
 		    (present ? put(o, page, g.page_size) : put8(o, 0)))
 			return -1;
@@ -794,70 +902,99 @@ static int put_stream_ram(frc_reader_t *r, struct out_stream *o,
 	       put32(o, ram_id);
 }
 
+/*
+ * One region's mapped-ram bitmap (LE u64 words, bit p = page p), built and
+ * written a piece at a time from the runs of present pages; all-zero
+ * pieces are left as holes of the new file.
+ */
+static int put_mapped_bitmap(frc_reader_t *r, uint32_t i, struct out_stream *o,
+			     uint64_t bitmap_off, uint64_t bytes, uint8_t *bm)
+{
+	frc_region_info_t g;
+	uint64_t first = 0, count = 0, from = 0;
+
+	frc_reader_region(r, i, &g);
+	for (uint64_t at = 0; at < bytes; at += OUT_BUF) {
+		size_t n = bytes - at < OUT_BUF ? (size_t)(bytes - at) : OUT_BUF;
+		uint64_t lo = at * 8, hi = lo + (uint64_t)n * 8;
+		int any = 0;
+
+		memset(bm, 0, n);
+		while (from < hi && from < g.page_count) {
+			if (frc_reader_next_run(r, i, from, &first, &count))
+				return -1;
+			if (!count || first >= hi)
+				break;
+			for (uint64_t p = first; p < first + count && p < hi; p++)
+				bm[(p - lo) / 8] |= (uint8_t)(1u << ((p - lo) % 8));
+			any = 1;
+			from = first + count < hi ? first + count : hi;
+		}
+		if (any && outfile_write(o->f, bm, n, bitmap_off + at))
+			return -1;
+	}
+	return 0;
+}
+
 /* mapped-ram: header, bitmap (LE u64 words) and pages at fixed places. */
 static int put_mapped_ram(frc_reader_t *r, struct out_stream *o,
 			  uint8_t *page)
 {
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
-		uint64_t words, bitmap_off, pages_off;
-		uint8_t *bm;
+		uint64_t bytes, bitmap_off, pages_off, from = 0, first, count;
 
 		frc_reader_region(r, i, &g);
-		words = (g.page_count + 63) / 64;
+		bytes = (g.page_count + 63) / 64 * 8;
 		if (put_str(o, g.id) || put64(o, g.used_length))
 			return -1;
 		bitmap_off = o->pos + 28;
-		pages_off = (bitmap_off + words * 8 + MAPPED_RAM_ALIGN - 1) /
+		pages_off = (bitmap_off + bytes + MAPPED_RAM_ALIGN - 1) /
 			    MAPPED_RAM_ALIGN * MAPPED_RAM_ALIGN;
 		if (put32(o, 1) || put64(o, g.page_size) ||
-		    put64(o, bitmap_off) || put64(o, pages_off))
+		    put64(o, bitmap_off) || put64(o, pages_off) || flush_out(o))
 			return -1;
-		bm = calloc(words ? words * 8 : 1, 1);
-		if (!bm)
+		/* o->buf is free while nothing is buffered */
+		if (put_mapped_bitmap(r, i, o, bitmap_off, bytes, o->buf))
 			return -1;
-		for (uint64_t p = 0; p < g.page_count; p++) {
-			if (!frc_reader_page_present(r, i, p))
-				continue;
-			bm[p / 8] |= (uint8_t)(1u << (p % 8));
-			if (frc_reader_read_page(r, i, p, page) ||
-			    pwrite(o->fd, page, g.page_size,
-				   (off_t)(pages_off + p * g.page_size)) !=
-				    (ssize_t)g.page_size) {
-				tool_err("%s", frc_reader_errmsg(r));
-				free(bm);
-				return -1;
-			}
+		while (!frc_reader_next_run(r, i, from, &first, &count) &&
+		       count) {
+			for (uint64_t p = first; p < first + count; p++)
+				if (read_verified(r, i, p, page) ||
+				    outfile_write(o->f, page, g.page_size,
+						  pages_off + p * g.page_size))
+					return -1;
+			from = first + count;
 		}
-		o->pos = bitmap_off;
-		if (put(o, bm, words * 8)) {
-			free(bm);
-			return -1;
-		}
-		free(bm);
 		o->pos = pages_off + g.used_length;
-		if (ftruncate(o->fd, (off_t)o->pos) != 0)
+		if (ftruncate(o->f->fd, (off_t)o->pos) != 0) {
+			tool_err("cannot write '%s': %s", o->f->name,
+				 strerror(errno));
 			return -1;
+		}
 	}
 	return 0;
 }
 
 static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
 {
-	uint64_t nhead, ncmd = 0, ntail;
-	uint8_t *head = section_named(r, "qemu-stream-head", &nhead);
-	uint8_t *cmd = head ? section_named(r, "qemu-stream-commands", &ncmd)
-			    : NULL;
-	uint8_t *tail = cmd ? section_named(r, "qemu-stream-tail", &ntail)
-			    : NULL;
+	int64_t head = section_named(r, "qemu-stream-head");
+	int64_t cmd = head < 0 ? -1 : section_named(r, "qemu-stream-commands");
+	int64_t tail = cmd < 0 ? -1 : section_named(r, "qemu-stream-tail");
 	const char *id = frc_reader_metadata_get(r, "qemu.ram-section-id");
 	const char *src = frc_reader_metadata_get(r, "source-format");
 	uint8_t *page = malloc(FRC_PAGE_SIZE_MAX);
 	uint32_t ram_id = id ? (uint32_t)strtoul(id, NULL, 10) : 0;
 	int rc = -1;
 
-	if (!head || !cmd || !tail || !page || !id || !src)
+	if (tail < 0)
 		goto out;
+	if (!page || !id || !src) {
+		tool_err(page ? "the file's metadata has no qemu.ram-section-id "
+				"or source-format: not imported from QEMU"
+			      : "out of memory");
+		goto out;
+	}
 	if (mapped != !strcmp(src, "qemu-mapped-ram")) {
 		tool_err("the file was imported from a %s file; export it as "
 			 "--format=%s", src,
@@ -865,23 +1002,20 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
 							: "mapped-ram");
 		goto out;
 	}
-	if (put(o, head, nhead))
+	if (put_section(r, o, head))
 		goto out;
 	if (mapped) {
 		/* blocks, then the framing kept verbatim at import */
-		if (put_mapped_ram(r, o, page) || put(o, cmd, ncmd))
+		if (put_mapped_ram(r, o, page) || put_section(r, o, cmd))
 			goto out;
-	} else if (put_stream_ram(r, o, ram_id, page) || put(o, cmd, ncmd) ||
+	} else if (put_stream_ram(r, o, ram_id, page) || put_section(r, o, cmd) ||
 		   put8(o, QEMU_VM_SECTION_END) || put32(o, ram_id) ||
 		   put64(o, RAM_EOS) || put8(o, QEMU_VM_SECTION_FOOTER) ||
 		   put32(o, ram_id)) {
 		goto out;
 	}
-	rc = put(o, tail, ntail);
+	rc = put_section(r, o, tail) || flush_out(o) ? -1 : 0;
 out:
-	free(head);
-	free(cmd);
-	free(tail);
 	free(page);
 	return rc;
 }
@@ -903,11 +1037,11 @@ int cmd_export_qemu(int argc, char **argv)
 		"file. The format defaults to the one it was imported from.\n"
 		"To restore a VM:  qemu-system-... -incoming \"exec:frc "
 		"export-qemu vm.frc -\"\n";
-	struct out_stream o = { -1, 0, 0 };
-	const char *format = NULL;
+	struct out_stream o = { NULL, 0, NULL, 0 };
+	struct outfile of = { .fd = -1 };
+	const char *format = NULL, *inputs[2] = { NULL, NULL };
 	frc_reader_t *r;
-	struct stat st;
-	int c, force = 0, rc, mapped;
+	int c, force = 0, rc = -1, mapped;
 
 	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -933,35 +1067,17 @@ int cmd_export_qemu(int argc, char **argv)
 								: "stream";
 	}
 	mapped = !strcmp(format, "mapped-ram");
-	if (!strcmp(argv[optind + 1], "-")) {
-		if (mapped) {
-			tool_err("a mapped-ram file needs a seekable output file");
-			frc_reader_free(r);
-			return 1;
-		}
-		o.fd = STDOUT_FILENO;
-	} else {
-		o.fd = open(argv[optind + 1], O_WRONLY | O_CREAT | O_CLOEXEC |
-						       (force ? O_TRUNC : O_EXCL),
-			    0644);
-	}
-	if (o.fd < 0) {
-		tool_err("cannot create '%s': %s", argv[optind + 1],
-			 strerror(errno));
-		frc_reader_free(r);
-		return 1;
-	}
-	o.seekable = fstat(o.fd, &st) == 0 && S_ISREG(st.st_mode);
-	if (mapped && !o.seekable) {
-		tool_err("a mapped-ram file needs a seekable output file");
-		rc = -1;
-	} else {
-		rc = export_stream(r, &o, mapped);
-	}
-	if (o.fd != STDOUT_FILENO && close(o.fd) != 0)
-		rc = -1;
-	if (rc && o.fd != STDOUT_FILENO)
-		unlink(argv[optind + 1]);
+	inputs[0] = argv[optind];
+	o.f = &of;
+	o.buf = malloc(OUT_BUF);
+	if (!o.buf)
+		tool_err("out of memory");
+	else if (outfile_open(&of, argv[optind + 1], force,
+			      mapped ? OUT_SEEKABLE : OUT_ANY, inputs) == 0 &&
+		 export_stream(r, &o, mapped) == 0)
+		rc = outfile_commit(&of);
+	outfile_abort(&of);
+	free(o.buf);
 	frc_reader_free(r);
 	return rc ? 1 : 0;
 }

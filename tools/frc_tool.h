@@ -64,6 +64,8 @@ struct runs {
 };
 /* Adds page i (in increasing order); returns -1 when out of memory. */
 int runs_add(struct runs *r, uint64_t i);
+/* Adds the run [first, first + count) (after every run so far). */
+int runs_add_run(struct runs *r, uint64_t first, uint64_t count);
 void runs_free(struct runs *r);
 /* "0-3, 7, 9-12" into buf, at most `max` runs then "... (N more)". */
 const char *runs_format(const struct runs *r, size_t max, char *buf,
@@ -111,6 +113,13 @@ struct tool_progress {
 void tool_progress_init(struct tool_progress *p, int mode, const char *label);
 int tool_progress_cb(void *ctx, uint64_t done, uint64_t total);
 void tool_progress_done(struct tool_progress *p);
+/*
+ * Warnings about a file that opened: a damaged or missing superblock copy
+ * (with its offset), temporary files of an interrupted save beside it. At
+ * most `max` into w; returns how many.
+ */
+int tool_warnings(frc_reader_t *r, const char *path, char w[][400], int max);
+
 /* The exit status of `frc check` for a library code (EXIT_CHECK_*). */
 int tool_check_exit_code(int rc);
 
