@@ -7,13 +7,27 @@ passed=0
 failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# No test program may run longer than this (seconds): a hang becomes a
+# failure with a message instead of eating the whole CI budget.
+LIMIT=${FRC_TEST_LIMIT:-1500}
+
+# report NAME STATUS START: prints how long NAME took and, when timeout(1)
+# stopped it, says so in the log (status 124, or 137 after the kill)
+report() {
+	echo "# $1: $(($(date +%s) - $3)) s"
+	if [ "$2" -eq 124 ] || [ "$2" -eq 137 ]; then
+		echo "not ok - $1 did not finish within $LIMIT s" | tee -a "$log"
+	fi
+}
 
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
 	echo "== $t"
-	"$t" >"$log" 2>&1
+	start=$(date +%s)
+	timeout -k 30 "$LIMIT" "$t" >"$log" 2>&1
 	status=$?
 	cat "$log"
+	report "$t" "$status" "$start"
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log")
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log")
 	p=${p:-0}
@@ -32,9 +46,11 @@ for t in tests/*_test.sh; do
 		continue
 	fi
 	echo "== $t"
-	sh "$t" "$B" >"$log" 2>&1
+	start=$(date +%s)
+	timeout -k 30 "$LIMIT" sh "$t" "$B" >"$log" 2>&1
 	status=$?
 	cat "$log"
+	report "$t" "$status" "$start"
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
