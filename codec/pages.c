@@ -440,6 +440,46 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 	return rc ? rc : verify_chunk_pages(r, idx, first, n, dst, entries, rep);
 }
 
+/*
+ * Pages [first, first+count) of a region, verified, into dst: a piece of a
+ * region as frc_reader_read_region() reads the whole, one read per run of
+ * present pages and one read of their checksum entries per SCAN_BYTES.
+ */
+FRC_API int frc_reader_read_pages(frc_reader_t *r, uint32_t region,
+				  uint64_t first, uint64_t count, void *buf)
+{
+	struct rregion *rg;
+	uint64_t step;
+	uint8_t *entries, *dst = buf;
+	int rc = region_arg(r, region, &rg);
+
+	if (rc || (!buf && count) || first > rg->r.page_count ||
+	    count > rg->r.page_count - first)
+		return FRC_E_MISUSE;
+	if (!count)
+		return FRC_OK;
+	if (!rg->bitmap_valid)
+		return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "§10.3",
+			    "region '%s' has no valid bitmap: its pages cannot "
+			    "be verified", rg->r.id);
+	rc = ensure_csums(r, region);
+	if (rc)
+		return rc;
+	step = SCAN_BYTES >> rg->r.page_shift ? SCAN_BYTES >> rg->r.page_shift
+					      : 1;
+	entries = malloc((count < step ? count : step) * 8);
+	if (!entries)
+		return fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
+	for (uint64_t i = 0; i < count && !rc; i += step) {
+		uint64_t n = count - i < step ? count - i : step;
+
+		rc = scan_chunk(r, region, first + i, n,
+				dst + (i << rg->r.page_shift), entries, NULL);
+	}
+	free(entries);
+	return rc;
+}
+
 /* Reads a whole region, verified, into dst (or a scratch buffer). */
 static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		       struct frc_progress *sc, struct report *rep)

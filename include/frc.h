@@ -378,6 +378,17 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 				 uint64_t page, void *buf);
 
 /*
+ * Reads `count` consecutive pages from page `first` into buf (count *
+ * page_size bytes), every present page verified, absent pages zero-filled;
+ * runs of present pages are read with one read each (O_DIRECT with
+ * FRC_OPEN_DIRECT and a 4 KiB-aligned buf). Thread-safe like
+ * frc_reader_read_page(). Returns FRC_E_MISUSE for a range beyond the
+ * region, FRC_E_INCOMPLETE when the region has no valid bitmap.
+ */
+FRC_API int frc_reader_read_pages(frc_reader_t *r, uint32_t region,
+				  uint64_t first, uint64_t count, void *buf);
+
+/*
  * Restores a whole region into buf (buf_size >= used_length), every present
  * page verified, absent pages zero-filled. `progress` may be NULL.
  */

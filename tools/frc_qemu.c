@@ -28,6 +28,7 @@
 
 #include "frc_tool.h"
 #include "outfile.h"
+#include "relay.h"
 
 #define QEMU_VM_EOF 0x00
 #define QEMU_VM_SECTION_START 0x01
@@ -51,6 +52,7 @@
 #define RAM_FLAG_MASK 0xfffu
 
 #define MAX_BLOCKS 64
+#define IN_BUF (1u << 20) /* stdio buffer and pipe size of the input */
 #define MAPPED_RAM_ALIGN (1u << 20)
 
 /* With --list-records, the offset and kind of every record, on stdout. */
@@ -65,9 +67,13 @@ static void note_record(uint64_t pos, const char *kind)
 /* ---- reading a stream, from a file or a pipe ---- */
 
 struct in {
-	FILE *f;
+	int fd;
 	const char *name;
 	uint64_t pos;
+	/* read-ahead: bytes [at, end) of buf are the next of the stream */
+	uint8_t *buf;
+	size_t at, end;
+	int err; /* errno of a failed read, or 0 */
 	/* head capture: bytes read while `capture` is set are appended */
 	uint8_t *cap;
 	size_t caplen, capcap;
@@ -80,11 +86,49 @@ static int fail_at(struct in *s, const char *what)
 	return -1;
 }
 
+/* Up to n bytes of the stream into dst; fewer only at its end or an error. */
+static size_t in_read(struct in *s, void *dst, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t k;
+
+		if (s->at == s->end) {
+			ssize_t got = read(s->fd, s->buf, IN_BUF);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				s->err = got < 0 ? errno : 0;
+				break;
+			}
+			s->at = 0;
+			s->end = (size_t)got;
+		}
+		k = s->end - s->at < n - done ? s->end - s->at : n - done;
+		memcpy((uint8_t *)dst + done, s->buf + s->at, k);
+		s->at += k;
+		done += k;
+	}
+	return done;
+}
+
+/* Continues at byte `off` of a seekable input. */
+static int in_seek(struct in *s, uint64_t off)
+{
+	if (lseek(s->fd, (off_t)off, SEEK_SET) < 0)
+		return -1;
+	s->at = s->end = 0;
+	s->pos = off;
+	return 0;
+}
+
 static int get(struct in *s, void *buf, size_t n)
 {
-	if (n && fread(buf, 1, n, s->f) != n)
-		return fail_at(s, ferror(s->f) ? strerror(errno)
-					       : "the stream ends here (truncated)");
+	if (n && in_read(s, buf, n) != n)
+		return fail_at(s, s->err ? strerror(s->err)
+					 : "the stream ends here (truncated)");
 	if (s->capture) {
 		if (s->caplen + n > s->capcap) {
 			size_t cap = (s->caplen + n) * 2 + 256;
@@ -258,11 +302,9 @@ static int read_ram_start(struct in *s, struct qemu_file *q)
 				return -1;
 			if (hver != 1 || psize != q->page_size)
 				return fail_at(s, "unsupported mapped-ram header");
-			if (fseeko(s->f, (off_t)(b->pages_offset + b->used),
-				   SEEK_SET) != 0)
+			if (in_seek(s, b->pages_offset + b->used))
 				return fail_at(s, "mapped-ram input must be a "
 					       "seekable file");
-			s->pos = b->pages_offset + b->used;
 		}
 		sum += b->used;
 		q->nblocks++;
@@ -281,16 +323,154 @@ static int find_block(struct qemu_file *q, const char *id)
 	return -1;
 }
 
+/*
+ * Pages on their way to the writer: the parser fills one batch while the
+ * relay's worker checksums and writes the one before (tools/relay.h). A
+ * batch holds pages of one region with rising indices, so that it never
+ * names a page twice and its runs go out as single writes.
+ */
+#define BATCH_PAGES 1024u
+#define NBATCH 2
+
+struct batch {
+	struct relay_job job;
+	frc_writer_t *w;
+	uint32_t region;
+	uint64_t n, slots; /* pages, staging slots used */
+	uint64_t idx[BATCH_PAGES];
+	const void *pg[BATCH_PAGES];
+	uint8_t *staging; /* BATCH_PAGES pages, aligned for O_DIRECT */
+};
+
+struct importer {
+	struct relay rl;
+	struct batch b[NBATCH];
+	unsigned cur;     /* the batch being filled */
+	int submitted[NBATCH];
+	uint32_t page_size;
+	uint8_t *zero;    /* one zero page */
+};
+
+static int batch_run(void *ctx, struct relay_job *job)
+{
+	struct batch *b = (struct batch *)job;
+
+	(void)ctx;
+	if (frc_writer_write_batch(b->w, b->region, b->n, b->idx, b->pg)) {
+		tool_err("%s", frc_writer_errmsg(b->w));
+		return -1;
+	}
+	return 0;
+}
+
+static int importer_init(struct importer *im, frc_writer_t *w,
+			 uint32_t page_size)
+{
+	memset(im, 0, sizeof(*im));
+	im->page_size = page_size;
+	im->zero = calloc(1, page_size);
+	for (unsigned i = 0; i < NBATCH; i++) {
+		im->b[i].w = w;
+		if (posix_memalign((void **)&im->b[i].staging, 4096,
+				   (size_t)BATCH_PAGES * page_size))
+			im->b[i].staging = NULL;
+		if (!im->b[i].staging)
+			return -1;
+	}
+	if (!im->zero || relay_start(&im->rl, batch_run, NULL))
+		return -1;
+	return 0;
+}
+
+/* Hands the batch being filled to the worker and takes the other one. */
+static int importer_flush(struct importer *im)
+{
+	struct batch *b = &im->b[im->cur];
+
+	if (b->n) {
+		relay_submit(&im->rl, &b->job);
+		im->submitted[im->cur] = 1;
+		im->cur = (im->cur + 1) % NBATCH;
+		b = &im->b[im->cur];
+	}
+	if (im->submitted[im->cur]) {
+		im->submitted[im->cur] = 0;
+		if (relay_wait(&im->rl, &b->job))
+			return -1;
+	}
+	b->n = b->slots = 0;
+	return 0;
+}
+
+/*
+ * Places for pages [first, first+k) of `region` (k <= BATCH_PAGES) in the
+ * batch being filled: *dst = NULL for pages known to be zero (nothing to
+ * copy), else k consecutive staging slots to fill.
+ */
+static int importer_reserve(struct importer *im, uint32_t region,
+			    uint64_t first, uint64_t k, int zero,
+			    uint8_t **dst)
+{
+	struct batch *b = &im->b[im->cur];
+
+	if (b->n && (b->region != region || first <= b->idx[b->n - 1] ||
+		     b->n + k > BATCH_PAGES ||
+		     (!zero && b->slots + k > BATCH_PAGES))) {
+		if (importer_flush(im))
+			return -1;
+		b = &im->b[im->cur];
+	}
+	b->region = region;
+	*dst = zero ? NULL : b->staging + b->slots * (size_t)im->page_size;
+	for (uint64_t i = 0; i < k; i++) {
+		b->idx[b->n] = first + i;
+		b->pg[b->n++] = zero ? im->zero : *dst + i * im->page_size;
+	}
+	if (!zero)
+		b->slots += k;
+	return 0;
+}
+
+static int importer_add(struct importer *im, uint32_t region, uint64_t page,
+			int zero, uint8_t **slot)
+{
+	return importer_reserve(im, region, page, 1, zero, slot);
+}
+
+/* Waits for every batch; returns -1 if any failed. */
+static int importer_finish(struct importer *im)
+{
+	int rc = importer_flush(im);
+
+	for (unsigned i = 0; i < NBATCH; i++)
+		if (im->submitted[i]) {
+			im->submitted[i] = 0;
+			if (relay_wait(&im->rl, &im->b[i].job))
+				rc = -1;
+		}
+	return rc;
+}
+
+static void importer_free(struct importer *im)
+{
+	for (unsigned i = 0; i < NBATCH; i++)
+		if (im->submitted[i])
+			relay_wait(&im->rl, &im->b[i].job);
+	relay_stop(&im->rl);
+	for (unsigned i = 0; i < NBATCH; i++)
+		free(im->b[i].staging);
+	free(im->zero);
+}
+
 /* Page records up to EOS; pages go straight to their FRC slots. */
 static int read_ram_records(struct in *s, struct qemu_file *q,
-			    frc_writer_t *w, int *current, uint8_t *page)
+			    struct importer *im, int *current)
 {
 	for (;;) {
 		uint64_t v, addr;
 		unsigned flags;
-		uint8_t fill;
+		uint8_t fill, *slot;
 		char id[256];
-		int rc;
 
 		note_record(s->pos, "ram-record");
 		if (get64(s, &v))
@@ -318,20 +498,19 @@ static int read_ram_records(struct in *s, struct qemu_file *q,
 		    addr >= q->blocks[*current].used)
 			return fail_at(s, "page record outside its RAM block");
 		if (flags & RAM_ZERO) {
-			if (get8(s, &fill))
+			if (get8(s, &fill) ||
+			    importer_add(im, (uint32_t)*current,
+					 addr / q->page_size, !fill, &slot))
 				return -1;
-			memset(page, fill, q->page_size);
+			if (slot)
+				memset(slot, fill, q->page_size);
 		} else if (flags & RAM_PAGE) {
-			if (get(s, page, q->page_size))
+			if (importer_add(im, (uint32_t)*current,
+					 addr / q->page_size, 0, &slot) ||
+			    get(s, slot, q->page_size))
 				return -1;
 		} else {
 			return fail_at(s, "unknown RAM record");
-		}
-		rc = frc_writer_write_page(w, (uint32_t)*current,
-					   addr / q->page_size, page);
-		if (rc) {
-			tool_err("%s", frc_writer_errmsg(w));
-			return -1;
 		}
 	}
 }
@@ -381,9 +560,12 @@ static int read_command(struct in *s, struct qemu_file *q)
 
 #define BITMAP_PIECE 65536u
 
-/* One block's pages of a mapped-ram file, by its bitmap read piecewise. */
+/*
+ * One block's pages of a mapped-ram file, by its bitmap read piecewise:
+ * every run of present pages read with one pread per batch.
+ */
 static int read_mapped_block(struct in *s, struct qemu_file *q, unsigned i,
-			     frc_writer_t *w, uint8_t *page, uint8_t *bm)
+			     struct importer *im, uint8_t *bm)
 {
 	struct block *b = &q->blocks[i];
 	uint64_t pages = b->used / q->page_size, bytes = (pages + 63) / 64 * 8;
@@ -391,29 +573,37 @@ static int read_mapped_block(struct in *s, struct qemu_file *q, unsigned i,
 	for (uint64_t at = 0; at < bytes; at += BITMAP_PIECE) {
 		size_t n = bytes - at < BITMAP_PIECE ? (size_t)(bytes - at)
 						     : BITMAP_PIECE;
+		uint64_t end = (at + n) * 8 < pages ? (at + n) * 8 : pages;
 
-		if (pread(fileno(s->f), bm, n, (off_t)(b->bitmap_offset + at)) !=
+		if (pread(s->fd, bm, n, (off_t)(b->bitmap_offset + at)) !=
 		    (ssize_t)n) {
 			s->pos = b->bitmap_offset + at;
 			return fail_at(s, "cannot read the mapped-ram bitmap "
 				       "(the file ends or cannot be read)");
 		}
-		for (uint64_t k = 0; k < (uint64_t)n * 8; k++) {
-			uint64_t p = at * 8 + k;
+		for (uint64_t p = at * 8; p < end;) {
+			uint64_t k = 0;
+			uint8_t *dst;
+			size_t len;
 
-			if (p >= pages || !(bm[k / 8] >> (k % 8) & 1))
+			while (p + k < end && k < BATCH_PAGES &&
+			       (bm[(p + k) / 8 - at] >> ((p + k) % 8) & 1))
+				k++;
+			if (!k) {
+				p++;
 				continue;
-			if (pread(fileno(s->f), page, q->page_size,
+			}
+			len = (size_t)k * q->page_size;
+			if (importer_reserve(im, i, p, k, 0, &dst))
+				return -1;
+			if (pread(s->fd, dst, len,
 				  (off_t)(b->pages_offset + p * q->page_size)) !=
-			    (ssize_t)q->page_size) {
+			    (ssize_t)len) {
 				s->pos = b->pages_offset + p * q->page_size;
 				return fail_at(s, "mapped-ram page beyond the "
 					       "end of the file");
 			}
-			if (frc_writer_write_page(w, i, p, page)) {
-				tool_err("%s", frc_writer_errmsg(w));
-				return -1;
-			}
+			p += k;
 		}
 	}
 	return 0;
@@ -421,7 +611,7 @@ static int read_mapped_block(struct in *s, struct qemu_file *q, unsigned i,
 
 /* mapped-ram: every block's pages, by its bitmap (LE u64 words). */
 static int read_mapped_pages(struct in *s, struct qemu_file *q,
-			     frc_writer_t *w, uint8_t *page)
+			     struct importer *im)
 {
 	uint8_t *bm = malloc(BITMAP_PIECE);
 	int rc = 0;
@@ -429,23 +619,23 @@ static int read_mapped_pages(struct in *s, struct qemu_file *q,
 	if (!bm)
 		return fail_at(s, "out of memory");
 	for (unsigned i = 0; i < q->nblocks && !rc; i++)
-		rc = read_mapped_block(s, q, i, w, page, bm);
+		rc = read_mapped_block(s, q, i, im, bm);
 	free(bm);
 	return rc;
 }
 
 /* The RAM sections after START: PART, COMMAND, END; stops after END. */
 static int read_ram_sections(struct in *s, struct qemu_file *q,
-			     frc_writer_t *w, uint8_t *page)
+			     struct importer *im)
 {
 	int current = -1;
 
-	if (!q->mapped_ram && read_ram_records(s, q, w, &current, page))
+	if (!q->mapped_ram && read_ram_records(s, q, im, &current))
 		return -1;
 	if (q->mapped_ram) {
 		uint64_t v;
 
-		if (read_mapped_pages(s, q, w, page) || get64(s, &v))
+		if (read_mapped_pages(s, q, im) || get64(s, &v))
 			return -1;
 		if (v != RAM_EOS)
 			return fail_at(s, "expected EOS after the mapped-ram "
@@ -474,7 +664,7 @@ static int read_ram_sections(struct in *s, struct qemu_file *q,
 		if (id != q->ram_id)
 			return fail_at(s, "an iterable section other than "
 				       "'ram' (not supported)");
-		if (read_ram_records(s, q, w, &current, page) ||
+		if (read_ram_records(s, q, im, &current) ||
 		    expect_footer(s, q->ram_id))
 			return -1;
 		if (tag == QEMU_VM_SECTION_END)
@@ -569,7 +759,7 @@ static int read_tail(struct in *s, frc_writer_t *w)
 		goto out;
 	}
 	for (;;) {
-		size_t got = fread(buf, 1, 1 << 20, s->f);
+		size_t got = in_read(s, buf, 1 << 20);
 
 		if (got == 0)
 			break;
@@ -580,7 +770,7 @@ static int read_tail(struct in *s, frc_writer_t *w)
 		}
 		s->pos += got;
 	}
-	if (ferror(s->f)) {
+	if (s->err) {
 		fail_at(s, "cannot read the device state");
 	} else if (t.overflow || !tail_complete(&t)) {
 		fail_at(s, "the stream ends without QEMU_VM_EOF and its device "
@@ -599,7 +789,8 @@ out:
 static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 {
 	uint8_t magic[8], tag;
-	uint8_t *page = NULL, *head = NULL;
+	uint8_t *head = NULL;
+	struct importer im;
 	size_t nhead = 0;
 	char val[32];
 	int rc = -1;
@@ -627,9 +818,16 @@ static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 	s->cap = NULL;
 	s->caplen = s->capcap = 0;
 	s->capture = q->mapped_ram;
-	page = malloc(q->page_size);
-	if (!page || read_ram_sections(s, q, w, page))
+	if (importer_init(&im, w, q->page_size)) {
+		fail_at(s, "out of memory or threads");
 		goto out;
+	}
+	rc = read_ram_sections(s, q, &im);
+	if (importer_finish(&im))
+		rc = -1;
+	if (rc)
+		goto out;
+	rc = -1;
 	if (q->mapped_ram) {
 		free(q->commands);
 		q->commands = s->cap;
@@ -659,7 +857,7 @@ static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 		goto out;
 	rc = 0;
 out:
-	free(page);
+	importer_free(&im);
 	free(head);
 	return rc;
 }
@@ -691,7 +889,7 @@ int cmd_import_qemu(int argc, char **argv)
 	frc_writer_t *w;
 	const char *in, *out, *inputs[2] = { NULL, NULL };
 	uint64_t size;
-	int c, quiet = 0, force = 0, fd, rc;
+	int c, quiet = 0, force = 0, rc;
 
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "fqh", longopts, NULL)) != -1) {
@@ -717,15 +915,20 @@ int cmd_import_qemu(int argc, char **argv)
 	/* The output first: a refused OUT costs the stream nothing. */
 	if (outfile_open(&of, out, force, OUT_SEEKABLE, inputs))
 		return 1;
-	fd = infile_open(in, &size);
-	s.f = fd < 0 ? NULL : fd == STDIN_FILENO ? stdin : fdopen(fd, "rb");
-	if (!s.f) {
-		if (fd >= 0)
-			tool_err("cannot read '%s': %s", in, strerror(errno));
+	s.fd = infile_open(in, &size);
+	s.buf = s.fd < 0 ? NULL : malloc(IN_BUF);
+	if (!s.buf) {
+		if (s.fd >= 0)
+			tool_err("out of memory");
 		outfile_abort(&of);
+		if (s.fd > STDIN_FILENO)
+			close(s.fd);
 		return 1;
 	}
+	/* a larger pipe lets QEMU run ahead of the parser */
+	(void)fcntl(s.fd, F_SETPIPE_SZ, (int)IN_BUF);
 	o.generator = "frc import-qemu " FRC_LIB_VERSION_STRING;
+	o.direct = 1; /* pages bypass the page cache where the file allows */
 	w = frc_writer_new();
 	rc = w ? frc_writer_open_fd(w, of.fd, out, &o) : FRC_E_NOMEM;
 	if (rc)
@@ -741,8 +944,9 @@ int cmd_import_qemu(int argc, char **argv)
 		fprintf(stderr, "frc: imported %u RAM blocks (%s, %s) into %s\n",
 			q.nblocks, q.mapped_ram ? "mapped-ram" : "stream",
 			q.machine, out);
-	if (s.f != stdin)
-		fclose(s.f);
+	if (s.fd > STDIN_FILENO)
+		close(s.fd);
+	free(s.buf);
 	free(s.cap);
 	free(q.commands);
 	return rc ? 1 : 0;
@@ -842,45 +1046,167 @@ static int put_section(frc_reader_t *r, struct out_stream *o, int64_t idx)
 	return rc ? -1 : 0;
 }
 
-static int read_verified(frc_reader_t *r, uint32_t i, uint64_t p,
-			 uint8_t *page)
-{
-	int rc = frc_reader_read_page(r, i, p, page);
+/*
+ * Pages on their way out: the relay's worker reads and verifies the next
+ * chunks of a region (tools/relay.h) while the caller writes out the one
+ * before. Each chunk knows which of its pages are present.
+ */
+#define CHUNK_PAGES 1024u
+#define NCHUNK 3
 
-	if (rc)
-		tool_err("%s", frc_reader_errmsg(r));
-	return rc ? -1 : 0;
+struct chunk {
+	struct relay_job job;
+	frc_reader_t *r;
+	uint32_t region;
+	uint64_t first, n;
+	uint64_t present[CHUNK_PAGES / 64];
+	int any;       /* some page of the chunk is present */
+	uint8_t *data; /* CHUNK_PAGES pages, aligned for O_DIRECT */
+};
+
+static int chunk_present(const struct chunk *c, uint64_t k)
+{
+	return c->present[k / 64] >> (k % 64) & 1;
 }
 
-/* Stream records of one region: PAGE or ZERO for every page. */
-static int put_region_records(frc_reader_t *r, uint32_t i,
-			      struct out_stream *o, uint8_t *page)
+static int chunk_run(void *ctx, struct relay_job *job)
 {
+	struct chunk *c = (struct chunk *)job;
+	uint64_t from = c->first, end = c->first + c->n, f, cnt;
+
+	(void)ctx;
+	memset(c->present, 0, sizeof(c->present));
+	c->any = 0;
+	while (from < end) {
+		if (frc_reader_next_run(c->r, c->region, from, &f, &cnt))
+			goto fail;
+		if (!cnt || f >= end)
+			break;
+		for (uint64_t p = f; p < f + cnt && p < end; p++)
+			c->present[(p - c->first) / 64] |=
+				UINT64_C(1) << ((p - c->first) % 64);
+		c->any = 1;
+		from = f + cnt;
+	}
+	if (c->any && frc_reader_read_pages(c->r, c->region, c->first, c->n,
+					    c->data))
+		goto fail;
+	return 0;
+fail:
+	tool_err("%s", frc_reader_errmsg(c->r));
+	return -1;
+}
+
+/*
+ * Calls emit() on every chunk of region i in order, CHUNK_PAGES pages at a
+ * time, read ahead by the worker. With `sparse`, chunks without a present
+ * page are skipped (emit never sees them).
+ */
+static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
+			  int (*emit)(void *, const struct chunk *), void *ctx)
+{
+	struct chunk c[NCHUNK];
+	struct relay rl;
 	frc_region_info_t g;
-	uint64_t first = 0, count = 0;
+	uint64_t next = 0;
+	unsigned issued = 0, done = 0;
+	int rc = 0;
 
 	frc_reader_region(r, i, &g);
-	for (uint64_t p = 0; p < g.page_count; p++) {
-		int present;
-		uint64_t v;
+	memset(c, 0, sizeof(c));
+	for (unsigned k = 0; k < NCHUNK; k++)
+		if (posix_memalign((void **)&c[k].data, 4096,
+				   (size_t)CHUNK_PAGES * g.page_size))
+			rc = -1;
+	if (rc || relay_start(&rl, chunk_run, NULL)) {
+		tool_err("out of memory or threads");
+		for (unsigned k = 0; k < NCHUNK; k++)
+			free(c[k].data);
+		return -1;
+	}
+	for (;;) {
+		/* keep NCHUNK chunks read ahead */
+		while (!rc && issued - done < NCHUNK && next < g.page_count) {
+			struct chunk *ck = &c[issued % NCHUNK];
 
-		if (p >= first + count &&
-		    frc_reader_next_run(r, i, p, &first, &count))
-			return -1;
-		present = p >= first && p < first + count;
-		v = p * g.page_size | (present ? RAM_PAGE : RAM_ZERO) |
-		    (p ? RAM_CONTINUE : 0);
-		if (present && read_verified(r, i, p, page))
-			return -1;
-		if (put64(o, v) || (!p && put_str(o, g.id)) ||
-		    (present ? put(o, page, g.page_size) : put8(o, 0)))
+			if (sparse) {
+				uint64_t f, cnt;
+
+				if (frc_reader_next_run(r, i, next, &f, &cnt)) {
+					tool_err("%s", frc_reader_errmsg(r));
+					rc = -1;
+					break;
+				}
+				if (!cnt)
+					break;
+				next = f > next ? f / CHUNK_PAGES * CHUNK_PAGES
+						: next;
+			}
+			ck->r = r;
+			ck->region = i;
+			ck->first = next;
+			ck->n = g.page_count - next < CHUNK_PAGES
+					? g.page_count - next : CHUNK_PAGES;
+			next += ck->n;
+			relay_submit(&rl, &ck->job);
+			issued++;
+		}
+		if (done == issued)
+			break;
+		if (relay_wait(&rl, &c[done % NCHUNK].job) ||
+		    (!rc && emit(ctx, &c[done % NCHUNK])))
+			rc = -1;
+		done++;
+	}
+	relay_stop(&rl);
+	for (unsigned k = 0; k < NCHUNK; k++)
+		free(c[k].data);
+	return rc;
+}
+
+struct records {
+	struct out_stream *o;
+	const char *id;
+	uint32_t page_size;
+};
+
+/* Stream records of a chunk: PAGE or ZERO for every page. */
+static int put_chunk_records(void *ctx, const struct chunk *c)
+{
+	struct records *rec = ctx;
+
+	for (uint64_t k = 0; k < c->n; k++) {
+		uint64_t p = c->first + k;
+		int present = c->any && chunk_present(c, k);
+		uint64_t v = p * rec->page_size |
+			     (present ? RAM_PAGE : RAM_ZERO) |
+			     (p ? RAM_CONTINUE : 0);
+
+		if (put64(rec->o, v) || (!p && put_str(rec->o, rec->id)) ||
+		    (present ? put(rec->o, c->data + k * rec->page_size,
+				   rec->page_size)
+			     : put8(rec->o, 0)))
 			return -1;
 	}
 	return 0;
 }
 
+/* Stream records of one region: PAGE or ZERO for every page. */
+static int put_region_records(frc_reader_t *r, uint32_t i,
+			      struct out_stream *o)
+{
+	frc_region_info_t g;
+	struct records rec;
+
+	frc_reader_region(r, i, &g);
+	rec.o = o;
+	rec.id = g.id;
+	rec.page_size = g.page_size;
+	return for_each_chunk(r, i, 0, put_chunk_records, &rec);
+}
+
 static int put_stream_ram(frc_reader_t *r, struct out_stream *o,
-			  uint32_t ram_id, uint8_t *page)
+			  uint32_t ram_id)
 {
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
@@ -896,7 +1222,7 @@ static int put_stream_ram(frc_reader_t *r, struct out_stream *o,
 	if (put8(o, QEMU_VM_SECTION_PART) || put32(o, ram_id))
 		return -1;
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++)
-		if (put_region_records(r, i, o, page))
+		if (put_region_records(r, i, o))
 			return -1;
 	return put64(o, RAM_EOS) || put8(o, QEMU_VM_SECTION_FOOTER) ||
 	       put32(o, ram_id);
@@ -936,13 +1262,42 @@ static int put_mapped_bitmap(frc_reader_t *r, uint32_t i, struct out_stream *o,
 	return 0;
 }
 
+struct slots {
+	struct outfile *f;
+	uint64_t pages_off;
+	uint32_t page_size;
+};
+
+/* mapped-ram: the present pages of a chunk, each run with one write. */
+static int put_chunk_slots(void *ctx, const struct chunk *c)
+{
+	struct slots *sl = ctx;
+
+	for (uint64_t k = 0; k < c->n;) {
+		uint64_t run = 0;
+
+		while (k + run < c->n && chunk_present(c, k + run))
+			run++;
+		if (!run) {
+			k++;
+			continue;
+		}
+		if (outfile_write(sl->f, c->data + k * sl->page_size,
+				  run * sl->page_size,
+				  sl->pages_off + (c->first + k) * sl->page_size))
+			return -1;
+		k += run;
+	}
+	return 0;
+}
+
 /* mapped-ram: header, bitmap (LE u64 words) and pages at fixed places. */
-static int put_mapped_ram(frc_reader_t *r, struct out_stream *o,
-			  uint8_t *page)
+static int put_mapped_ram(frc_reader_t *r, struct out_stream *o)
 {
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
-		uint64_t bytes, bitmap_off, pages_off, from = 0, first, count;
+		struct slots sl;
+		uint64_t bytes, bitmap_off, pages_off;
 
 		frc_reader_region(r, i, &g);
 		bytes = (g.page_count + 63) / 64 * 8;
@@ -957,15 +1312,11 @@ static int put_mapped_ram(frc_reader_t *r, struct out_stream *o,
 		/* o->buf is free while nothing is buffered */
 		if (put_mapped_bitmap(r, i, o, bitmap_off, bytes, o->buf))
 			return -1;
-		while (!frc_reader_next_run(r, i, from, &first, &count) &&
-		       count) {
-			for (uint64_t p = first; p < first + count; p++)
-				if (read_verified(r, i, p, page) ||
-				    outfile_write(o->f, page, g.page_size,
-						  pages_off + p * g.page_size))
-					return -1;
-			from = first + count;
-		}
+		sl.f = o->f;
+		sl.pages_off = pages_off;
+		sl.page_size = g.page_size;
+		if (for_each_chunk(r, i, 1, put_chunk_slots, &sl))
+			return -1;
 		o->pos = pages_off + g.used_length;
 		if (ftruncate(o->f->fd, (off_t)o->pos) != 0) {
 			tool_err("cannot write '%s': %s", o->f->name,
@@ -983,16 +1334,14 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
 	int64_t tail = cmd < 0 ? -1 : section_named(r, "qemu-stream-tail");
 	const char *id = frc_reader_metadata_get(r, "qemu.ram-section-id");
 	const char *src = frc_reader_metadata_get(r, "source-format");
-	uint8_t *page = malloc(FRC_PAGE_SIZE_MAX);
 	uint32_t ram_id = id ? (uint32_t)strtoul(id, NULL, 10) : 0;
 	int rc = -1;
 
 	if (tail < 0)
 		goto out;
-	if (!page || !id || !src) {
-		tool_err(page ? "the file's metadata has no qemu.ram-section-id "
-				"or source-format: not imported from QEMU"
-			      : "out of memory");
+	if (!id || !src) {
+		tool_err("the file's metadata has no qemu.ram-section-id or "
+			 "source-format: not imported from QEMU");
 		goto out;
 	}
 	if (mapped != !strcmp(src, "qemu-mapped-ram")) {
@@ -1006,9 +1355,9 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
 		goto out;
 	if (mapped) {
 		/* blocks, then the framing kept verbatim at import */
-		if (put_mapped_ram(r, o, page) || put_section(r, o, cmd))
+		if (put_mapped_ram(r, o) || put_section(r, o, cmd))
 			goto out;
-	} else if (put_stream_ram(r, o, ram_id, page) || put_section(r, o, cmd) ||
+	} else if (put_stream_ram(r, o, ram_id) || put_section(r, o, cmd) ||
 		   put8(o, QEMU_VM_SECTION_END) || put32(o, ram_id) ||
 		   put64(o, RAM_EOS) || put8(o, QEMU_VM_SECTION_FOOTER) ||
 		   put32(o, ram_id)) {
@@ -1016,7 +1365,6 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
 	}
 	rc = put_section(r, o, tail) || flush_out(o) ? -1 : 0;
 out:
-	free(page);
 	return rc;
 }
 
@@ -1056,7 +1404,8 @@ int cmd_export_qemu(int argc, char **argv)
 		fputs(usage, stderr);
 		return 1;
 	}
-	if (tool_open(&r, argv[optind], 0, 0)) {
+	/* O_DIRECT reads: a restore streams the file once, cold */
+	if (tool_open(&r, argv[optind], FRC_OPEN_DIRECT, 0)) {
 		frc_reader_free(r);
 		return 1;
 	}
@@ -1074,7 +1423,8 @@ int cmd_export_qemu(int argc, char **argv)
 		tool_err("out of memory");
 	else if (outfile_open(&of, argv[optind + 1], force,
 			      mapped ? OUT_SEEKABLE : OUT_ANY, inputs) == 0 &&
-		 export_stream(r, &o, mapped) == 0)
+		 ((void)fcntl(of.fd, F_SETPIPE_SZ, (int)IN_BUF),
+		  export_stream(r, &o, mapped) == 0))
 		rc = outfile_commit(&of);
 	outfile_abort(&of);
 	free(o.buf);
