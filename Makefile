@@ -55,7 +55,8 @@ FRC_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(FRC_SRC))
 GEN_SRC := tools/gen_vectors.c tools/gen_recipes.c tools/vecbuild.c tools/digest.c
 GEN_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(GEN_SRC))
 TEST_SRC := $(wildcard tests/test_*.c)
-TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file $(B)/tests/yaml_get $(B)/tests/qmp_client
+TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file $(B)/tests/yaml_get $(B)/tests/qmp_client \
+	$(B)/tests/serial_client
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
 .PHONY: all lib tools check check-run demo doc deps install uninstall clean \

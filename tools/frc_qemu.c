@@ -95,7 +95,8 @@ static size_t in_read(struct in *s, void *dst, size_t n)
 		size_t k;
 
 		if (s->at == s->end) {
-			ssize_t got = read(s->fd, s->buf, IN_BUF);
+			/* fd -1: the input is the bytes of buf alone */
+			ssize_t got = s->fd < 0 ? 0 : read(s->fd, s->buf, IN_BUF);
 
 			if (got < 0 && errno == EINTR)
 				continue;
@@ -203,6 +204,9 @@ struct qemu_file {
 	uint8_t *commands;
 	size_t ncommands;
 	char caps[512];
+	/* where the head holds the capabilities subsection [caps_at, caps_end)
+	 * (both 0 without one) and where the configuration ends */
+	uint64_t caps_at, caps_end, config_end;
 };
 
 /* Configuration section and its subsections (only the known ones). */
@@ -220,13 +224,18 @@ static int read_configuration(struct in *s, struct qemu_file *q)
 		return -1;
 	q->machine[len] = '\0';
 	for (;;) {
+		uint64_t at = s->pos;
+
 		if (get8(s, &tag))
 			return -1;
-		if (tag != QEMU_VM_SUBSECTION)
+		if (tag != QEMU_VM_SUBSECTION) {
+			q->config_end = at;
 			break;
+		}
 		if (get_str(s, name) || get32(s, &ver))
 			return -1;
 		if (!strcmp(name, "configuration/capabilities")) {
+			q->caps_at = at;
 			if (get32(s, &count) || count > 64)
 				return -1;
 			for (uint32_t i = 0; i < count; i++) {
@@ -243,6 +252,7 @@ static int read_configuration(struct in *s, struct qemu_file *q)
 						       "capability FRC cannot "
 						       "represent");
 			}
+			q->caps_end = s->pos;
 		} else if (!strcmp(name, "configuration/target-page-bits")) {
 			uint32_t bits;
 
@@ -263,11 +273,11 @@ static int read_configuration(struct in *s, struct qemu_file *q)
 	return 0;
 }
 
-/* START header of the ram section, MEM_SIZE and the block list. */
-static int read_ram_start(struct in *s, struct qemu_file *q)
+/* START header of the ram section and MEM_SIZE: where the head ends. */
+static int read_ram_header(struct in *s, struct qemu_file *q)
 {
 	uint32_t inst, ver;
-	uint64_t v, sum = 0;
+	uint64_t v;
 	char id[256];
 
 	if (get32(s, &q->ram_id) || get_str(s, id) || get32(s, &inst) ||
@@ -281,7 +291,29 @@ static int read_ram_start(struct in *s, struct qemu_file *q)
 	if ((v & RAM_FLAG_MASK) != RAM_MEM_SIZE)
 		return fail_at(s, "expected the RAM size record");
 	q->mem_size = v & ~(uint64_t)RAM_FLAG_MASK;
-	s->capture = 0; /* the head ends after MEM_SIZE */
+	return 0;
+}
+
+/* The head: stream header, configuration, ram START and MEM_SIZE. */
+static int read_head(struct in *s, struct qemu_file *q)
+{
+	uint8_t magic[8], tag;
+
+	if (get(s, magic, 8))
+		return -1;
+	/* be32 QEVM magic, be32 version 3 */
+	if (memcmp(magic, "QEVM\0\0\0\x03", 8) != 0)
+		return fail_at(s, "not a QEMU migration stream version 3");
+	if (get8(s, &tag) || tag != QEMU_VM_CONFIGURATION)
+		return fail_at(s, "expected the configuration section");
+	return read_configuration(s, q) || read_ram_header(s, q) ? -1 : 0;
+}
+
+/* The block list after MEM_SIZE (and, for mapped-ram, their headers). */
+static int read_ram_blocks(struct in *s, struct qemu_file *q)
+{
+	uint64_t sum = 0;
+
 	while (sum < q->mem_size) {
 		struct block *b = &q->blocks[q->nblocks];
 
@@ -497,6 +529,8 @@ static int read_ram_records(struct in *s, struct qemu_file *q,
 		if (*current < 0 || addr % q->page_size ||
 		    addr >= q->blocks[*current].used)
 			return fail_at(s, "page record outside its RAM block");
+		if (!im)
+			return fail_at(s, "a page record where none may be");
 		if (flags & RAM_ZERO) {
 			if (get8(s, &fill) ||
 			    importer_add(im, (uint32_t)*current,
@@ -624,23 +658,14 @@ static int read_mapped_pages(struct in *s, struct qemu_file *q,
 	return rc;
 }
 
-/* The RAM sections after START: PART, COMMAND, END; stops after END. */
-static int read_ram_sections(struct in *s, struct qemu_file *q,
-			     struct importer *im)
+/*
+ * After the RAM of the START section (and its EOS): its footer, then the
+ * PART sections, commands and the END section; stops after END. With no
+ * importer (im NULL) no page record may come.
+ */
+static int read_ram_rest(struct in *s, struct qemu_file *q,
+			 struct importer *im, int *current)
 {
-	int current = -1;
-
-	if (!q->mapped_ram && read_ram_records(s, q, im, &current))
-		return -1;
-	if (q->mapped_ram) {
-		uint64_t v;
-
-		if (read_mapped_pages(s, q, im) || get64(s, &v))
-			return -1;
-		if (v != RAM_EOS)
-			return fail_at(s, "expected EOS after the mapped-ram "
-				       "blocks");
-	}
 	if (expect_footer(s, q->ram_id))
 		return -1;
 	for (;;) {
@@ -664,12 +689,34 @@ static int read_ram_sections(struct in *s, struct qemu_file *q,
 		if (id != q->ram_id)
 			return fail_at(s, "an iterable section other than "
 				       "'ram' (not supported)");
-		if (read_ram_records(s, q, im, &current) ||
+		if (read_ram_records(s, q, im, current) ||
 		    expect_footer(s, q->ram_id))
 			return -1;
 		if (tag == QEMU_VM_SECTION_END)
 			return 0;
 	}
+}
+
+static int expect_eos(struct in *s)
+{
+	uint64_t v;
+
+	if (get64(s, &v))
+		return -1;
+	return v == RAM_EOS ? 0 : fail_at(s, "expected EOS after the "
+					  "mapped-ram blocks");
+}
+
+/* The RAM sections after START: PART, COMMAND, END; stops after END. */
+static int read_ram_sections(struct in *s, struct qemu_file *q,
+			     struct importer *im)
+{
+	int current = -1;
+
+	if (q->mapped_ram ? read_mapped_pages(s, q, im) || expect_eos(s)
+			  : read_ram_records(s, q, im, &current))
+		return -1;
+	return read_ram_rest(s, q, im, &current);
 }
 
 /*
@@ -788,7 +835,6 @@ out:
 
 static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 {
-	uint8_t magic[8], tag;
 	uint8_t *head = NULL;
 	struct importer im;
 	size_t nhead = 0;
@@ -796,14 +842,10 @@ static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 	int rc = -1;
 
 	s->capture = 1;
-	if (get(s, magic, 8))
+	if (read_head(s, q))
 		return -1;
-	/* be32 QEVM magic, be32 version 3 */
-	if (memcmp(magic, "QEVM\0\0\0\x03", 8) != 0)
-		return fail_at(s, "not a QEMU migration stream version 3");
-	if (get8(s, &tag) || tag != QEMU_VM_CONFIGURATION)
-		return fail_at(s, "expected the configuration section");
-	if (read_configuration(s, q) || read_ram_start(s, q))
+	s->capture = 0; /* the head ends after MEM_SIZE */
+	if (read_ram_blocks(s, q))
 		return -1;
 	for (unsigned i = 0; i < q->nblocks; i++)
 		if (frc_writer_add_region(w, q->blocks[i].id, q->blocks[i].used,
@@ -1327,6 +1369,148 @@ static int put_mapped_ram(frc_reader_t *r, struct out_stream *o)
 	return 0;
 }
 
+/* ---- conversion between the stream and mapped-ram ---- */
+
+#define KEPT_MAX (16u << 20) /* a kept head or framing read into memory */
+
+/* Input from bytes in memory (fd -1: nothing beyond them). */
+static void in_memory(struct in *s, const char *name, uint8_t *p, size_t n)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->name = name;
+	s->buf = p;
+	s->end = n;
+}
+
+/* A kept section, verified, into memory (*p to be freed). */
+static int load_section(frc_reader_t *r, int64_t idx, uint8_t **p, size_t *n)
+{
+	frc_section_info_t si;
+
+	frc_reader_section(r, (uint32_t)idx, &si);
+	if (si.length > KEPT_MAX) {
+		tool_err("section '%s' (%" PRIu64 " bytes) is too large to "
+			 "convert", si.name, si.length);
+		return -1;
+	}
+	*n = (size_t)si.length;
+	*p = malloc(*n ? *n : 1);
+	if (!*p) {
+		tool_err("out of memory");
+		return -1;
+	}
+	if (frc_reader_read_section(r, (uint32_t)idx, *p, *n)) {
+		tool_err("%s", frc_reader_errmsg(r));
+		free(*p);
+		*p = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The kept head with its capabilities subsection rewritten for the other
+ * format: "mapped-ram" listed when `mapped`, left out otherwise (QEMU
+ * checks the list against its own capabilities); without any capability
+ * the subsection is left out, as QEMU does.
+ */
+static int convert_head(frc_reader_t *r, int64_t idx, int mapped,
+			struct out_stream *o)
+{
+	struct qemu_file q;
+	struct in s;
+	uint8_t *head, sub[600];
+	size_t n, k = 0;
+	uint32_t count = 0;
+	uint64_t at, end;
+	char caps[512], *save = NULL;
+	int rc = -1;
+
+	if (load_section(r, idx, &head, &n))
+		return -1;
+	memset(&q, 0, sizeof(q));
+	q.page_size = 4096;
+	in_memory(&s, "section 'qemu-stream-head'", head, n);
+	if (read_head(&s, &q))
+		goto out;
+	if (s.pos != n) {
+		fail_at(&s, "bytes after the RAM size record");
+		goto out;
+	}
+	/* subsection: tag, name, version 1, count, the names */
+	k = 1 + 1 + 26 + 4 + 4;
+	snprintf(caps, sizeof(caps), "%s", q.caps);
+	for (char *c = strtok_r(caps, ",", &save); c;
+	     c = strtok_r(NULL, ",", &save)) {
+		size_t l = strlen(c);
+
+		if (!strcmp(c, "mapped-ram") || k + 1 + l + 12 > sizeof(sub))
+			continue;
+		sub[k++] = (uint8_t)l;
+		memcpy(sub + k, c, l);
+		k += l;
+		count++;
+	}
+	if (mapped) {
+		sub[k++] = 10;
+		memcpy(sub + k, "mapped-ram", 10);
+		k += 10;
+		count++;
+	}
+	memcpy(sub, "\x05\x1a" "configuration/capabilities" "\0\0\0\x01", 32);
+	sub[32] = (uint8_t)(count >> 24);
+	sub[33] = (uint8_t)(count >> 16);
+	sub[34] = (uint8_t)(count >> 8);
+	sub[35] = (uint8_t)count;
+	at = q.caps_end ? q.caps_at : q.config_end;
+	end = q.caps_end ? q.caps_end : q.config_end;
+	rc = put(o, head, (size_t)at) || (count && put(o, sub, k)) ||
+	     put(o, head + end, n - (size_t)end) ? -1 : 0;
+out:
+	free(head);
+	return rc;
+}
+
+/*
+ * The QEMU_VM_COMMAND records of a mapped-ram file's kept framing (the
+ * sections around its pages), for a stream.
+ */
+static int framing_commands(frc_reader_t *r, int64_t idx, uint32_t ram_id,
+			    struct out_stream *o)
+{
+	struct qemu_file q;
+	struct in s;
+	uint8_t *framing;
+	size_t n;
+	int current = -1, rc = -1;
+
+	if (load_section(r, idx, &framing, &n))
+		return -1;
+	memset(&q, 0, sizeof(q));
+	q.ram_id = ram_id;
+	in_memory(&s, "section 'qemu-stream-commands'", framing, n);
+	if (expect_eos(&s) || read_ram_rest(&s, &q, NULL, &current))
+		goto out;
+	if (s.pos != n) {
+		fail_at(&s, "bytes after the end of the RAM");
+		goto out;
+	}
+	rc = put(o, q.commands, q.ncommands);
+out:
+	free(q.commands);
+	free(framing);
+	return rc;
+}
+
+/* ram's END section: its EOS and footer. */
+static int put_ram_end(struct out_stream *o, uint32_t ram_id)
+{
+	return put8(o, QEMU_VM_SECTION_END) || put32(o, ram_id) ||
+	       put64(o, RAM_EOS) || put8(o, QEMU_VM_SECTION_FOOTER) ||
+	       put32(o, ram_id);
+}
+
 static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
 {
 	int64_t head = section_named(r, "qemu-stream-head");
@@ -1335,37 +1519,35 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
 	const char *id = frc_reader_metadata_get(r, "qemu.ram-section-id");
 	const char *src = frc_reader_metadata_get(r, "source-format");
 	uint32_t ram_id = id ? (uint32_t)strtoul(id, NULL, 10) : 0;
-	int rc = -1;
+	int same, rc;
 
 	if (tail < 0)
-		goto out;
+		return -1;
 	if (!id || !src) {
 		tool_err("the file's metadata has no qemu.ram-section-id or "
 			 "source-format: not imported from QEMU");
-		goto out;
+		return -1;
 	}
-	if (mapped != !strcmp(src, "qemu-mapped-ram")) {
-		tool_err("the file was imported from a %s file; export it as "
-			 "--format=%s", src,
-			 strcmp(src, "qemu-mapped-ram") ? "stream"
-							: "mapped-ram");
-		goto out;
-	}
-	if (put_section(r, o, head))
-		goto out;
+	same = mapped == !strcmp(src, "qemu-mapped-ram");
+	rc = same ? put_section(r, o, head) : convert_head(r, head, mapped, o);
+	if (rc)
+		return -1;
 	if (mapped) {
-		/* blocks, then the framing kept verbatim at import */
-		if (put_mapped_ram(r, o) || put_section(r, o, cmd))
-			goto out;
-	} else if (put_stream_ram(r, o, ram_id) || put_section(r, o, cmd) ||
-		   put8(o, QEMU_VM_SECTION_END) || put32(o, ram_id) ||
-		   put64(o, RAM_EOS) || put8(o, QEMU_VM_SECTION_FOOTER) ||
-		   put32(o, ram_id)) {
-		goto out;
+		/* blocks, then the framing: kept verbatim at import, or
+		 * built around a stream's commands */
+		rc = put_mapped_ram(r, o) ||
+		     (same ? put_section(r, o, cmd)
+			   : put64(o, RAM_EOS) ||
+				     put8(o, QEMU_VM_SECTION_FOOTER) ||
+				     put32(o, ram_id) || put_section(r, o, cmd) ||
+				     put_ram_end(o, ram_id));
+	} else {
+		rc = put_stream_ram(r, o, ram_id) ||
+		     (same ? put_section(r, o, cmd)
+			   : framing_commands(r, cmd, ram_id, o)) ||
+		     put_ram_end(o, ram_id);
 	}
-	rc = put_section(r, o, tail) || flush_out(o) ? -1 : 0;
-out:
-	return rc;
+	return rc || put_section(r, o, tail) || flush_out(o) ? -1 : 0;
 }
 
 int cmd_export_qemu(int argc, char **argv)

@@ -1,0 +1,151 @@
+#!/bin/sh
+# A real Linux guest (tests/make_guest.sh: Debian's kernel, a busybox
+# initramfs keeping random bytes and a counter in memory, answering on its
+# serial console) saved live into FRC and restored from it, on Debian's
+# QEMU 7.2 and on QEMU 10.0 from bookworm-backports (tests/fetch_qemu.sh):
+# the stream through exec:, QEMU 10's mapped-ram (multifd, direct-io), and
+# each converted into the other. After every restore the guest memory
+# equals the source's (pmemsave) and the guest answers with its state
+# intact and goes on counting. TAP output.
+# usage: tests/guest_test.sh BUILD_DIR
+B=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+FRC=$B/frc
+QMP=$B/tests/qmp_client
+SER=$B/tests/serial_client
+T=$(mktemp -d "${TMPDIR:-/tmp}/frc-guest-XXXXXX")
+. "$(dirname "$0")/tap.sh"
+cleanup() {
+	for s in "$T"/*.qmp; do
+		[ -S "$s" ] && "$QMP" "$s" '{"execute":"quit"}' >/dev/null 2>&1
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+cd "$T" || exit 1
+
+G=$(sh "$SRC/tests/make_guest.sh") || { notok "the guest is built (tests/make_guest.sh)"; exit 1; }
+Q10=$(sh "$SRC/tests/fetch_qemu.sh") || { notok "QEMU 10.0 is fetched (tests/fetch_qemu.sh)"; exit 1; }
+ok "the guest and QEMU 10.0 are there"
+MEM=256M
+GUEST_MIB=16
+
+# qemu VERSION ARGS...: runs QEMU 7.2 (Debian's) or 10.0 (unpacked)
+qemu() {
+	v=$1; shift
+	if [ "$v" = 10 ]; then
+		QEMU_MODULE_DIR=$Q10/root/usr/lib/x86_64-linux-gnu/qemu \
+			"$Q10/root/usr/bin/qemu-system-x86_64" -L "$Q10/root/usr/share/qemu" "$@"
+	else
+		qemu-system-x86_64 "$@"
+	fi
+}
+# start VERSION NAME EXTRA...: a guest with its QMP and serial sockets
+start() {
+	v=$1; n=$2; shift 2
+	qemu "$v" -machine pc,accel=tcg -m $MEM -nodefaults -display none \
+		-kernel "$G/vmlinuz" -initrd "$G/initrd.gz" \
+		-append "console=ttyS0 quiet loglevel=0 frc.mem=$GUEST_MIB" \
+		-chardev "socket,id=s0,path=$T/$n.ser,server=on,wait=off" \
+		-serial chardev:s0 -qmp "unix:$T/$n.qmp,server=on,wait=off" \
+		"$@" > "$n.log" 2>&1 &
+	i=0; while [ ! -S "$n.qmp" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+qmp() { n=$1; shift; "$QMP" "$n.qmp" "$@"; }
+hmp() { qmp "$1" "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$2\"}}" > /dev/null; }
+say() { "$SER" "$1.ser" 60 "$2" "$3"; } # NAME LINE PREFIX: the guest's answer
+status() { qmp "$1" '{"execute":"query-migrate"}' | sed -n 's/.*"status": "\([a-z-]*\)".*/\1/p' | head -1; }
+wait_migration() { # NAME: completed, failed or timeout (180 s)
+	i=0
+	while [ $i -lt 900 ]; do
+		st=$(status "$1")
+		case "$st" in completed|failed|cancelled) echo "$st"; return ;; esac
+		sleep 0.2; i=$((i + 1))
+	done
+	echo timeout
+}
+quit() { qmp "$1" '{"execute":"quit"}' >/dev/null 2>&1; rm -f "$1.qmp"; }
+caps() { # NAME CAP...: sets migration capabilities on
+	n=$1; shift; list=
+	for c in "$@"; do list="$list${list:+,}{\"capability\":\"$c\",\"state\":true}"; done
+	qmp "$n" "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[$list]}}" > /dev/null
+}
+MAPPED_CAPS="mapped-ram multifd"
+mapped_params() {
+	qmp "$1" '{"execute":"migrate-set-parameters","arguments":{"multifd-channels":2,"direct-io":true}}' > /dev/null
+}
+memsum() { hmp "$1" "pmemsave 0 268435456 \\\"$T/$1.mem\\\""; sha256sum < "$1.mem" | cut -c1-64; [ -n "${KEEP:-}" ] || rm -f "$1.mem"; }
+
+# boot VERSION NAME: a running guest that has answered once (pong 1)
+boot() {
+	start "$1" "$2"
+	bv=$1; bn=$2
+	"$SER" -r "$bn.ser" 120 hello hi > /dev/null
+	check "QEMU $bv: the guest boots and answers ($bn)" '[ "$(say "$bn" ping pong)" = "pong 1" ]'
+}
+
+# save NAME URI: a live save of the running guest; prints the source's
+# memory digest taken after it completed (the source is paused then)
+save() {
+	qmp "$1" '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":1073741824}}' > /dev/null
+	qmp "$1" "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"$2\"}}" > /dev/null
+	st=$(wait_migration "$1")
+	[ "$st" = completed ] && memsum "$1"
+	quit "$1"
+}
+
+# restored VERSION NAME SUM WHAT: the restore completed, memory equals SUM,
+# and the guest, continued, counts on (pong 2) with its memory intact
+restored() {
+	rv=$1; rn=$2; rsum=$3; what=$4
+	st=$(wait_migration "$rn")
+	check "QEMU $rv, $what: the restore completes" '[ "$st" = completed ]'
+	got=$(memsum "$rn")
+	check "QEMU $rv, $what: guest memory equals the source's" '[ -n "$rsum" ] && [ "$got" = "$rsum" ]'
+	qmp "$rn" '{"execute":"cont"}' > /dev/null
+	check "QEMU $rv, $what: the guest goes on counting" '[ "$(say "$rn" ping pong)" = "pong 2" ]'
+	# "sum NOW boot AT-BOOT"
+	line=$(say "$rn" sum sum)
+	now=$(echo "$line" | cut -d' ' -f2); atboot=$(echo "$line" | cut -d' ' -f4)
+	check "QEMU $rv, $what: its random bytes are intact" '[ -n "$now" ] && [ "$now" = "$atboot" ]'
+	quit "$rn"
+}
+
+for v in 7 10; do
+	# the stream, live, through exec: straight into FRC and back
+	boot $v s$v
+	sum=$(save s$v "exec:$FRC import-qemu -q - $T/s$v.frc")
+	check "QEMU $v: live save into FRC through exec:" '[ -n "$sum" ] && "$FRC" check -q s$v.frc'
+	start $v r$v -S -incoming "exec:$FRC export-qemu $T/s$v.frc -"
+	restored $v r$v "$sum" "stream"
+	eval "sum$v=\$sum"
+done
+
+# QEMU 10's mapped-ram (multifd, direct-io) file, imported into FRC
+boot 10 m
+caps m $MAPPED_CAPS; mapped_params m
+msum=$(save m "file:$T/m.qemu")
+check "QEMU 10: live mapped-ram save (multifd, direct-io)" '[ -n "$msum" ]'
+"$FRC" import-qemu -q m.qemu m.frc
+check "the mapped-ram save imports into FRC" '[ $? -eq 0 ] && "$FRC" check -q m.frc'
+# ...restored from the mapped-ram file FRC gives back
+"$FRC" export-qemu m.frc m.out
+start 10 rm -S -incoming defer
+caps rm $MAPPED_CAPS; mapped_params rm
+qmp rm "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/m.out\"}}" > /dev/null
+restored 10 rm "$msum" "mapped-ram"
+rm -f m.out
+
+# conversions: the mapped-ram save as a stream...
+"$FRC" export-qemu --format=stream m.frc m2s.qemu
+check "a mapped-ram save exports as a stream" '[ $? -eq 0 ]'
+start 10 rm2s -S -incoming "exec:cat $T/m2s.qemu"
+restored 10 rm2s "$msum" "mapped-ram converted to a stream"
+# ...and the stream save as mapped-ram (an old save onto the fast path)
+"$FRC" export-qemu --format=mapped-ram s10.frc s2m.qemu
+check "a stream save exports as mapped-ram" '[ $? -eq 0 ]'
+start 10 rs2m -S -incoming defer
+caps rs2m $MAPPED_CAPS; mapped_params rs2m
+qmp rs2m "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/s2m.qemu\"}}" > /dev/null
+restored 10 rs2m "$sum10" "stream converted to mapped-ram"
+[ "$fails" -eq 0 ]
