@@ -60,6 +60,7 @@ TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
 .PHONY: all lib tools check check-run demo doc deps install uninstall clean \
+	bench-qemu \
 	fuzz fuzz-check
 
 all: lib tools
@@ -145,6 +146,11 @@ fuzz-check: fuzz
 demo: deps
 	$(MAKE) all
 	sh tools/demo.sh $(B)
+
+# QEMU 7.2 and 10.0 saving and restoring through FRC and through their own
+# best paths, back to back (tools/qemu_bench.sh; ARGS e.g. "-r 5 -s 2048").
+bench-qemu: all $(B)/tests/qmp_client
+	sh tools/qemu_bench.sh $(ARGS) $(B)
 
 doc: deps
 	$(MAKE) doc-run

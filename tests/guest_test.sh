@@ -148,4 +148,15 @@ start 10 rs2m -S -incoming defer
 caps rs2m $MAPPED_CAPS; mapped_params rs2m
 qmp rs2m "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/s2m.qemu\"}}" > /dev/null
 restored 10 rs2m "$sum10" "stream converted to mapped-ram"
+
+# the QEMU benchmark (tools/qemu_bench.sh) runs and reports every path;
+# its figures are printed, never judged here
+TMPDIR=$T sh "$SRC/tools/qemu_bench.sh" -r 1 -s 64 -j qb.json "$B" > qb.txt 2>&1
+st=$?
+sed 's/^/# /' qb.txt
+check "tools/qemu_bench.sh runs every path" \
+	'[ $st -eq 0 ] && [ "$(jq ".rows | length" qb.json)" -eq 6 ] &&
+	 [ "$(jq "[.rows[] | select(.save_s > 0 and .restore_s > 0)] | length" qb.json)" -eq 6 ] &&
+	 [ "$(grep -c " s " qb.txt)" -eq 6 ]'
+check "and leaves nothing behind" '[ -z "$(ls -d "$T"/frc-qbench-* 2>/dev/null)" ]'
 [ "$fails" -eq 0 ]

@@ -1,0 +1,180 @@
+#!/bin/sh
+# QEMU save and restore through FRC against QEMU's own best paths, on the
+# same machine in the same run: Debian's QEMU 7.2 and QEMU 10.0 (fetched by
+# tests/fetch_qemu.sh), a guest holding SIZE MiB of random data (loaded
+# with -device loader, VM stopped), every path run ROUNDS times with the
+# baseline and FRC interleaved, medians printed with their ratio; the page
+# cache is dropped before every restore (when root). Timings run from the
+# migrate command until the file is complete and its writer has exited
+# (save), and from migrate-incoming until the guest is loaded (restore).
+# usage: tools/qemu_bench.sh [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json] [BUILD_DIR]
+set -u
+ROUNDS=3
+SIZE=1024
+JSON=
+while getopts r:s:j: o; do
+	case $o in
+	r) ROUNDS=$OPTARG ;;
+	s) SIZE=$OPTARG ;;
+	j) JSON=$OPTARG ;;
+	*) echo "usage: $0 [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json] [BUILD_DIR]" >&2; exit 1 ;;
+	esac
+done
+shift $((OPTIND - 1))
+case $JSON in "" | /*) ;; *) JSON=$PWD/$JSON ;; esac
+B=$(cd "${1:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+FRC=$B/frc
+QMP=$B/tests/qmp_client
+for f in "$FRC" "$QMP"; do
+	[ -x "$f" ] || { echo "qemu_bench: $f is missing (make all $B/tests/qmp_client)" >&2; exit 1; }
+done
+Q10=$(sh "$SRC/tests/fetch_qemu.sh") || exit 1
+T=$(mktemp -d "${TMPDIR:-$B}/frc-qbench-XXXXXX")
+cleanup() {
+	for s in "$T"/*.qmp; do [ -S "$s" ] && "$QMP" "$s" '{"execute":"quit"}' >/dev/null 2>&1; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+cd "$T" || exit 1
+head -c $((SIZE * 1048576)) /dev/urandom > data.bin
+MEM=$((SIZE + 256))M
+DROP=yes
+[ -w /proc/sys/vm/drop_caches ] || DROP="no (not root)"
+
+now() { date +%s.%N; }
+qemu() {
+	v=$1; shift
+	if [ "$v" = 10.0 ]; then
+		QEMU_MODULE_DIR=$Q10/root/usr/lib/x86_64-linux-gnu/qemu \
+			"$Q10/root/usr/bin/qemu-system-x86_64" -L "$Q10/root/usr/share/qemu" "$@"
+	else
+		qemu-system-x86_64 "$@"
+	fi
+}
+start() { # VERSION NAME EXTRA...
+	v=$1; n=$2; shift 2
+	rm -f "$n.qmp"
+	qemu "$v" -machine pc,accel=tcg -m $MEM -nodefaults -display none -S \
+		-device "loader,file=$T/data.bin,addr=0x1000000,force-raw=on" \
+		-qmp "unix:$T/$n.qmp,server=on,wait=off" "$@" > "$n.log" 2>&1 &
+	i=0; while [ ! -S "$n.qmp" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+}
+qmp() { n=$1; shift; "$QMP" "$n.qmp" "$@"; }
+quit() { qmp "$1" '{"execute":"quit"}' >/dev/null 2>&1; sleep 0.2; }
+status() { qmp "$1" '{"execute":"query-migrate"}' | sed -n 's/.*"status": "\([a-z-]*\)".*/\1/p' | head -1; }
+wait_done() { # NAME [FILE]: until the migration completed (and FILE exists)
+	while :; do
+		st=$(status "$1")
+		case "$st" in
+		completed) [ -z "${2:-}" ] || [ -e "$2" ] && return 0 ;;
+		failed|cancelled) echo "qemu_bench: migration $st ($1)" >&2; return 1 ;;
+		esac
+		sleep 0.01
+	done
+}
+setup() { # NAME MODE: migration parameters of a mode
+	qmp "$1" '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":107374182400}}' > /dev/null
+	if [ "$2" = mapped ]; then
+		qmp "$1" '{"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"mapped-ram","state":true},{"capability":"multifd","state":true}]}}' > /dev/null
+		qmp "$1" '{"execute":"migrate-set-parameters","arguments":{"multifd-channels":2,"direct-io":true}}' > /dev/null
+	fi
+}
+# save VERSION MODE URI DONEFILE: seconds from migrate to DONEFILE
+save() {
+	start "$1" src
+	setup src "$2"
+	rm -f "$4"
+	t0=$(now)
+	qmp src "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"$3\"}}" > /dev/null
+	wait_done src "$4" || return 1
+	t1=$(now)
+	quit src
+	echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}'
+}
+# restore VERSION MODE URI: seconds from migrate-incoming to loaded
+restore() {
+	[ "$DROP" = yes ] && sync && echo 3 > /proc/sys/vm/drop_caches
+	start "$1" dst -incoming defer
+	setup dst "$2"
+	t0=$(now)
+	qmp dst "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"$3\"}}" > /dev/null
+	wait_done dst || return 1
+	t1=$(now)
+	quit dst
+	echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}'
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# one row: NAME VERSION MODE SAVE-URI SAVE-DONE RESTORE-URI
+run() {
+	s=$(save "$2" "$3" "$4" "$5") && r=$(restore "$2" "$3" "$6") || { echo "qemu_bench: $1 failed" >&2; exit 1; }
+	rm -f "$T"/*.frc "$T"/*.qemu "$T"/done
+	echo "$s $r"
+}
+FRCX="$FRC import-qemu -q - $T/vm.frc"
+rows="cat72 frc72 cat10 frc10 mapped10 frcmapped10"
+for row in $rows; do eval "S_$row=; R_$row="; done
+i=1
+while [ $i -le "$ROUNDS" ]; do
+	for row in $rows; do
+		case $row in
+		cat72|cat10)
+			v=7.2; [ $row = cat10 ] && v=10.0
+			res=$(run $row $v stream "exec:cat > $T/vm.qemu; touch $T/done" "$T/done" "exec:cat $T/vm.qemu") ;;
+		frc72|frc10)
+			v=7.2; [ $row = frc10 ] && v=10.0
+			res=$(run $row $v stream "exec:$FRCX; touch $T/done" "$T/done" "exec:$FRC export-qemu $T/vm.frc -") ;;
+		mapped10)
+			res=$(run $row 10.0 mapped "file:$T/vm.qemu" "$T/vm.qemu" "file:$T/vm.qemu") ;;
+		frcmapped10)
+			# QEMU's mapped-ram file imported into FRC; restored from
+			# the mapped-ram file frc writes back, verified
+			s=$(save 10.0 mapped "file:$T/vm.qemu" "$T/vm.qemu") || exit 1
+			t0=$(now); "$FRC" import-qemu -q vm.qemu vm.frc || exit 1; t1=$(now)
+			rm -f vm.qemu
+			[ "$DROP" = yes ] && sync && echo 3 > /proc/sys/vm/drop_caches
+			t2=$(now); "$FRC" export-qemu vm.frc vm.qemu || exit 1; t3=$(now)
+			r=$(restore 10.0 mapped "file:$T/vm.qemu") || exit 1
+			rm -f vm.frc vm.qemu
+			res=$(echo "$s $t0 $t1 $r $t2 $t3" | awk '{printf "%.3f %.3f", $1 + $3 - $2, $4 + $6 - $5}') ;;
+		esac
+		eval "S_$row=\"\$S_$row \${res% *}\"; R_$row=\"\$R_$row \${res#* }\""
+	done
+	i=$((i + 1))
+done
+
+m() { eval "echo \$$1_$2" | median; }
+ratio() { echo "$1 $2" | awk '{printf "%.2f", $1 / $2}'; }
+label() {
+	case $1 in
+	cat72) echo "QEMU 7.2, exec:cat > f / -incoming exec:cat f" ;;
+	frc72) echo "QEMU 7.2, exec:frc import-qemu / exec:frc export-qemu" ;;
+	cat10) echo "QEMU 10.0, exec:cat" ;;
+	frc10) echo "QEMU 10.0, exec:frc import-qemu / export-qemu" ;;
+	mapped10) echo "QEMU 10.0, mapped-ram + multifd 2 + direct-io, file:" ;;
+	frcmapped10) echo "QEMU 10.0, mapped-ram file + frc import / frc export + load" ;;
+	esac
+}
+base() { case $1 in frc72) echo cat72 ;; frc10) echo cat10 ;; frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
+printf 'QEMU save/restore, %s MiB of random data, %s rounds (medians), page cache dropped before restores: %s\n' "$SIZE" "$ROUNDS" "$DROP"
+printf '%-62s %9s %9s\n' path save restore
+[ -n "$JSON" ] && printf '{"size_mib": %s, "rounds": %s, "cache_dropped": %s, "rows": [' "$SIZE" "$ROUNDS" "$([ "$DROP" = yes ] && echo true || echo false)" > "$JSON"
+sep=
+for row in $rows; do
+	s=$(m S $row); r=$(m R $row); b=$(base $row)
+	if [ -n "$b" ]; then
+		rs=$(ratio "$s" "$(m S "$b")"); rr=$(ratio "$r" "$(m R "$b")")
+		printf '%-62s %6.2f s %6.2f s   (%sx, %sx)\n' "$(label $row)" "$s" "$r" "$rs" "$rr"
+	else
+		rs=null; rr=null
+		printf '%-62s %6.2f s %6.2f s\n' "$(label $row)" "$s" "$r"
+	fi
+	[ -n "$JSON" ] && printf '%s{"path": "%s", "label": "%s", "save_s": %s, "restore_s": %s, "save_ratio": %s, "restore_ratio": %s, "save_all": [%s], "restore_all": [%s]}' \
+		"$sep" "$row" "$(label $row)" "$s" "$r" "$rs" "$rr" \
+		"$(eval "echo \$S_$row" | sed 's/^ *//; s/ /, /g')" "$(eval "echo \$R_$row" | sed 's/^ *//; s/ /, /g')" >> "$JSON"
+	sep=", "
+done
+[ -n "$JSON" ] && echo "]}" >> "$JSON"
+exit 0
