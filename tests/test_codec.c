@@ -508,6 +508,84 @@ static void test_parallel_detects_damage(void **state)
 	free(back);
 }
 
+/*
+ * frc_reader_read_pages: any window of a region (across 4 MiB steps, with
+ * holes) equals the pages one by one; ranges beyond the region are misuse;
+ * a damaged page in the window is named.
+ */
+static void test_read_pages(void **state)
+{
+	enum { PAGES = 2100 };
+	uint8_t *img = region_image(PAGES, 4096, 0), *back = NULL, *one = NULL;
+	const char *path = tu_path("rpages.frc");
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+	frc_reader_t *r;
+	frc_region_info_t g;
+	static const uint64_t win[][2] = {
+		{ 0, PAGES }, { 0, 1 }, { 5, 1030 }, { 1023, 2 }, { PAGES - 1, 1 },
+		{ 7, 0 },
+	};
+	FILE *f;
+
+	(void)state;
+	for (uint64_t k = 100; k < 300; k++) /* a hole of 200 zero pages */
+		memset(img + k * 4096, 0, 4096);
+	assert_int_equal(posix_memalign((void **)&back, 4096, PAGES * 4096ull), 0);
+	assert_int_equal(posix_memalign((void **)&one, 4096, 4096), 0);
+	assert_int_equal(frc_writer_open(w, path, &o), FRC_OK);
+	assert_int_equal(frc_writer_add_region(w, "ram", PAGES * 4096ull, 4096,
+					       NULL), FRC_OK);
+	assert_int_equal(frc_writer_write_region(w, 0, img, 0, NULL, NULL),
+			 FRC_OK);
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	frc_writer_free(w);
+	for (int direct = 0; direct < 2; direct++) {
+		r = frc_reader_new();
+		assert_int_equal(frc_reader_open(r, path,
+						 direct ? FRC_OPEN_DIRECT : 0),
+				 FRC_OK);
+		for (size_t i = 0; i < sizeof(win) / sizeof(win[0]); i++) {
+			memset(back, 0xa5, PAGES * 4096ull);
+			assert_int_equal(frc_reader_read_pages(r, 0, win[i][0],
+							       win[i][1], back),
+					 FRC_OK);
+			for (uint64_t k = 0; k < win[i][1]; k++) {
+				assert_int_equal(frc_reader_read_page(
+						 r, 0, win[i][0] + k, one), FRC_OK);
+				assert_memory_equal(back + k * 4096, one, 4096);
+			}
+		}
+		assert_memory_equal(img, back, 0); /* keeps img used */
+		assert_int_equal(frc_reader_read_pages(r, 0, PAGES - 1, 2, back),
+				 FRC_E_MISUSE);
+		assert_int_equal(frc_reader_read_pages(r, 0, PAGES + 1, 0, back),
+				 FRC_E_MISUSE);
+		assert_int_equal(frc_reader_read_pages(r, 1, 0, 1, back),
+				 FRC_E_MISUSE);
+		assert_int_equal(frc_reader_read_pages(r, 0, 0, 1, NULL),
+				 FRC_E_MISUSE);
+		frc_reader_region(r, 0, &g);
+		frc_reader_free(r);
+	}
+	f = fopen(path, "r+b");
+	/* page 1501 holds data (every third page of tu_page is zero) */
+	fseek(f, (long)(g.pages_offset + 1501 * 4096 + 77), SEEK_SET);
+	fputc(0x5a ^ img[1501 * 4096 + 77], f);
+	fclose(f);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_read_pages(r, 0, 1400, 200, back),
+			 FRC_E_CHECKSUM);
+	assert_non_null(strstr(frc_reader_errmsg(r), "page 1501"));
+	assert_int_equal(frc_reader_read_pages(r, 0, 1502, 200, back), FRC_OK);
+	assert_memory_equal(back, img + 1502 * 4096ull, 200 * 4096);
+	frc_reader_free(r);
+	free(img);
+	free(back);
+	free(one);
+}
+
 /* Scattered batches: runs coalesced, zero pages cleared, rewrites win. */
 static void test_write_batch(void **state)
 {
@@ -576,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_parallel_region),
 		cmocka_unit_test(test_parallel_detects_damage),
 		cmocka_unit_test(test_write_batch),
+		cmocka_unit_test(test_read_pages),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);
