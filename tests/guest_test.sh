@@ -16,9 +16,7 @@ SER=$B/tests/serial_client
 T=$(mktemp -d "${TMPDIR:-/tmp}/frc-guest-XXXXXX")
 . "$(dirname "$0")/tap.sh"
 cleanup() {
-	for s in "$T"/*.qmp; do
-		[ -S "$s" ] && "$QMP" "$s" '{"execute":"quit"}' >/dev/null 2>&1
-	done
+	quit_all
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -30,16 +28,7 @@ ok "the guest and QEMU 10.0 are there"
 MEM=256M
 GUEST_MIB=16
 
-# qemu VERSION ARGS...: runs QEMU 7.2 (Debian's) or 10.0 (unpacked)
-qemu() {
-	v=$1; shift
-	if [ "$v" = 10 ]; then
-		QEMU_MODULE_DIR=$Q10/root/usr/lib/x86_64-linux-gnu/qemu \
-			"$Q10/root/usr/bin/qemu-system-x86_64" -L "$Q10/root/usr/share/qemu" "$@"
-	else
-		qemu-system-x86_64 "$@"
-	fi
-}
+. "$SRC/tools/qemu_lib.sh"
 # start VERSION NAME EXTRA...: a guest with its QMP and serial sockets
 start() {
 	v=$1; n=$2; shift 2
@@ -49,12 +38,10 @@ start() {
 		-chardev "socket,id=s0,path=$T/$n.ser,server=on,wait=off" \
 		-serial chardev:s0 -qmp "unix:$T/$n.qmp,server=on,wait=off" \
 		"$@" > "$n.log" 2>&1 &
-	i=0; while [ ! -S "$n.qmp" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_socket "$n"
 }
-qmp() { n=$1; shift; "$QMP" "$n.qmp" "$@"; }
 hmp() { qmp "$1" "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$2\"}}" > /dev/null; }
 say() { "$SER" "$1.ser" 60 "$2" "$3"; } # NAME LINE PREFIX: the guest's answer
-status() { qmp "$1" '{"execute":"query-migrate"}' | sed -n 's/.*"status": "\([a-z-]*\)".*/\1/p' | head -1; }
 wait_migration() { # NAME: completed, failed or timeout (180 s)
 	i=0
 	while [ $i -lt 900 ]; do
@@ -65,15 +52,6 @@ wait_migration() { # NAME: completed, failed or timeout (180 s)
 	echo timeout
 }
 quit() { qmp "$1" '{"execute":"quit"}' >/dev/null 2>&1; rm -f "$1.qmp"; }
-caps() { # NAME CAP...: sets migration capabilities on
-	n=$1; shift; list=
-	for c in "$@"; do list="$list${list:+,}{\"capability\":\"$c\",\"state\":true}"; done
-	qmp "$n" "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[$list]}}" > /dev/null
-}
-MAPPED_CAPS="mapped-ram multifd"
-mapped_params() {
-	qmp "$1" '{"execute":"migrate-set-parameters","arguments":{"multifd-channels":2,"direct-io":true}}' > /dev/null
-}
 memsum() { hmp "$1" "pmemsave 0 268435456 \\\"$T/$1.mem\\\""; sha256sum < "$1.mem" | cut -c1-64; [ -n "${KEEP:-}" ] || rm -f "$1.mem"; }
 
 # boot VERSION NAME: a running guest that has answered once (pong 1)
@@ -123,7 +101,7 @@ done
 
 # QEMU 10's mapped-ram (multifd, direct-io) file, imported into FRC
 boot 10 m
-caps m $MAPPED_CAPS; mapped_params m
+mapped m
 msum=$(save m "file:$T/m.qemu")
 check "QEMU 10: live mapped-ram save (multifd, direct-io)" '[ -n "$msum" ]'
 "$FRC" import-qemu -q m.qemu m.frc
@@ -131,7 +109,7 @@ check "the mapped-ram save imports into FRC" '[ $? -eq 0 ] && "$FRC" check -q m.
 # ...restored from the mapped-ram file FRC gives back
 "$FRC" export-qemu m.frc m.out
 start 10 rm -S -incoming defer
-caps rm $MAPPED_CAPS; mapped_params rm
+mapped rm
 qmp rm "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/m.out\"}}" > /dev/null
 restored 10 rm "$msum" "mapped-ram"
 rm -f m.out
@@ -145,7 +123,7 @@ restored 10 rm2s "$msum" "mapped-ram converted to a stream"
 "$FRC" export-qemu --format=mapped-ram s10.frc s2m.qemu
 check "a stream save exports as mapped-ram" '[ $? -eq 0 ]'
 start 10 rs2m -S -incoming defer
-caps rs2m $MAPPED_CAPS; mapped_params rs2m
+mapped rs2m
 qmp rs2m "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/s2m.qemu\"}}" > /dev/null
 restored 10 rs2m "$sum10" "stream converted to mapped-ram"
 

@@ -31,8 +31,9 @@ for f in "$FRC" "$QMP"; do
 done
 Q10=$(sh "$SRC/tests/fetch_qemu.sh") || exit 1
 T=$(mktemp -d "${TMPDIR:-$B}/frc-qbench-XXXXXX")
+. "$SRC/tools/qemu_lib.sh"
 cleanup() {
-	for s in "$T"/*.qmp; do [ -S "$s" ] && "$QMP" "$s" '{"execute":"quit"}' >/dev/null 2>&1; done
+	quit_all
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -44,26 +45,15 @@ DROP=yes
 [ -w /proc/sys/vm/drop_caches ] || DROP="no (not root)"
 
 now() { date +%s.%N; }
-qemu() {
-	v=$1; shift
-	if [ "$v" = 10.0 ]; then
-		QEMU_MODULE_DIR=$Q10/root/usr/lib/x86_64-linux-gnu/qemu \
-			"$Q10/root/usr/bin/qemu-system-x86_64" -L "$Q10/root/usr/share/qemu" "$@"
-	else
-		qemu-system-x86_64 "$@"
-	fi
-}
 start() { # VERSION NAME EXTRA...
 	v=$1; n=$2; shift 2
 	rm -f "$n.qmp"
 	qemu "$v" -machine pc,accel=tcg -m $MEM -nodefaults -display none -S \
 		-device "loader,file=$T/data.bin,addr=0x1000000,force-raw=on" \
 		-qmp "unix:$T/$n.qmp,server=on,wait=off" "$@" > "$n.log" 2>&1 &
-	i=0; while [ ! -S "$n.qmp" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	wait_socket "$n"
 }
-qmp() { n=$1; shift; "$QMP" "$n.qmp" "$@"; }
 quit() { qmp "$1" '{"execute":"quit"}' >/dev/null 2>&1; sleep 0.2; }
-status() { qmp "$1" '{"execute":"query-migrate"}' | sed -n 's/.*"status": "\([a-z-]*\)".*/\1/p' | head -1; }
 wait_done() { # NAME [FILE]: until the migration completed (and FILE exists)
 	while :; do
 		st=$(status "$1")
@@ -76,10 +66,7 @@ wait_done() { # NAME [FILE]: until the migration completed (and FILE exists)
 }
 setup() { # NAME MODE: migration parameters of a mode
 	qmp "$1" '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":107374182400}}' > /dev/null
-	if [ "$2" = mapped ]; then
-		qmp "$1" '{"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"mapped-ram","state":true},{"capability":"multifd","state":true}]}}' > /dev/null
-		qmp "$1" '{"execute":"migrate-set-parameters","arguments":{"multifd-channels":2,"direct-io":true}}' > /dev/null
-	fi
+	[ "$2" = mapped ] && mapped "$1"
 }
 # save VERSION MODE URI DONEFILE: seconds from migrate to DONEFILE
 save() {
