@@ -34,6 +34,7 @@ enum wstate { W_NEW, W_OPEN, W_STARTED, W_COMMITTED, W_FAILED };
 
 struct wregion {
 	struct frc_region r;
+	int adopted; /* its page area is already in the file (embedding) */
 	uint64_t *present; /* bitmap as 64-bit words, updated atomically */
 	uint64_t *csums;   /* one checksum per page, 0 for absent pages */
 };
@@ -66,6 +67,10 @@ struct frc_writer {
 	uint64_t cursor;   /* where the next section goes */
 	int have_commit_time;
 	uint64_t commit_time;
+	/* embedding (frc_writer_open_embedded): bytes [FIXED_AREA_END,
+	 * foreign_end) belong to another format; nothing is placed there */
+	int embedded;
+	uint64_t foreign_end;
 	/* the section being streamed (frc_writer_section_begin) */
 	struct frc_stream_hash *sec_hash;
 	int sec_open;
@@ -374,7 +379,8 @@ FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
 /* SPEC §10.1: where every structure goes, decided once at start. */
 static uint64_t plan_layout(frc_writer_t *w)
 {
-	uint64_t off = FRC_FIXED_AREA_END;
+	uint64_t off = w->embedded ? frc_align_up(w->foreign_end, DIRECT_ALIGN)
+				   : FRC_FIXED_AREA_END;
 
 	w->sb.ft_offset = off;
 	w->sb.ft_length = frc_features_builtin_count() * FRC_FEATURE_ENTRY_SIZE +
@@ -405,7 +411,7 @@ static uint64_t plan_layout(frc_writer_t *w)
 		uint64_t a = w->sb.alignment > r->page_size ? w->sb.alignment
 							     : r->page_size;
 
-		if (!r->page_count)
+		if (!r->page_count || w->regions[i].adopted)
 			continue;
 		r->pages_offset = frc_align_up(off, a);
 		off = r->pages_offset + r->used_length;
@@ -1203,4 +1209,210 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 	pthread_mutex_destroy(&w->err_lock);
 	free(w->path);
 	free(w);
+}
+
+/* ---- embedding: FRC around another format's bytes ---- */
+
+FRC_API int frc_writer_open_embedded(frc_writer_t *w, int fd, const char *name,
+				     uint64_t foreign_end,
+				     const frc_writer_options_t *opts)
+{
+	char proc[64];
+	struct stat st;
+	int rc;
+
+	if (!w || fd < 0 || !name)
+		return FRC_E_MISUSE;
+	if (w->state != W_NEW)
+		return misuse(w, "writer is already open");
+	w->path = strdup(name);
+	if (!w->path)
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	if (fstat(fd, &st) != 0)
+		return frc_fail_errno(&w->err, name, "cannot stat", errno);
+	if (!S_ISREG(st.st_mode) || foreign_end < FRC_FIXED_AREA_END ||
+	    (uint64_t)st.st_size > foreign_end)
+		return misuse(w, "frc_writer_open_embedded wants a regular file "
+				 "no longer than foreign_end, and foreign_end "
+				 "past the fixed area");
+	rc = apply_options(w, opts);
+	if (rc)
+		return rc;
+	w->direct = opts && opts->direct;
+	w->fd = fd;
+	w->own_fd = 0;
+	w->embedded = 1;
+	w->foreign_end = foreign_end;
+	if (w->direct) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		w->dfd = open(proc, O_RDWR | O_DIRECT | O_CLOEXEC);
+	}
+	w->state = W_OPEN;
+	return FRC_OK;
+}
+
+/* Does [off, off+len) meet a page area of an adopted region? */
+static bool meets_page_area(const frc_writer_t *w, uint64_t off, uint64_t len)
+{
+	for (uint32_t i = 0; i < w->nregions; i++) {
+		const struct frc_region *r = &w->regions[i].r;
+
+		if (w->regions[i].adopted && r->page_count && len &&
+		    off < r->pages_offset + r->used_length &&
+		    r->pages_offset < off + len)
+			return true;
+	}
+	return false;
+}
+
+FRC_API int frc_writer_add_region_at(frc_writer_t *w, const char *id,
+				     uint64_t used_length, uint32_t page_size,
+				     uint64_t pages_offset, uint32_t *index)
+{
+	uint32_t i;
+	int rc;
+
+	if (!w || !id)
+		return FRC_E_MISUSE;
+	if (!w->embedded)
+		return misuse(w, "regions at given offsets need "
+				 "frc_writer_open_embedded");
+	if (!page_size || pages_offset % page_size ||
+	    pages_offset < FRC_FIXED_AREA_END ||
+	    pages_offset > w->foreign_end ||
+	    used_length > w->foreign_end - pages_offset)
+		return misuse(w, "page area not page-aligned or not inside "
+				 "the foreign bytes");
+	if (meets_page_area(w, pages_offset, used_length))
+		return misuse(w, "page areas overlap");
+	rc = frc_writer_add_region(w, id, used_length, page_size, &i);
+	if (rc)
+		return rc;
+	w->regions[i].adopted = 1;
+	w->regions[i].r.pages_offset = pages_offset;
+	if (index)
+		*index = i;
+	return FRC_OK;
+}
+
+/*
+ * Pages [first, first+count) of an adopted region are taken as present
+ * where they are: read, checksummed, all-zero ones cleared (their slots
+ * become holes). Thread-safe like frc_writer_write_pages().
+ */
+FRC_API int frc_writer_adopt_pages(frc_writer_t *w, uint32_t region,
+				   uint64_t first, uint64_t count)
+{
+	struct wregion *rg;
+	uint8_t *buf = NULL;
+	uint64_t step;
+	int rc = page_range(w, region, first, count, "", &rg);
+
+	if (rc)
+		return rc;
+	if (!rg->adopted)
+		return misuse(w, "the region's pages are not in place");
+	step = CHUNK >> rg->r.page_shift ? CHUNK >> rg->r.page_shift : 1;
+	if (posix_memalign((void **)&buf, DIRECT_ALIGN,
+			   (size_t)step << rg->r.page_shift))
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	for (uint64_t k = 0; k < count && rc == FRC_OK; k += step) {
+		uint64_t n = count - k < step ? count - k : step;
+		uint64_t off = rg->r.pages_offset + ((first + k) << rg->r.page_shift);
+		int err = frc_pread_full(w->dfd >= 0 ? w->dfd : w->fd, buf,
+					 (size_t)n << rg->r.page_shift, off);
+
+		if (err == EINVAL && w->dfd >= 0)
+			err = frc_pread_full(w->fd, buf,
+					     (size_t)n << rg->r.page_shift, off);
+		if (err)
+			rc = io_fail(w, "cannot read page in place",
+				     err < 0 ? EIO : err);
+		else
+			rc = hash_pages(w, region, first + k, n, buf);
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * Pages [first, first+count) of an adopted region are absent: their bits
+ * are cleared and slots holding bytes become holes, so that absent pages
+ * read as zeros.
+ */
+FRC_API int frc_writer_clear_pages(frc_writer_t *w, uint32_t region,
+				   uint64_t first, uint64_t count)
+{
+	struct wregion *rg;
+	int rc = page_range(w, region, first, count, "", &rg), err;
+
+	if (rc || !count)
+		return rc;
+	for (uint64_t k = 0; k < count; k++) {
+		uint64_t i = first + k;
+
+		__atomic_fetch_and(&rg->present[i / 64],
+				   ~(UINT64_C(1) << (i % 64)), __ATOMIC_RELAXED);
+		rg->csums[i] = 0;
+	}
+	err = frc_punch_hole(w->fd, rg->r.pages_offset + (first << rg->r.page_shift),
+			     count << rg->r.page_shift);
+	return err ? io_fail(w, "cannot free page slots", err) : FRC_OK;
+}
+
+/* A section whose bytes are already in the foreign part of the file. */
+FRC_API int frc_writer_adopt_section(frc_writer_t *w, uint32_t type,
+				     uint32_t flags, const char *name,
+				     uint64_t offset, uint64_t length)
+{
+	struct frc_section *s;
+	uint8_t *buf;
+	int rc;
+
+	if (!w)
+		return FRC_E_MISUSE;
+	if (!w->embedded || offset < FRC_FIXED_AREA_END ||
+	    offset > w->foreign_end || length > w->foreign_end - offset)
+		return misuse(w, "a section in place must lie inside the "
+				 "foreign bytes");
+	if (meets_page_area(w, offset, length))
+		return misuse(w, "a section in place overlaps a page area");
+	for (uint32_t i = 0; i < w->nsections; i++)
+		if (length && w->sections[i].length &&
+		    offset < w->sections[i].offset + w->sections[i].length &&
+		    w->sections[i].offset < offset + length)
+			return misuse(w, "sections in place overlap");
+	rc = frc_writer_section_begin(w, type, flags, name);
+	if (rc)
+		return rc;
+	buf = malloc(CHUNK);
+	if (!buf) {
+		section_drop(w);
+		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+	}
+	s = &w->sections[w->nsections];
+	for (uint64_t at = 0; at < length && rc == FRC_OK;) {
+		size_t n = length - at < CHUNK ? (size_t)(length - at) : CHUNK;
+		int err = frc_pread_full(w->fd, buf, n, offset + at);
+
+		if (err)
+			rc = io_fail(w, "cannot read section in place",
+				     err < 0 ? EIO : err);
+		else
+			frc_stream_update(w->sec_hash, buf, n);
+		at += n;
+	}
+	free(buf);
+	if (rc) {
+		section_drop(w);
+		return rc;
+	}
+	s->checksum = frc_stream_digest(w->sec_hash);
+	s->offset = length ? offset : 0;
+	s->length = length;
+	frc_stream_free(w->sec_hash);
+	w->sec_hash = NULL;
+	w->sec_open = 0;
+	w->nsections++; /* the cursor stays: nothing was written */
+	return FRC_OK;
 }

@@ -172,6 +172,56 @@ FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
 			       const frc_writer_options_t *opts);
 
 /*
+ * Embedding: FRC around bytes of another format already in a file, with
+ * nothing copied (e.g. a QEMU mapped-ram save written into the file from
+ * an offset on; SPEC, "QEMU mapped-ram inside an FRC file"). `fd` is a
+ * regular file the caller opened read-write, at most `foreign_end` bytes
+ * long; bytes [12288, foreign_end) are left as they are, except that page
+ * slots of absent pages may become holes. The fixed area is (re)written and
+ * every FRC structure is placed after foreign_end. Regions are added with
+ * frc_writer_add_region_at() only; their pages are taken in place with
+ * frc_writer_adopt_pages() and frc_writer_clear_pages(), sections with
+ * frc_writer_adopt_section() (or written after foreign_end as usual).
+ * The writer never closes, truncates or removes the file.
+ */
+FRC_API int frc_writer_open_embedded(frc_writer_t *w, int fd, const char *name,
+				     uint64_t foreign_end,
+				     const frc_writer_options_t *opts);
+
+/*
+ * A region whose page area already lies at `pages_offset` (a multiple of
+ * page_size, inside the foreign bytes, overlapping no other page area).
+ * Before the first page or section, like frc_writer_add_region().
+ */
+FRC_API int frc_writer_add_region_at(frc_writer_t *w, const char *id,
+				     uint64_t used_length, uint32_t page_size,
+				     uint64_t pages_offset, uint32_t *index);
+
+/*
+ * Pages [first, first+count) of a region added at an offset are present
+ * as they are in the file: read (O_DIRECT where possible) and checksummed;
+ * all-zero ones are made absent. Thread-safe for distinct pages.
+ */
+FRC_API int frc_writer_adopt_pages(frc_writer_t *w, uint32_t region,
+				   uint64_t first, uint64_t count);
+
+/*
+ * Pages [first, first+count) of a region added at an offset are absent:
+ * their slots become holes so that they read as zeros.
+ */
+FRC_API int frc_writer_clear_pages(frc_writer_t *w, uint32_t region,
+				   uint64_t first, uint64_t count);
+
+/*
+ * A section whose `length` bytes already lie at `offset` inside the
+ * foreign bytes (overlapping no page area and no other such section): its
+ * checksum is computed by reading them. Not thread-safe with other calls.
+ */
+FRC_API int frc_writer_adopt_section(frc_writer_t *w, uint32_t type,
+				     uint32_t flags, const char *name,
+				     uint64_t offset, uint64_t length);
+
+/*
  * Declares a region: `id` (1-255 bytes of UTF-8, unique), `used_length`
  * (a multiple of page_size) and `page_size` (a power of two between
  * FRC_PAGE_SIZE_MIN and FRC_PAGE_SIZE_MAX). Regions are numbered from 0 in

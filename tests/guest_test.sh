@@ -127,6 +127,34 @@ mapped rs2m
 qmp rs2m "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/s2m.qemu\"}}" > /dev/null
 restored 10 rs2m "$sum10" "stream converted to mapped-ram"
 
+# QEMU 10 saving mapped-ram straight into an FRC file, sealed in place
+# (nothing copied), checked, and restored by QEMU from the FRC file itself
+uri=$("$FRC" prepare-qemu ip.frc)
+check "prepare-qemu makes the file and names the URI" \
+	'[ "$uri" = "file:ip.frc,offset=1048576" ] && "$FRC" info ip.frc 2>&1 | grep -q incomplete'
+boot 10 ip
+mapped ip
+isum=$(save ip "file:$T/ip.frc,offset=1048576")
+check "QEMU 10: live mapped-ram save into the FRC file" '[ -n "$isum" ]'
+"$FRC" check -q ip.frc 2>/dev/null
+check "before sealing the file is incomplete" '[ $? -eq 3 ]'
+"$FRC" seal-qemu -q ip.frc
+check "seal-qemu seals it" '[ $? -eq 0 ] && "$FRC" check -q ip.frc'
+"$FRC" info --output=json ip.frc > ip.json
+check "its regions are QEMU's page areas, in place" \
+	'[ "$(jq -r ".metadata[\"qemu.file-offset\"]" ip.json)" = 1048576 ] &&
+	 [ "$(jq "[.regions[] | select(.pages_offset >= 1048576)] | length" ip.json)" -eq "$(jq ".regions | length" ip.json)" ]'
+"$FRC" seal-qemu -q ip.frc 2>err
+check "sealing twice is refused" '[ $? -ne 0 ] && grep -q "already sealed" err'
+start 10 rip -S -incoming defer
+mapped rip
+qmp rip "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/ip.frc,offset=1048576\"}}" > /dev/null
+restored 10 rip "$isum" "restored in place from the sealed FRC file"
+"$FRC" export-qemu --format=stream ip.frc ip.qemu
+start 10 rips -S -incoming "exec:cat $T/ip.qemu"
+restored 10 rips "$isum" "the sealed file exported as a stream"
+rm -f ip.qemu
+
 # the QEMU benchmark (tools/qemu_bench.sh) runs and reports every path;
 # its figures are printed, never judged here
 TMPDIR=$T sh "$SRC/tools/qemu_bench.sh" -r 1 -s 64 -j qb.json "$B" > qb.txt 2>&1

@@ -26,6 +26,10 @@ static const struct {
 	{ "import-qemu", cmd_import_qemu, "save a QEMU migration stream as FRC" },
 	{ "export-qemu", cmd_export_qemu, "write FRC back as a QEMU migration "
 					  "file" },
+	{ "prepare-qemu", cmd_prepare_qemu, "make a file for QEMU mapped-ram "
+					    "to save into" },
+	{ "seal-qemu", cmd_seal_qemu, "checksum and commit a QEMU save made "
+				      "in place" },
 	{ "conform", cmd_conform, "run an implementation against the test "
 				  "vectors" },
 	{ "digest", cmd_digest, "print the SHA-256 of every region and "

@@ -1613,3 +1613,308 @@ int cmd_export_qemu(int argc, char **argv)
 	frc_reader_free(r);
 	return rc ? 1 : 0;
 }
+
+/* ---- QEMU mapped-ram written straight into an FRC file ---- */
+
+#define INPLACE_OFFSET (1u << 20) /* where QEMU's file starts by default */
+
+static int parse_offset(const char *arg, uint64_t *off)
+{
+	char *end;
+
+	errno = 0;
+	*off = strtoull(arg, &end, 0);
+	if (errno || *end || !*arg || *off < 12288 || *off % 4096) {
+		tool_err("offset '%s': a multiple of 4096, at least 12288", arg);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_prepare_qemu(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "offset", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] =
+		"usage: frc prepare-qemu [--offset=N] [-f] OUT.frc\n"
+		"\n"
+		"Makes OUT.frc ready for QEMU (>= 9, mapped-ram) to save into it\n"
+		"from byte N on (default 1048576): an FRC file marked incomplete\n"
+		"until `frc seal-qemu` has checksummed it. Prints the migration\n"
+		"URI to give QEMU: file:OUT.frc,offset=N\n";
+	frc_writer_options_t o;
+	struct outfile of;
+	frc_writer_t *w;
+	uint64_t off = INPLACE_OFFSET;
+	int c, force = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': if (parse_offset(optarg, &off)) return 1; break;
+		case 'f': force = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	memset(&o, 0, sizeof(o));
+	o.generator = "frc prepare-qemu " FRC_LIB_VERSION_STRING;
+	if (outfile_open(&of, argv[optind], force, OUT_SEEKABLE, NULL))
+		return 1;
+	w = frc_writer_new();
+	rc = w ? frc_writer_open_fd(w, of.fd, argv[optind], &o) : FRC_E_NOMEM;
+	if (rc == FRC_OK)
+		rc = frc_writer_start(w); /* the fixed area, incomplete */
+	if (rc)
+		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
+	frc_writer_free(w);
+	if (rc == FRC_OK)
+		rc = outfile_commit(&of);
+	outfile_abort(&of);
+	if (rc)
+		return 1;
+	printf("file:%s,offset=%" PRIu64 "\n", argv[optind], off);
+	return 0;
+}
+
+/* Where the kept parts of QEMU's file lie, found by parsing it in place. */
+struct inplace {
+	uint64_t base, head_end, framing_start, framing_end, end;
+};
+
+/* The tail from framing_end to the end: complete (EOF and description)? */
+static int scan_tail_in_place(struct in *s)
+{
+	struct tail_scan t;
+	uint8_t *buf = malloc(1 << 20);
+	int rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	if (!buf)
+		return fail_at(s, "out of memory");
+	for (;;) {
+		size_t got = in_read(s, buf, 1 << 20);
+
+		if (!got)
+			break;
+		tail_feed(&t, buf, got);
+		s->pos += got;
+	}
+	if (s->err)
+		fail_at(s, "cannot read the device state");
+	else if (t.overflow || !tail_complete(&t))
+		fail_at(s, "QEMU's save ends without QEMU_VM_EOF and its "
+			"device description (not finished, or cut)");
+	else
+		rc = 0;
+	free(t.ends);
+	free(buf);
+	return rc;
+}
+
+static int parse_in_place(struct in *s, struct qemu_file *q, struct inplace *p)
+{
+	int current = -1;
+
+	if (in_seek(s, p->base) || read_head(s, q))
+		return -1;
+	p->head_end = s->pos;
+	if (!q->mapped_ram)
+		return fail_at(s, "not a mapped-ram save: QEMU must save with "
+			       "the mapped-ram capability on");
+	if (read_ram_blocks(s, q) || expect_eos(s))
+		return -1;
+	p->framing_start = s->pos - 8; /* the EOS belongs to the framing */
+	if (read_ram_rest(s, q, NULL, &current))
+		return -1;
+	p->framing_end = s->pos;
+	if (scan_tail_in_place(s))
+		return -1;
+	p->end = s->pos;
+	return 0;
+}
+
+/* A block's pages: runs of set bits adopted, runs of clear bits emptied. */
+static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
+		      frc_writer_t *w, uint8_t *bm)
+{
+	struct block *b = &q->blocks[i];
+	uint64_t pages = b->used / q->page_size, bytes = (pages + 63) / 64 * 8;
+
+	for (uint64_t at = 0; at < bytes; at += BITMAP_PIECE) {
+		size_t n = bytes - at < BITMAP_PIECE ? (size_t)(bytes - at)
+						     : BITMAP_PIECE;
+		uint64_t end = (at + n) * 8 < pages ? (at + n) * 8 : pages;
+
+		if (pread(s->fd, bm, n, (off_t)(b->bitmap_offset + at)) !=
+		    (ssize_t)n) {
+			s->pos = b->bitmap_offset + at;
+			return fail_at(s, "cannot read the mapped-ram bitmap");
+		}
+		for (uint64_t p = at * 8; p < end;) {
+			int set = bm[p / 8 - at] >> (p % 8) & 1;
+			uint64_t k = 1;
+
+			while (p + k < end &&
+			       (bm[(p + k) / 8 - at] >> ((p + k) % 8) & 1) == set)
+				k++;
+			if (set ? frc_writer_adopt_pages(w, i, p, k)
+				: frc_writer_clear_pages(w, i, p, k)) {
+				tool_err("%s", frc_writer_errmsg(w));
+				return -1;
+			}
+			p += k;
+		}
+	}
+	return 0;
+}
+
+static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
+		frc_writer_t *w)
+{
+	char val[32];
+	uint8_t *bm = malloc(BITMAP_PIECE);
+	int rc = -1;
+
+	if (!bm)
+		return fail_at(s, "out of memory");
+	for (unsigned i = 0; i < q->nblocks; i++)
+		if (frc_writer_add_region_at(w, q->blocks[i].id,
+					     q->blocks[i].used, q->page_size,
+					     q->blocks[i].pages_offset, NULL)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			goto out;
+		}
+	for (unsigned i = 0; i < q->nblocks; i++)
+		if (seal_block(s, q, i, w, bm))
+			goto out;
+	snprintf(val, sizeof(val), "%u", q->ram_id);
+	if (frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-head",
+				     p->base, p->head_end - p->base) ||
+	    frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0,
+				     "qemu-stream-commands", p->framing_start,
+				     p->framing_end - p->framing_start) ||
+	    frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-tail",
+				     p->framing_end, p->end - p->framing_end) ||
+	    frc_writer_set_metadata(w, "hypervisor", "qemu") ||
+	    frc_writer_set_metadata(w, "source-format", "qemu-mapped-ram") ||
+	    frc_writer_set_metadata(w, "machine-type", q->machine) ||
+	    frc_writer_set_metadata(w, "qemu.stream-version", "3") ||
+	    frc_writer_set_metadata(w, "qemu.ram-section-id", val) ||
+	    frc_writer_set_metadata(w, "qemu.capabilities", q->caps)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		goto out;
+	}
+	snprintf(val, sizeof(val), "%" PRIu64, p->base);
+	if (frc_writer_set_metadata(w, "qemu.file-offset", val) ||
+	    frc_writer_commit(w, NULL, NULL)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(bm);
+	return rc;
+}
+
+int cmd_seal_qemu(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "offset", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] =
+		"usage: frc seal-qemu [--offset=N] [-q] FILE.frc\n"
+		"\n"
+		"Completes a file made by `frc prepare-qemu` into which QEMU saved\n"
+		"with mapped-ram (`migrate file:FILE.frc,offset=N`): every page\n"
+		"checksummed where QEMU wrote it, bitmaps, checksum tables and the\n"
+		"non-RAM state (in place) recorded, then committed. No page is\n"
+		"copied. QEMU restores it in place with migrate-incoming\n"
+		"file:FILE.frc,offset=N after `frc check`.\n";
+	frc_writer_options_t o;
+	frc_reader_t *r;
+	frc_writer_t *w;
+	struct qemu_file q;
+	struct inplace p;
+	struct in s;
+	struct stat st;
+	uint64_t off = INPLACE_OFFSET;
+	int c, quiet = 0, rc, fd;
+
+	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': if (parse_offset(optarg, &off)) return 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	/* only a file frc prepared and nobody sealed yet */
+	rc = tool_open(&r, argv[optind], 0, 1);
+	frc_reader_free(r);
+	if (rc != FRC_E_INCOMPLETE) {
+		tool_err("%s: %s", argv[optind],
+			 rc == FRC_OK ? "already sealed (a complete FRC file)"
+				      : "not a file made by `frc prepare-qemu` "
+					"(not an incomplete FRC file)");
+		return 1;
+	}
+	fd = open(argv[optind], O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		tool_err("cannot open '%s' for sealing: %s", argv[optind],
+			 fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	memset(&s, 0, sizeof(s));
+	memset(&q, 0, sizeof(q));
+	memset(&p, 0, sizeof(p));
+	q.page_size = 4096;
+	s.fd = fd;
+	s.name = argv[optind];
+	s.buf = malloc(IN_BUF);
+	p.base = off;
+	memset(&o, 0, sizeof(o));
+	o.generator = "frc seal-qemu " FRC_LIB_VERSION_STRING;
+	o.direct = 1;
+	w = frc_writer_new();
+	rc = -1;
+	if (!s.buf || !w)
+		tool_err("out of memory");
+	else if (parse_in_place(&s, &q, &p) == 0) {
+		if (p.end != (uint64_t)st.st_size)
+			tool_err("%s: offset 0x%" PRIx64 ": bytes after the end "
+				 "of QEMU's save", s.name, p.end);
+		else if (frc_writer_open_embedded(w, fd, s.name, p.end, &o))
+			tool_err("%s", frc_writer_errmsg(w));
+		else
+			rc = seal(&s, &q, &p, w);
+	}
+	frc_writer_free(w);
+	if (close(fd) != 0 && !rc) {
+		tool_err("cannot close '%s': %s", s.name, strerror(errno));
+		rc = -1;
+	}
+	if (!rc && !quiet)
+		fprintf(stderr, "frc: sealed %u RAM blocks (%s) of QEMU's save "
+			"at offset %" PRIu64 " in %s\n", q.nblocks, q.machine,
+			off, s.name);
+	free(s.buf);
+	free(q.commands);
+	return rc ? 1 : 0;
+}

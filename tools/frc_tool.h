@@ -89,6 +89,8 @@ int cmd_diff(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_import_qemu(int argc, char **argv);
 int cmd_export_qemu(int argc, char **argv);
+int cmd_prepare_qemu(int argc, char **argv);
+int cmd_seal_qemu(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 
