@@ -138,6 +138,18 @@ isum=$(save ip "file:$T/ip.frc,offset=1048576")
 check "QEMU 10: live mapped-ram save into the FRC file" '[ -n "$isum" ]'
 "$FRC" check -q ip.frc 2>/dev/null
 check "before sealing the file is incomplete" '[ $? -eq 3 ]'
+# a save cut short (QEMU killed) is refused and left as it was
+size=$(stat -c %s ip.frc)
+head -c $((size - 5000)) ip.frc > cut.frc
+cp cut.frc cut.orig
+"$FRC" seal-qemu -q cut.frc 2>err
+check "sealing a cut save is refused, naming the offset" \
+	'[ $? -ne 0 ] && grep -q "offset 0x" err && cmp -s cut.frc cut.orig'
+"$FRC" check -q cut.frc 2>/dev/null
+check "and the cut file stays incomplete" '[ $? -eq 3 ]'
+rm -f cut.frc cut.orig
+"$FRC" seal-qemu -q m.qemu 2>err
+check "a QEMU file frc did not prepare is not sealed" '[ $? -ne 0 ] && grep -q "prepare-qemu" err'
 "$FRC" seal-qemu -q ip.frc
 check "seal-qemu seals it" '[ $? -eq 0 ] && "$FRC" check -q ip.frc'
 "$FRC" info --output=json ip.frc > ip.json
@@ -161,8 +173,8 @@ TMPDIR=$T sh "$SRC/tools/qemu_bench.sh" -r 1 -s 64 -j qb.json "$B" > qb.txt 2>&1
 st=$?
 sed 's/^/# /' qb.txt
 check "tools/qemu_bench.sh runs every path" \
-	'[ $st -eq 0 ] && [ "$(jq ".rows | length" qb.json)" -eq 6 ] &&
-	 [ "$(jq "[.rows[] | select(.save_s > 0 and .restore_s > 0)] | length" qb.json)" -eq 6 ] &&
-	 [ "$(grep -c " s " qb.txt)" -eq 6 ]'
+	'[ $st -eq 0 ] && [ "$(jq ".rows | length" qb.json)" -eq 7 ] &&
+	 [ "$(jq "[.rows[] | select(.save_s > 0 and .restore_s > 0)] | length" qb.json)" -eq 7 ] &&
+	 [ "$(grep -c " s " qb.txt)" -eq 7 ]'
 check "and leaves nothing behind" '[ -z "$(ls -d "$T"/frc-qbench-* 2>/dev/null)" ]'
 [ "$fails" -eq 0 ]

@@ -2,6 +2,7 @@
  * test_codec.c - writer/reader round trips, bounded size, holes, incomplete
  * files and concurrent writers, through the public API only.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
 
@@ -586,6 +587,83 @@ static void test_read_pages(void **state)
 	free(one);
 }
 
+/*
+ * Embedding: FRC around foreign bytes. Pages adopted where they lie,
+ * absent slots emptied, a section in place, the foreign bytes untouched;
+ * every misuse refused.
+ */
+static void test_embedded(void **state)
+{
+	enum { PAGES = 64, AT = 1 << 20 };
+	const char *path = tu_path("embed.frc");
+	uint64_t end = AT + PAGES * 4096ull + 100;
+	uint8_t *img = region_image(PAGES, 4096, 0), *back = malloc(PAGES * 4096);
+	uint8_t head[300], tail[100], got[300];
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+	frc_reader_t *r = frc_reader_new();
+	frc_section_info_t si;
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(head); i++)
+		head[i] = (uint8_t)(i * 7 + 1);
+	memset(tail, 0xee, sizeof(tail));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	/* foreign: a header at 64 KiB, pages at 1 MiB, bytes after them */
+	assert_int_equal(pwrite(fd, head, sizeof(head), 65536), sizeof(head));
+	assert_int_equal(pwrite(fd, img, PAGES * 4096, AT), PAGES * 4096);
+	memset(img + 10 * 4096, 0, 4096); /* page 10: stale bytes, absent */
+	assert_int_equal(pwrite(fd, tail, sizeof(tail), AT + PAGES * 4096),
+			 sizeof(tail));
+	assert_int_equal(frc_writer_add_region_at(w, "x", 4096, 4096, AT, NULL),
+			 FRC_E_MISUSE); /* not open embedded */
+	assert_int_equal(frc_writer_open_embedded(w, fd, path, end - 1, &o),
+			 FRC_E_MISUSE); /* the file is longer */
+	frc_writer_free(w);
+	w = frc_writer_new();
+	assert_int_equal(frc_writer_open_embedded(w, fd, path, end, &o), FRC_OK);
+	assert_int_equal(frc_writer_add_region_at(w, "ram", PAGES * 4096ull,
+						  4096, AT, NULL), FRC_OK);
+	assert_int_equal(frc_writer_add_region_at(w, "over", 8192, 4096,
+						  AT + 4096, NULL), FRC_E_MISUSE);
+	assert_int_equal(frc_writer_add_region_at(w, "beyond", 8192, 4096,
+						  end - 100, NULL), FRC_E_MISUSE);
+	assert_int_equal(frc_writer_add_region_at(w, "odd", 4096, 4096,
+						  AT / 2 + 8, NULL), FRC_E_MISUSE);
+	assert_int_equal(frc_writer_adopt_pages(w, 0, 0, 10), FRC_OK);
+	assert_int_equal(frc_writer_clear_pages(w, 0, 10, 1), FRC_OK);
+	assert_int_equal(frc_writer_adopt_pages(w, 0, 11, PAGES - 11), FRC_OK);
+	assert_int_equal(frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "h",
+						  AT + 4096, 10), FRC_E_MISUSE);
+	assert_int_equal(frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "h",
+						  65536, sizeof(head)), FRC_OK);
+	assert_int_equal(frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "h2",
+						  65536 + 10, 5), FRC_E_MISUSE);
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	frc_writer_free(w);
+	close(fd);
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	assert_int_equal(frc_reader_read_pages(r, 0, 0, PAGES, back), FRC_OK);
+	assert_memory_equal(back, img, PAGES * 4096);
+	assert_false(frc_reader_page_present(r, 0, 10));
+	assert_int_equal(frc_reader_section(r, 0, &si), FRC_OK);
+	assert_int_equal(si.offset, 65536);
+	assert_int_equal(frc_reader_read_section(r, 0, got, sizeof(got)), FRC_OK);
+	assert_memory_equal(got, head, sizeof(head));
+	frc_reader_free(r);
+	/* the foreign bytes after the pages are where they were */
+	fd = open(path, O_RDONLY);
+	assert_int_equal(pread(fd, got, sizeof(tail), AT + PAGES * 4096),
+			 sizeof(tail));
+	assert_memory_equal(got, tail, sizeof(tail));
+	close(fd);
+	free(img);
+	free(back);
+}
+
 /* Scattered batches: runs coalesced, zero pages cleared, rewrites win. */
 static void test_write_batch(void **state)
 {
@@ -655,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_parallel_detects_damage),
 		cmocka_unit_test(test_write_batch),
 		cmocka_unit_test(test_read_pages),
+		cmocka_unit_test(test_embedded),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);

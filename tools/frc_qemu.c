@@ -1741,9 +1741,85 @@ static int parse_in_place(struct in *s, struct qemu_file *q, struct inplace *p)
 	return 0;
 }
 
+/*
+ * Adopting pages means reading them where QEMU wrote them: runs go to two
+ * worker threads, a job of at most SEAL_JOB pages each, so that two reads
+ * are in flight while the bitmap is scanned.
+ */
+#define SEAL_JOB 1024u
+#define SEAL_WORKERS 2
+#define SEAL_JOBS (SEAL_WORKERS * RELAY_DEPTH)
+
+struct adopt_job {
+	struct relay_job job;
+	frc_writer_t *w;
+	uint32_t region;
+	uint64_t first, count;
+	int busy;
+};
+
+struct sealer {
+	struct relay rl[SEAL_WORKERS];
+	struct adopt_job jobs[SEAL_JOBS];
+	unsigned next;
+	int failed;
+};
+
+static int adopt_run(void *ctx, struct relay_job *job)
+{
+	struct adopt_job *j = (struct adopt_job *)job;
+
+	(void)ctx;
+	if (frc_writer_adopt_pages(j->w, j->region, j->first, j->count)) {
+		tool_err("%s", frc_writer_errmsg(j->w));
+		return -1;
+	}
+	return 0;
+}
+
+static int sealer_submit(struct sealer *sl, frc_writer_t *w, uint32_t region,
+			 uint64_t first, uint64_t count)
+{
+	while (count && !sl->failed) {
+		unsigned k = sl->next;
+		struct adopt_job *j = &sl->jobs[k];
+		uint64_t n = count < SEAL_JOB ? count : SEAL_JOB;
+
+		if (j->busy && relay_wait(&sl->rl[k % SEAL_WORKERS], &j->job))
+			sl->failed = 1;
+		j->busy = 0;
+		if (sl->failed)
+			break;
+		j->w = w;
+		j->region = region;
+		j->first = first;
+		j->count = n;
+		j->busy = 1;
+		relay_submit(&sl->rl[k % SEAL_WORKERS], &j->job);
+		sl->next = (k + 1) % SEAL_JOBS;
+		first += n;
+		count -= n;
+	}
+	return sl->failed ? -1 : 0;
+}
+
+/* Waits for every job and ends the workers; -1 if any job failed. */
+static int sealer_finish(struct sealer *sl)
+{
+	for (unsigned k = 0; k < SEAL_JOBS; k++)
+		if (sl->jobs[k].busy) {
+			if (relay_wait(&sl->rl[k % SEAL_WORKERS], &sl->jobs[k].job))
+				sl->failed = 1;
+			sl->jobs[k].busy = 0;
+		}
+	for (unsigned i = 0; i < SEAL_WORKERS; i++)
+		relay_stop(&sl->rl[i]);
+	return sl->failed ? -1 : 0;
+}
+
 /* A block's pages: runs of set bits adopted, runs of clear bits emptied. */
 static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
-		      frc_writer_t *w, uint8_t *bm)
+		      frc_writer_t *w, uint8_t *bm, struct sealer *sl)
 {
 	struct block *b = &q->blocks[i];
 	uint64_t pages = b->used / q->page_size, bytes = (pages + 63) / 64 * 8;
@@ -1765,8 +1841,10 @@ static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
 			while (p + k < end &&
 			       (bm[(p + k) / 8 - at] >> ((p + k) % 8) & 1) == set)
 				k++;
-			if (set ? frc_writer_adopt_pages(w, i, p, k)
-				: frc_writer_clear_pages(w, i, p, k)) {
+			if (set) {
+				if (sealer_submit(sl, w, i, p, k))
+					return -1;
+			} else if (frc_writer_clear_pages(w, i, p, k)) {
 				tool_err("%s", frc_writer_errmsg(w));
 				return -1;
 			}
@@ -1781,6 +1859,7 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 {
 	char val[32];
 	uint8_t *bm = malloc(BITMAP_PIECE);
+	struct sealer sl;
 	int rc = -1;
 
 	if (!bm)
@@ -1792,9 +1871,18 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 			tool_err("%s", frc_writer_errmsg(w));
 			goto out;
 		}
-	for (unsigned i = 0; i < q->nblocks; i++)
-		if (seal_block(s, q, i, w, bm))
-			goto out;
+	memset(&sl, 0, sizeof(sl));
+	for (unsigned i = 0; i < SEAL_WORKERS; i++)
+		if (relay_start(&sl.rl[i], adopt_run, NULL)) {
+			sl.failed = 1;
+			tool_err("cannot start threads");
+			break;
+		}
+	for (unsigned i = 0; i < q->nblocks && !sl.failed; i++)
+		if (seal_block(s, q, i, w, bm, &sl))
+			sl.failed = 1;
+	if (sealer_finish(&sl))
+		goto out;
 	snprintf(val, sizeof(val), "%u", q->ram_id);
 	if (frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-head",
 				     p->base, p->head_end - p->base) ||

@@ -101,7 +101,7 @@ run() {
 	echo "$s $r"
 }
 FRCX="$FRC import-qemu -q - $T/vm.frc"
-rows="cat72 frc72 cat10 frc10 mapped10 frcmapped10"
+rows="cat72 frc72 cat10 frc10 mapped10 inplace10 frcmapped10"
 for row in $rows; do eval "S_$row=; R_$row="; done
 i=1
 while [ $i -le "$ROUNDS" ]; do
@@ -115,6 +115,34 @@ while [ $i -le "$ROUNDS" ]; do
 			res=$(run $row $v stream "exec:$FRCX; touch $T/done" "$T/done" "exec:$FRC export-qemu $T/vm.frc -") ;;
 		mapped10)
 			res=$(run $row 10.0 mapped "file:$T/vm.qemu" "$T/vm.qemu" "file:$T/vm.qemu") ;;
+		inplace10)
+			# QEMU saves into a prepared FRC file, frc seals it in
+			# place; restore: QEMU loads from the FRC file while
+			# frc check verifies it, the guest continued only
+			# when both are done and the check passed
+			ta=$(now)
+			"$FRC" prepare-qemu vm.frc > /dev/null || exit 1
+			tb=$(now)
+			start 10.0 src
+			setup src mapped
+			t0=$(now)
+			qmp src "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
+			wait_done src || exit 1
+			"$FRC" seal-qemu -q vm.frc || exit 1
+			t1=$(now)
+			quit src
+			[ "$DROP" = yes ] && sync && echo 3 > /proc/sys/vm/drop_caches
+			start 10.0 dst -incoming defer
+			mapped dst false
+			t2=$(now)
+			"$FRC" check -q vm.frc & ck=$!
+			qmp dst "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
+			wait_done dst || exit 1
+			wait $ck || { echo "qemu_bench: frc check failed" >&2; exit 1; }
+			t3=$(now)
+			quit dst
+			rm -f vm.frc
+			res=$(echo "$ta $tb $t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1 + $4 - $3, $6 - $5}') ;;
 		frcmapped10)
 			# QEMU's mapped-ram file imported into FRC; restored from
 			# the mapped-ram file frc writes back, verified
@@ -141,10 +169,11 @@ label() {
 	cat10) echo "QEMU 10.0, exec:cat" ;;
 	frc10) echo "QEMU 10.0, exec:frc import-qemu / export-qemu" ;;
 	mapped10) echo "QEMU 10.0, mapped-ram + multifd 2 + direct-io, file:" ;;
+	inplace10) echo "QEMU 10.0, mapped-ram into FRC + seal / load + check" ;;
 	frcmapped10) echo "QEMU 10.0, mapped-ram file + frc import / frc export + load" ;;
 	esac
 }
-base() { case $1 in frc72) echo cat72 ;; frc10) echo cat10 ;; frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
+base() { case $1 in frc72) echo cat72 ;; frc10) echo cat10 ;; inplace10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
 printf 'QEMU save/restore, %s MiB of random data, %s rounds (medians), page cache dropped before restores: %s\n' "$SIZE" "$ROUNDS" "$DROP"
 printf '%-62s %9s %9s\n' path save restore
 [ -n "$JSON" ] && printf '{"size_mib": %s, "rounds": %s, "cache_dropped": %s, "rows": [' "$SIZE" "$ROUNDS" "$([ "$DROP" = yes ] && echo true || echo false)" > "$JSON"

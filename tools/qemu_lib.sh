@@ -27,10 +27,11 @@ caps() {
 	for c in "$@"; do list="$list${list:+,}{\"capability\":\"$c\",\"state\":true}"; done
 	qmp "$qn" "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[$list]}}" > /dev/null
 }
-# mapped NAME: QEMU's best file path: mapped-ram, 2 multifd channels, direct-io
+# mapped NAME [DIRECT]: QEMU's best file path: mapped-ram, 2 multifd
+# channels, direct-io (DIRECT false: through the page cache)
 mapped() {
 	caps "$1" mapped-ram multifd
-	qmp "$1" '{"execute":"migrate-set-parameters","arguments":{"multifd-channels":2,"direct-io":true}}' > /dev/null
+	qmp "$1" "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"multifd-channels\":2,\"direct-io\":${2:-true}}}" > /dev/null
 }
 # quit_all: every QEMU still answering on a socket of T
 quit_all() {
