@@ -358,6 +358,51 @@ static void v_qemu_sections(struct vb_file *f)
 	vb_render(f);
 }
 
+static void v_qemu_in_place(struct vb_file *f)
+{
+	/*
+	 * SPEC appendix "QEMU mapped-ram inside an FRC file": QEMU's save from
+	 * 0x4000 on, its page areas adopted as regions, its non-RAM bytes as
+	 * sections in place, its own block headers and bitmaps left in the
+	 * gaps, FRC's tables after QEMU's last byte.
+	 */
+	static const uint8_t head[] = "QEVM\0\0\0\3\7\0\0\0\2pc\1\0\0\0\2"
+				      "\3ram\0\0\0\0\0\0\0\4\0\0\0\0\0\0\xd0\4";
+	static const uint8_t framing[] = "\0\0\0\0\0\0\0\x10\x7e\0\0\0\2";
+	struct vb_region *a, *b;
+	uint64_t off = 0x10000, hl = sizeof(head) - 1;
+
+	f->minor = 1;
+	f->alignment = 4096;
+	a = vb_add_region(f, "pc.ram", 4096, 4, VB_EVERY_THIRD);
+	b = vb_add_region(f, "pc.bios", 4096, 2, VB_ALL);
+	vb_add_section(f, FRC_SECTION_QEMU, 0, "qemu-stream-head", head, hl);
+	vb_add_section(f, FRC_SECTION_QEMU, 0, "qemu-stream-commands", framing,
+		       sizeof(framing) - 1);
+	vb_add_section(f, FRC_SECTION_QEMU, 0, "qemu-stream-tail", "\0", 1);
+	a->pages_offset = 0x8000;
+	b->pages_offset = 0xd000;
+	f->sections[0].offset = 0x4000;
+	f->sections[1].offset = 0xf000;
+	f->sections[2].offset = 0xf000 + sizeof(framing) - 1;
+	if (f->nfeatures) {
+		f->ft_offset = off;
+		off += 48u * f->nfeatures + 8;
+	}
+	f->rt_offset = off;
+	off += 2 * (64 + 8) + 8;
+	a->bitmap_offset = off;
+	a->csum_offset = off + 16;
+	off += 16 + 4 * 8 + 8;
+	b->bitmap_offset = off;
+	b->csum_offset = off + 16;
+	vb_render(f);
+	/* QEMU's own bytes in the gaps: block headers and bitmaps */
+	memset(f->buf + 0x3000, 0x53, 0x1000);
+	memset(f->buf + 0x4000 + hl, 0x51, 0x4000 - hl);
+	memset(f->buf + 0xc000, 0x52, 0x1000);
+}
+
 const struct recipe valid_recipes[] = {
 	{ 1, "empty-file", "a file with no regions and no sections", "§2, §4",
 	  "R-SB-FIELDS R-SIG", v_empty_file },
@@ -440,6 +485,10 @@ const struct recipe valid_recipes[] = {
 	  v_no_feature_table },
 	{ 33, "qemu-sections", "format 1.1 with the three QEMU migration "
 	  "sections (type 16)", "§9.4", "R-ST-FILL R-MINOR", v_qemu_sections },
+	{ 34, "qemu-mapped-ram-in-place", "a QEMU mapped-ram save inside the "
+	  "file: page areas and QEMU sections in place among QEMU's own bytes, "
+	  "FRC's tables after them", "§2.2, appendix C", "R-GAPS R-ORDER",
+	  v_qemu_in_place },
 	{ 0, NULL, NULL, NULL, NULL, NULL },
 };
 
