@@ -289,13 +289,13 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 	return FRC_OK;
 }
 
-FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
-			       const frc_writer_options_t *opts)
+/*
+ * The common part of writing into a caller's descriptor: the name kept,
+ * the file's type and size in *st for the caller's own check.
+ */
+static int fd_prologue(frc_writer_t *w, int fd, const char *name,
+		       struct stat *st)
 {
-	char proc[64];
-	struct stat st;
-	int rc;
-
 	if (!w || fd < 0 || !name)
 		return FRC_E_MISUSE;
 	if (w->state != W_NEW)
@@ -303,12 +303,17 @@ FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
 	w->path = strdup(name);
 	if (!w->path)
 		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
-	if (fstat(fd, &st) != 0)
+	if (fstat(fd, st) != 0)
 		return frc_fail_errno(&w->err, name, "cannot stat", errno);
-	if (!S_ISREG(st.st_mode) || st.st_size != 0)
-		return misuse(w, "frc_writer_open_fd wants an empty regular "
-				 "file");
-	rc = apply_options(w, opts);
+	return FRC_OK;
+}
+
+/* ...and, the file accepted, the writer takes it (never closing it). */
+static int fd_take(frc_writer_t *w, int fd, const frc_writer_options_t *opts)
+{
+	char proc[64];
+	int rc = apply_options(w, opts);
+
 	if (rc)
 		return rc;
 	w->direct = opts && opts->direct;
@@ -321,6 +326,20 @@ FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
 	}
 	w->state = W_OPEN;
 	return FRC_OK;
+}
+
+FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
+			       const frc_writer_options_t *opts)
+{
+	struct stat st;
+	int rc = fd_prologue(w, fd, name, &st);
+
+	if (rc)
+		return rc;
+	if (!S_ISREG(st.st_mode) || st.st_size != 0)
+		return misuse(w, "frc_writer_open_fd wants an empty regular "
+				 "file");
+	return fd_take(w, fd, opts);
 }
 
 FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
@@ -1217,38 +1236,19 @@ FRC_API int frc_writer_open_embedded(frc_writer_t *w, int fd, const char *name,
 				     uint64_t foreign_end,
 				     const frc_writer_options_t *opts)
 {
-	char proc[64];
 	struct stat st;
-	int rc;
+	int rc = fd_prologue(w, fd, name, &st);
 
-	if (!w || fd < 0 || !name)
-		return FRC_E_MISUSE;
-	if (w->state != W_NEW)
-		return misuse(w, "writer is already open");
-	w->path = strdup(name);
-	if (!w->path)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
-	if (fstat(fd, &st) != 0)
-		return frc_fail_errno(&w->err, name, "cannot stat", errno);
+	if (rc)
+		return rc;
 	if (!S_ISREG(st.st_mode) || foreign_end < FRC_FIXED_AREA_END ||
 	    (uint64_t)st.st_size > foreign_end)
 		return misuse(w, "frc_writer_open_embedded wants a regular file "
 				 "no longer than foreign_end, and foreign_end "
 				 "past the fixed area");
-	rc = apply_options(w, opts);
-	if (rc)
-		return rc;
-	w->direct = opts && opts->direct;
-	w->fd = fd;
-	w->own_fd = 0;
 	w->embedded = 1;
 	w->foreign_end = foreign_end;
-	if (w->direct) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		w->dfd = open(proc, O_RDWR | O_DIRECT | O_CLOEXEC);
-	}
-	w->state = W_OPEN;
-	return FRC_OK;
+	return fd_take(w, fd, opts);
 }
 
 /* Does [off, off+len) meet a page area of an adopted region? */

@@ -800,8 +800,9 @@ static int read_tail(struct in *s, frc_writer_t *w)
 	memset(&t, 0, sizeof(t));
 	if (!buf)
 		return fail_at(s, "out of memory");
-	if (frc_writer_section_begin(w, FRC_SECTION_QEMU, 0,
-				     "qemu-stream-tail")) {
+	/* w NULL: the tail is only checked (a save sealed in place) */
+	if (w && frc_writer_section_begin(w, FRC_SECTION_QEMU, 0,
+					  "qemu-stream-tail")) {
 		tool_err("%s", frc_writer_errmsg(w));
 		goto out;
 	}
@@ -811,7 +812,7 @@ static int read_tail(struct in *s, frc_writer_t *w)
 		if (got == 0)
 			break;
 		tail_feed(&t, buf, got);
-		if (frc_writer_section_append(w, buf, got)) {
+		if (w && frc_writer_section_append(w, buf, got)) {
 			tool_err("%s", frc_writer_errmsg(w));
 			goto out;
 		}
@@ -822,7 +823,7 @@ static int read_tail(struct in *s, frc_writer_t *w)
 	} else if (t.overflow || !tail_complete(&t)) {
 		fail_at(s, "the stream ends without QEMU_VM_EOF and its device "
 			"description (truncated)");
-	} else if (frc_writer_section_end(w)) {
+	} else if (w && frc_writer_section_end(w)) {
 		tool_err("%s", frc_writer_errmsg(w));
 	} else {
 		rc = 0;
@@ -833,12 +834,31 @@ out:
 	return rc;
 }
 
+/* The metadata of a file made from QEMU (SPEC §9.4). */
+static int set_qemu_metadata(frc_writer_t *w, const struct qemu_file *q)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%u", q->ram_id);
+	if (frc_writer_set_metadata(w, "hypervisor", "qemu") ||
+	    frc_writer_set_metadata(w, "source-format",
+				    q->mapped_ram ? "qemu-mapped-ram"
+						  : "qemu-stream") ||
+	    frc_writer_set_metadata(w, "machine-type", q->machine) ||
+	    frc_writer_set_metadata(w, "qemu.stream-version", "3") ||
+	    frc_writer_set_metadata(w, "qemu.ram-section-id", val) ||
+	    frc_writer_set_metadata(w, "qemu.capabilities", q->caps)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		return -1;
+	}
+	return 0;
+}
+
 static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 {
 	uint8_t *head = NULL;
 	struct importer im;
 	size_t nhead = 0;
-	char val[32];
 	int rc = -1;
 
 	s->capture = 1;
@@ -877,23 +897,16 @@ static int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 		s->cap = NULL;
 		s->capture = 0;
 	}
-	snprintf(val, sizeof(val), "%u", q->ram_id);
 	if (frc_writer_add_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-head",
 				   head, nhead) ||
 	    frc_writer_add_section(w, FRC_SECTION_QEMU, 0,
 				   "qemu-stream-commands", q->commands,
-				   q->ncommands) ||
-	    frc_writer_set_metadata(w, "hypervisor", "qemu") ||
-	    frc_writer_set_metadata(w, "source-format",
-				    q->mapped_ram ? "qemu-mapped-ram"
-						  : "qemu-stream") ||
-	    frc_writer_set_metadata(w, "machine-type", q->machine) ||
-	    frc_writer_set_metadata(w, "qemu.stream-version", "3") ||
-	    frc_writer_set_metadata(w, "qemu.ram-section-id", val) ||
-	    frc_writer_set_metadata(w, "qemu.capabilities", q->caps)) {
+				   q->ncommands)) {
 		tool_err("%s", frc_writer_errmsg(w));
 		goto out;
 	}
+	if (set_qemu_metadata(w, q))
+		goto out;
 	note_record(s->pos, "device-state");
 	if (read_tail(s, w))
 		goto out;
@@ -1689,36 +1702,6 @@ struct inplace {
 	uint64_t base, head_end, framing_start, framing_end, end;
 };
 
-/* The tail from framing_end to the end: complete (EOF and description)? */
-static int scan_tail_in_place(struct in *s)
-{
-	struct tail_scan t;
-	uint8_t *buf = malloc(1 << 20);
-	int rc = -1;
-
-	memset(&t, 0, sizeof(t));
-	if (!buf)
-		return fail_at(s, "out of memory");
-	for (;;) {
-		size_t got = in_read(s, buf, 1 << 20);
-
-		if (!got)
-			break;
-		tail_feed(&t, buf, got);
-		s->pos += got;
-	}
-	if (s->err)
-		fail_at(s, "cannot read the device state");
-	else if (t.overflow || !tail_complete(&t))
-		fail_at(s, "QEMU's save ends without QEMU_VM_EOF and its "
-			"device description (not finished, or cut)");
-	else
-		rc = 0;
-	free(t.ends);
-	free(buf);
-	return rc;
-}
-
 static int parse_in_place(struct in *s, struct qemu_file *q, struct inplace *p)
 {
 	int current = -1;
@@ -1735,7 +1718,7 @@ static int parse_in_place(struct in *s, struct qemu_file *q, struct inplace *p)
 	if (read_ram_rest(s, q, NULL, &current))
 		return -1;
 	p->framing_end = s->pos;
-	if (scan_tail_in_place(s))
+	if (read_tail(s, NULL))
 		return -1;
 	p->end = s->pos;
 	return 0;
@@ -1883,23 +1866,18 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 			sl.failed = 1;
 	if (sealer_finish(&sl))
 		goto out;
-	snprintf(val, sizeof(val), "%u", q->ram_id);
 	if (frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-head",
 				     p->base, p->head_end - p->base) ||
 	    frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0,
 				     "qemu-stream-commands", p->framing_start,
 				     p->framing_end - p->framing_start) ||
 	    frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-tail",
-				     p->framing_end, p->end - p->framing_end) ||
-	    frc_writer_set_metadata(w, "hypervisor", "qemu") ||
-	    frc_writer_set_metadata(w, "source-format", "qemu-mapped-ram") ||
-	    frc_writer_set_metadata(w, "machine-type", q->machine) ||
-	    frc_writer_set_metadata(w, "qemu.stream-version", "3") ||
-	    frc_writer_set_metadata(w, "qemu.ram-section-id", val) ||
-	    frc_writer_set_metadata(w, "qemu.capabilities", q->caps)) {
+				     p->framing_end, p->end - p->framing_end)) {
 		tool_err("%s", frc_writer_errmsg(w));
 		goto out;
 	}
+	if (set_qemu_metadata(w, q))
+		goto out;
 	snprintf(val, sizeof(val), "%" PRIu64, p->base);
 	if (frc_writer_set_metadata(w, "qemu.file-offset", val) ||
 	    frc_writer_commit(w, NULL, NULL)) {
