@@ -1034,6 +1034,8 @@ static int flush_out(struct out_stream *o)
 
 static int put(struct out_stream *o, const void *p, size_t n)
 {
+	if (!n)
+		return 0; /* p may be NULL then */
 	if (o->fill + n > OUT_BUF && flush_out(o))
 		return -1;
 	if (n >= OUT_BUF) {
