@@ -1346,8 +1346,12 @@ FRC_API int frc_writer_clear_pages(frc_writer_t *w, uint32_t region,
 	struct wregion *rg;
 	int rc = page_range(w, region, first, count, "", &rg), err;
 
-	if (rc || !count)
+	if (rc)
 		return rc;
+	if (!rg->adopted)
+		return misuse(w, "the region's pages are not in place");
+	if (!count)
+		return FRC_OK;
 	for (uint64_t k = 0; k < count; k++) {
 		uint64_t i = first + k;
 
