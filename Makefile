@@ -49,7 +49,7 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
 LIB_SRC := $(wildcard codec/*.c)
 LIB_OBJ := $(patsubst codec/%.c,$(B)/codec/%.o,$(LIB_SRC))
-FRC_SRC := $(wildcard tools/frc*.c) tools/digest.c tools/output.c tools/outfile.c \
+FRC_SRC := $(wildcard tools/frc*.c) tools/digest.c tools/output.c tools/outfile.c tools/guestmem.c \
 	tools/relay.c
 FRC_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(FRC_SRC))
 GEN_SRC := tools/gen_vectors.c tools/gen_recipes.c tools/vecbuild.c tools/digest.c

@@ -428,12 +428,79 @@ static int scan_chunk_by_page(frc_reader_t *r, uint32_t idx, uint64_t first,
 	return rc;
 }
 
+#define SOURCE_PIECE (256u << 10) /* bytes per read from a source */
+
+/*
+ * Pages [first, first+n) of a region with a source (frc_reader_set_source()):
+ * read from there, a piece at a time, into dst or a scratch buffer, and
+ * verified; absent pages must read as zeros (SPEC §8).
+ */
+static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
+		       uint64_t n, uint8_t *dst, uint8_t *entries,
+		       struct report *rep)
+{
+	struct rregion *rg = &r->regions[idx];
+	unsigned sh = rg->r.page_shift;
+	uint64_t per = SOURCE_PIECE >> sh ? SOURCE_PIECE >> sh : 1;
+	uint8_t *scratch = dst ? NULL : malloc(per << sh);
+	int rc = read_at(r, entries, n * 8, rg->r.csum_offset + first * 8,
+			 "checksum table");
+
+	if (!dst && !scratch)
+		rc = fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
+	for (uint64_t k = 0; k < n && !rc; k += per) {
+		uint64_t m = n - k < per ? n - k : per, p = first + k;
+		uint64_t off = rg->src_offset + (p << sh);
+		uint8_t *b = dst ? dst + (k << sh) : scratch;
+		int err = frc_pread_full(rg->src_fd - 1, b, m << sh, off);
+
+		if (err) {
+			rc = fail(r, FRC_E_IO, off, NULL, "cannot read pages "
+				  "%llu-%llu of region '%s' from their source "
+				  "at offset 0x%llx: %s", (unsigned long long)p,
+				  (unsigned long long)(p + m - 1), rg->r.id,
+				  (unsigned long long)off,
+				  err < 0 ? "it ends before them" : strerror(err));
+			break;
+		}
+		for (uint64_t q = p; q < p + m && !rc; q++) {
+			const uint8_t *pg = b + ((q - p) << sh);
+			bool set = frc_bm_get(rg, q);
+
+			if (set &&
+			    check_page(r, idx, q, pg,
+				       frc_get64(entries + 8 * (q - first))))
+				rc = fail(r, FRC_E_CHECKSUM, page_offset(rg, q),
+					  "§7.4", "page %llu of region '%s' in "
+					  "its source (offset 0x%llx there) does "
+					  "not match its checksum",
+					  (unsigned long long)q, rg->r.id,
+					  (unsigned long long)(rg->src_offset +
+							       (q << sh)));
+			else if (!set && !frc_all_zero(pg, rg->r.page_size))
+				rc = fail(r, FRC_E_CHECKSUM, page_offset(rg, q),
+					  "§8", "absent page %llu of region "
+					  "'%s' is not zero in its source",
+					  (unsigned long long)q, rg->r.id);
+			if (rc)
+				rc = report(r, rep, rc, idx, (int64_t)q, -1,
+					    page_offset(rg, q));
+		}
+	}
+	free(scratch);
+	return rc;
+}
+
 /* Reads and verifies pages [first, first+n) into dst. */
 static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 		      uint64_t n, uint8_t *dst, uint8_t *entries,
 		      struct report *rep)
 {
-	int rc = read_chunk_pages(r, idx, first, n, dst);
+	int rc;
+
+	if (r->regions[idx].src_fd)
+		return scan_source(r, idx, first, n, dst, entries, rep);
+	rc = read_chunk_pages(r, idx, first, n, dst);
 
 	if (rc == FRC_E_IO && rep)
 		return scan_chunk_by_page(r, idx, first, n, dst, rep);
@@ -480,6 +547,24 @@ FRC_API int frc_reader_read_pages(frc_reader_t *r, uint32_t region,
 	return rc;
 }
 
+FRC_API int frc_reader_set_source(frc_reader_t *r, uint32_t region, int fd,
+				  uint64_t offset)
+{
+	struct rregion *rg;
+	uint64_t end;
+	int rc = region_arg(r, region, &rg);
+
+	if (rc || fd < -1 || fd == INT32_MAX ||
+	    !frc_add_ok(offset, rg->r.used_length, &end) || end > INT64_MAX)
+		return FRC_E_MISUSE;
+	rg->src_fd = fd + 1;
+	rg->src_offset = offset;
+	return FRC_OK;
+}
+
+static int parallel_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
+			   unsigned threads, struct frc_progress *pr);
+
 /* Reads a whole region, verified, into dst (or a scratch buffer). */
 static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		       struct frc_progress *sc, struct report *rep)
@@ -500,6 +585,17 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	rc = ensure_csums(r, idx);
 	if (rc)
 		return report(r, rep, rc, idx, -1, -1, rg->r.csum_offset);
+	if (rg->src_fd && !dst) {
+		/* from a source, on every CPU; after a problem, once more
+		 * chunk by chunk so that every problem is reported */
+		uint64_t done = sc->done;
+
+		rc = parallel_region(r, idx, NULL, 0, sc);
+		if (!rc || !rep)
+			return rc;
+		sc->done = done;
+		rc = FRC_OK;
+	}
 	if (step == 0)
 		step = 1;
 	entries = malloc(step * 8);
@@ -513,9 +609,9 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	for (uint64_t i = 0; i < rg->r.page_count && !rc; i += step) {
 		uint64_t n, next;
 
-		if (!dst) {
-			/* Verifying only: absent pages need no work, so a
-			 * sparse region costs what it holds. */
+		if (!dst && !rg->src_fd) {
+			/* Verifying the file only: absent pages need no work,
+			 * so a sparse region costs what it holds. */
 			next = frc_bm_find(rg, i, rg->r.page_count, true);
 			rc = scan_progress(r, sc, (next - i) << rg->r.page_shift);
 			i = next;
@@ -563,6 +659,8 @@ static int read_stage(void *arg, uint64_t chunk, uint64_t *bytes)
 	uint64_t first, n = frc_chunk(chunk, j->step, j->page_count, &first);
 
 	*bytes = n << j->shift;
+	if (j->r->regions[j->idx].src_fd) /* verify_stage reads them */
+		return FRC_OK;
 	return read_chunk_pages(j->r, j->idx, first, n,
 				j->dst + (first << j->shift));
 }
@@ -576,11 +674,39 @@ static int verify_stage(void *arg, uint64_t chunk, uint64_t *bytes)
 
 	if (!entries)
 		return fail(j->r, FRC_E_NOMEM, 0, NULL, "out of memory");
-	rc = verify_chunk_pages(j->r, j->idx, first, n,
-				j->dst + (first << j->shift), entries, NULL);
+	if (j->r->regions[j->idx].src_fd)
+		rc = scan_source(j->r, j->idx, first, n,
+				 j->dst ? j->dst + (first << j->shift) : NULL,
+				 entries, NULL);
+	else
+		rc = verify_chunk_pages(j->r, j->idx, first, n,
+					j->dst + (first << j->shift), entries,
+					NULL);
 	free(entries);
 	*bytes = n << j->shift;
 	return rc;
+}
+
+/*
+ * A region's pages read on `threads` threads and verified on one thread per
+ * CPU, into dst; from a source (frc_reader_set_source()) read and verified
+ * on one thread per CPU, into dst when dst is not NULL.
+ */
+static int parallel_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
+			   unsigned threads, struct frc_progress *pr)
+{
+	struct rregion *rg = &r->regions[idx];
+	struct read_job j;
+
+	j.r = r;
+	j.idx = idx;
+	j.dst = dst;
+	j.shift = rg->r.page_shift;
+	j.page_count = rg->r.page_count;
+	j.step = SCAN_BYTES >> j.shift ? SCAN_BYTES >> j.shift : 1;
+	return frc_pipeline_run(rg->src_fd ? 1 : threads, 0,
+				(j.page_count + j.step - 1) / j.step,
+				read_stage, verify_stage, &j, pr);
 }
 
 FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
@@ -591,7 +717,6 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
 {
 	struct frc_progress pr = { progress, ctx, 0, 0 };
 	struct rregion *rg;
-	struct read_job j;
 	int rc = region_arg(r, region, &rg);
 
 	if (rc || (!buf && rg->r.used_length) || buf_size < rg->r.used_length)
@@ -604,16 +729,8 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
 	rc = ensure_csums(r, region);
 	if (rc)
 		return rc;
-	j.r = r;
-	j.idx = region;
-	j.dst = buf;
-	j.shift = rg->r.page_shift;
-	j.page_count = rg->r.page_count;
-	j.step = SCAN_BYTES >> j.shift ? SCAN_BYTES >> j.shift : 1;
 	pr.total = rg->r.used_length;
-	/* Reading on `threads` threads, verifying on one thread per CPU. */
-	return frc_pipeline_run(threads, 0, (j.page_count + j.step - 1) / j.step,
-				read_stage, verify_stage, &j, &pr);
+	return parallel_region(r, region, buf, threads, &pr);
 }
 
 /* The page-aligned span of the file that backs a region's mapping. */

@@ -29,6 +29,10 @@ struct rregion {
 	int bitmap_valid; /* trailer matched (always 1 outside salvage) */
 	uint64_t present; /* set bits */
 	int csum_state;   /* enum csum_state, guarded by frc_reader.lock */
+	/* frc_reader_set_source(): the pages are verified at src_offset of
+	 * src_fd - 1 instead of in the page area (0: not set) */
+	int src_fd;
+	uint64_t src_offset;
 };
 
 struct frc_reader {

@@ -1296,14 +1296,14 @@ FRC_API int frc_writer_add_region_at(frc_writer_t *w, const char *id,
 }
 
 /*
- * Pages [first, first+count) of an adopted region are taken as present
- * where they are: read, checksummed, all-zero ones cleared (their slots
- * become holes). Thread-safe like frc_writer_write_pages().
+ * Pages [first, first+count) of a region in place, read from `fd` (-1: this
+ * file, where they lie, O_DIRECT where possible) with page i at base + i *
+ * page_size, and checksummed.
  */
-FRC_API int frc_writer_adopt_pages(frc_writer_t *w, uint32_t region,
-				   uint64_t first, uint64_t count)
+static int adopt(frc_writer_t *w, uint32_t region, uint64_t first,
+		 uint64_t count, int fd, uint64_t base)
 {
-	struct wregion *rg;
+	struct wregion *rg = NULL;
 	uint8_t *buf = NULL;
 	uint64_t step;
 	int rc = page_range(w, region, first, count, "", &rg);
@@ -1318,21 +1318,46 @@ FRC_API int frc_writer_adopt_pages(frc_writer_t *w, uint32_t region,
 		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
 	for (uint64_t k = 0; k < count && rc == FRC_OK; k += step) {
 		uint64_t n = count - k < step ? count - k : step;
-		uint64_t off = rg->r.pages_offset + ((first + k) << rg->r.page_shift);
-		int err = frc_pread_full(w->dfd >= 0 ? w->dfd : w->fd, buf,
-					 (size_t)n << rg->r.page_shift, off);
+		size_t len = (size_t)n << rg->r.page_shift;
+		uint64_t off = base + ((first + k) << rg->r.page_shift);
+		int err;
 
-		if (err == EINVAL && w->dfd >= 0)
-			err = frc_pread_full(w->fd, buf,
-					     (size_t)n << rg->r.page_shift, off);
+		if (fd >= 0)
+			err = frc_pread_full(fd, buf, len, off);
+		else {
+			err = frc_pread_full(w->dfd >= 0 ? w->dfd : w->fd, buf,
+					     len, off);
+			if (err == EINVAL && w->dfd >= 0)
+				err = frc_pread_full(w->fd, buf, len, off);
+		}
 		if (err)
-			rc = io_fail(w, "cannot read page in place",
+			rc = io_fail(w, fd >= 0 ? "cannot read pages from their "
+					"source" : "cannot read page in place",
 				     err < 0 ? EIO : err);
 		else
 			rc = hash_pages(w, region, first + k, n, buf);
 	}
 	free(buf);
 	return rc;
+}
+
+FRC_API int frc_writer_adopt_pages(frc_writer_t *w, uint32_t region,
+				   uint64_t first, uint64_t count)
+{
+	if (w && region < w->nregions)
+		return adopt(w, region, first, count, -1,
+			     w->regions[region].r.pages_offset);
+	return adopt(w, region, first, count, -1, 0);
+}
+
+FRC_API int frc_writer_adopt_pages_from(frc_writer_t *w, uint32_t region,
+					uint64_t first, uint64_t count, int fd,
+					uint64_t offset)
+{
+	if (fd < 0)
+		return w ? misuse(w, "no file to read the pages from")
+			 : FRC_E_MISUSE;
+	return adopt(w, region, first, count, fd, offset);
 }
 
 /*

@@ -206,6 +206,17 @@ FRC_API int frc_writer_adopt_pages(frc_writer_t *w, uint32_t region,
 				   uint64_t first, uint64_t count);
 
 /*
+ * Like frc_writer_adopt_pages(), but the pages' bytes are read from another
+ * file, `fd` with page i at byte offset + i * page_size (the guest RAM file
+ * QEMU saved them from), instead of from where they lie in this file. The
+ * caller vouches that both hold the same bytes; a page that differs fails
+ * verification when read. Thread-safe likewise.
+ */
+FRC_API int frc_writer_adopt_pages_from(frc_writer_t *w, uint32_t region,
+					uint64_t first, uint64_t count, int fd,
+					uint64_t offset);
+
+/*
  * Pages [first, first+count) of a region added at an offset are absent:
  * their slots become holes so that they read as zeros.
  */
@@ -471,6 +482,20 @@ FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
 /* Verifies `data` (page_size bytes) as the contents of page `page`. */
 FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 				   uint64_t page, const void *data);
+
+/*
+ * Says that the region's contents are also in another file: `fd` (kept
+ * open by the caller), page i at byte offset + i * page_size, such as the
+ * guest RAM file QEMU restored the region into, or a raw image of it. From
+ * then on frc_reader_verify(), frc_reader_verify_all(),
+ * frc_reader_read_pages(), frc_reader_read_region() and
+ * frc_reader_read_region_parallel() read the region from there instead of
+ * from its page area and verify it: present pages against their checksums,
+ * and absent pages must read as zeros [checksum-mismatch]. fd -1 reverts to
+ * the page area.
+ */
+FRC_API int frc_reader_set_source(frc_reader_t *r, uint32_t region, int fd,
+				  uint64_t offset);
 
 /*
  * Verifies the whole file (SPEC §14.1): every checksum table, every present

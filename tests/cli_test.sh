@@ -94,6 +94,29 @@ expect_grep "truncated\|shorter\|says" "$T/err" "check explains truncation"
 printf 'hello world, not frc' > text.frc
 expect_status 2 "check: not an FRC file exits 2" "$FRC" check text.frc
 expect_grep "signature" "$T/err" "check says bad signature"
+
+# --memory: a region verified in another file (a raw image of it, as
+# `frc extract` writes it, or guest RAM) instead of its page area
+cp ram.bin mem.bin
+expect_status 0 "check --memory: a faithful image verifies" \
+	"$FRC" check --memory=pc.ram=mem.bin x.frc
+printf 'Z' | dd of=mem.bin bs=1 seek=$((3 * 4096 + 17)) conv=notrunc status=none
+printf 'Z' | dd of=mem.bin bs=1 seek=$((4 * 4096 + 5)) conv=notrunc status=none
+expect_status 2 "check --memory: a damaged image exits 2" \
+	"$FRC" check --memory=pc.ram=mem.bin x.frc
+expect_grep "page 3 of region 'pc.ram' in its source (offset 0x3011 there)\|page 3 of region 'pc.ram' in its source (offset 0x3000 there)" "$T/err" \
+	"check --memory names the damaged page and its offset in the image"
+expect_grep "absent page 4 of region 'pc.ram' is not zero in its source" "$T/err" \
+	"check --memory: stray bytes in a zero page are found"
+expect_status 0 "check --memory: the file's own pages are still intact" "$FRC" check x.frc
+expect_status 1 "check --memory: an image too short" \
+	"$FRC" check --memory=pc.ram=vga.bin x.frc
+expect_grep "cannot be the memory of block 'pc.ram'" "$T/err" "check --memory says the image is too short"
+expect_status 1 "check --memory: a region the file lacks" \
+	"$FRC" check --memory=pc.rom=mem.bin x.frc
+expect_grep "no RAM block 'pc.rom'" "$T/err" "check --memory names the unknown region"
+expect_status 1 "check --memory: malformed argument" "$FRC" check --memory=mem.bin x.frc
+expect_grep "ID=PATH" "$T/err" "check --memory explains its argument"
 expect_status 0 "frc --help" "$FRC" --help
 expect_status 1 "frc with an unknown command" "$FRC" frobnicate
 

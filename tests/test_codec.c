@@ -664,6 +664,100 @@ static void test_embedded(void **state)
 	free(back);
 }
 
+static int count_problem(void *ctx, const frc_problem_t *p)
+{
+	(*(uint64_t *)ctx)++;
+	return p->code == FRC_E_CHECKSUM ? 0 : 1;
+}
+
+/*
+ * Pages in another file: a writer checksums in-place pages from a copy of
+ * them (the guest RAM QEMU saved from), a reader verifies a region in a
+ * copy of it (the guest RAM QEMU restored into) instead of its page area;
+ * damage, stray bytes in absent pages and a short copy are all found.
+ */
+static void test_sources(void **state)
+{
+	enum { PAGES = 2000, AT = 1 << 20 };
+	const char *path = tu_path("src.frc"), *mem = tu_path("src.mem");
+	uint8_t *img = region_image(PAGES, 4096, 0), *back = malloc(PAGES * 4096);
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+	frc_reader_t *r = frc_reader_new();
+	uint64_t problems = 0;
+	int fd, mfd;
+
+	(void)state;
+	memset(img + 7 * 4096, 0, 4096); /* page 7 is zero in memory */
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	mfd = open(mem, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && mfd >= 0);
+	/* memory at 4096 in its file, the same pages at 1 MiB in the FRC */
+	assert_int_equal(pwrite(mfd, img, PAGES * 4096, 4096), PAGES * 4096);
+	assert_int_equal(pwrite(fd, img, PAGES * 4096, AT), PAGES * 4096);
+	assert_int_equal(frc_writer_open_embedded(w, fd, path,
+						  AT + PAGES * 4096ull, &o),
+			 FRC_OK);
+	assert_int_equal(frc_writer_add_region_at(w, "ram", PAGES * 4096ull,
+						  4096, AT, NULL), FRC_OK);
+	assert_int_equal(frc_writer_adopt_pages_from(w, 0, 0, 10, -1, 4096),
+			 FRC_E_MISUSE);
+	assert_int_equal(frc_writer_adopt_pages_from(w, 0, 0, PAGES + 1, mfd,
+						     4096), FRC_E_MISUSE);
+	assert_int_equal(frc_writer_adopt_pages_from(w, 0, 0, 1000, mfd, 4096),
+			 FRC_OK);
+	assert_int_equal(frc_writer_adopt_pages_from(w, 0, 1000, PAGES - 1000,
+						     mfd, 4096), FRC_OK);
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	frc_writer_free(w);
+	close(fd);
+
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_false(frc_reader_page_present(r, 0, 7));
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	assert_int_equal(frc_reader_set_source(r, 1, mfd, 4096), FRC_E_MISUSE);
+	assert_int_equal(frc_reader_set_source(r, 0, -2, 4096), FRC_E_MISUSE);
+	assert_int_equal(frc_reader_set_source(r, 0, mfd, 4096), FRC_OK);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	memset(back, 0xa5, PAGES * 4096);
+	assert_int_equal(frc_reader_read_region_parallel(r, 0, back,
+							 PAGES * 4096ull, 2,
+							 NULL, NULL), FRC_OK);
+	assert_memory_equal(back, img, PAGES * 4096);
+	assert_int_equal(frc_reader_read_pages(r, 0, 5, 10, back), FRC_OK);
+	assert_memory_equal(back, img + 5 * 4096, 10 * 4096);
+	/* the source at the wrong offset: every page differs */
+	assert_int_equal(frc_reader_set_source(r, 0, mfd, 0), FRC_OK);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_E_CHECKSUM);
+	/* damage in page 1500, stray bytes in absent page 7 */
+	assert_int_equal(pwrite(mfd, "x", 1, 4096 + 1500 * 4096ull + 9), 1);
+	assert_int_equal(pwrite(mfd, "y", 1, 4096 + 7 * 4096 + 100), 1);
+	assert_int_equal(frc_reader_set_source(r, 0, mfd, 4096), FRC_OK);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_E_CHECKSUM);
+	assert_int_equal(frc_reader_verify_all(r, count_problem, &problems,
+					       NULL, NULL, NULL),
+			 FRC_E_CHECKSUM);
+	assert_int_equal(problems, 2);
+	assert_int_equal(frc_reader_read_pages(r, 0, 1400, 200, back),
+			 FRC_E_CHECKSUM);
+	assert_non_null(strstr(frc_reader_errmsg(r), "page 1500"));
+	assert_non_null(strstr(frc_reader_errmsg(r), "source"));
+	/* the page area itself is intact: back to it */
+	assert_int_equal(frc_reader_set_source(r, 0, -1, 0), FRC_OK);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	/* a source that ends early */
+	assert_int_equal(pwrite(mfd, "", 1, 4096 + 7 * 4096 + 100), 1);
+	assert_int_equal(ftruncate(mfd, 4096 + 100 * 4096), 0);
+	assert_int_equal(frc_reader_set_source(r, 0, mfd, 4096), FRC_OK);
+	assert_int_equal(frc_reader_read_pages(r, 0, 0, 100, back), FRC_OK);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_E_IO);
+	assert_non_null(strstr(frc_reader_errmsg(r), "ends before"));
+	frc_reader_free(r);
+	close(mfd);
+	free(img);
+	free(back);
+}
+
 /* Scattered batches: runs coalesced, zero pages cleared, rewrites win. */
 static void test_write_batch(void **state)
 {
@@ -734,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_write_batch),
 		cmocka_unit_test(test_read_pages),
 		cmocka_unit_test(test_embedded),
+		cmocka_unit_test(test_sources),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);

@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "frc_tool.h"
+#include "guestmem.h"
 
 #define MAX_LISTED 100 /* problems printed one by one in human output */
 
 static const char check_usage[] =
-	"usage: frc check [--salvage] [--output=human|json|yaml] [-p] [-q] FILE\n"
+	"usage: frc check [--salvage] [--memory=ID=PATH]... [--output=human|json|yaml]\n"
+	"                 [-p] [-q] FILE\n"
 	"\n"
 	"Verifies every structure and every checksum of an FRC container and\n"
 	"reports every problem with its region, page and byte offset.\n"
@@ -21,6 +23,9 @@ static const char check_usage[] =
 	"3 incomplete (interrupted save), 63 unsupported version or feature.\n"
 	"  --salvage          report what is still readable in a damaged or\n"
 	"                     incomplete file, per region\n"
+	"  --memory=ID=PATH   region ID is also in PATH (the guest RAM file QEMU\n"
+	"                     restored it into, or a raw image of it): verify\n"
+	"                     those bytes instead of the file's page area\n"
 	"  --output=FORMAT    human (default), json or yaml (see frc-check(1))\n"
 	"  -p, --progress     show progress (default: when stderr is a tty)\n"
 	"  -q, --quiet        print nothing, only set the exit status\n";
@@ -34,6 +39,7 @@ struct problem {
 
 struct check_state {
 	struct tool_opts t;
+	struct guestmems mem;
 	struct problem *list;
 	size_t n, cap;
 };
@@ -192,6 +198,26 @@ static int absent_warnings(frc_reader_t *r, const char *path,
 	return n;
 }
 
+/* --memory: the regions named are verified in the memory given. */
+static int set_memory(frc_reader_t *r, const char *path, struct guestmems *g)
+{
+	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
+		frc_region_info_t ri;
+		const struct guestmem *m;
+		int err;
+
+		frc_reader_region(r, i, &ri);
+		m = guestmem_open(g, ri.id, ri.used_length, &err);
+		if (err)
+			return -1;
+		if (m && frc_reader_set_source(r, i, m->fd, 0)) {
+			tool_err("%s", frc_reader_errmsg(r));
+			return -1;
+		}
+	}
+	return guestmem_all_used(g, path);
+}
+
 static int run_check(const char *path, struct check_state *cs, struct out *o)
 {
 	struct tool_progress pr;
@@ -212,6 +238,8 @@ static int run_check(const char *path, struct check_state *cs, struct out *o)
 		count = 1;
 	} else if (rc == FRC_OK && cs->t.salvage) {
 		rc = salvage_report(r, cs, o);
+	} else if (rc == FRC_OK && set_memory(r, path, &cs->mem)) {
+		rc = FRC_E_IO;
 	} else if (rc == FRC_OK) {
 		tool_progress_init(&pr, cs->t.progress, "check");
 		rc = frc_reader_verify_all(r, collect, cs, tool_progress_cb, &pr,
@@ -255,6 +283,8 @@ static int run_check(const char *path, struct check_state *cs, struct out *o)
 int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = { TOOL_COMMON_LONGOPTS,
+						  { "memory", required_argument,
+						    NULL, 'M' },
 						  { NULL, 0, NULL, 0 } };
 	struct check_state cs;
 	struct out *o = NULL;
@@ -263,10 +293,14 @@ int cmd_check(int argc, char **argv)
 	memset(&cs, 0, sizeof(cs));
 	tool_opts_init(&cs.t);
 	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1)
-		if (tool_common_opt(c, optarg, &cs.t, check_usage) != 1)
+				NULL)) != -1) {
+		if (c == 'M') {
+			if (guestmem_add(&cs.mem, optarg))
+				goto usage;
+		} else if (tool_common_opt(c, optarg, &cs.t, check_usage) != 1)
 			goto usage;
-	if (optind != argc - 1)
+	}
+	if (optind != argc - 1 || (cs.mem.n && cs.t.salvage))
 		goto usage;
 	if (cs.t.format != OUT_HUMAN) {
 		o = out_new(cs.t.format, stdout);
@@ -277,8 +311,10 @@ int cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < cs.n && cs.list; i++)
 		free(cs.list[i].message);
 	free(cs.list);
+	guestmem_free(&cs.mem);
 	return code;
 usage:
+	guestmem_free(&cs.mem);
 	fputs(check_usage, stderr);
 	return EXIT_CHECK_FAILED;
 }

@@ -28,6 +28,7 @@
 
 #include "frc_tool.h"
 #include "outfile.h"
+#include "guestmem.h"
 #include "relay.h"
 
 #define QEMU_VM_EOF 0x00
@@ -1740,7 +1741,17 @@ struct adopt_job {
 	frc_writer_t *w;
 	uint32_t region;
 	uint64_t first, count;
+	const struct seal_src *src;
 	int busy;
+};
+
+/* Where a block's pages are: in the file, or also in guest memory. */
+struct seal_src {
+	struct in *s;
+	const struct block *b;
+	uint32_t page_size;
+	int mem_fd; /* --memory, or -1 */
+	const char *mem_path;
 };
 
 struct sealer {
@@ -1750,11 +1761,49 @@ struct sealer {
 	int failed;
 };
 
+/*
+ * Pages taken from guest memory: the first page of every job is compared
+ * with the file, so that memory that is not what QEMU saved (another
+ * guest's, or a guest resumed since) is refused before anything is sealed.
+ */
+static int adopt_from_memory(struct adopt_job *j)
+{
+	const struct seal_src *c = j->src;
+	uint64_t off = c->b->pages_offset + j->first * c->page_size;
+	uint8_t *pg = malloc(2 * (size_t)c->page_size);
+	int rc = -1;
+
+	if (!pg)
+		tool_err("out of memory");
+	else if (pread(c->s->fd, pg, c->page_size, (off_t)off) !=
+		 (ssize_t)c->page_size ||
+		 pread(c->mem_fd, pg + c->page_size, c->page_size,
+		       (off_t)(j->first * c->page_size)) != (ssize_t)c->page_size)
+		tool_err("%s: offset 0x%" PRIx64 ": cannot read page %" PRIu64
+			 " of block '%s' here and in '%s'", c->s->name, off,
+			 j->first, tool_esc(c->b->id), c->mem_path);
+	else if (memcmp(pg, pg + c->page_size, c->page_size))
+		tool_err("%s: offset 0x%" PRIx64 ": page %" PRIu64 " of block "
+			 "'%s' differs from its memory in '%s': not the memory "
+			 "QEMU saved (another guest's, or the guest ran since "
+			 "the save); nothing sealed", c->s->name, off, j->first,
+			 tool_esc(c->b->id), c->mem_path);
+	else if (frc_writer_adopt_pages_from(j->w, j->region, j->first,
+					     j->count, c->mem_fd, 0))
+		tool_err("%s", frc_writer_errmsg(j->w));
+	else
+		rc = 0;
+	free(pg);
+	return rc;
+}
+
 static int adopt_run(void *ctx, struct relay_job *job)
 {
 	struct adopt_job *j = (struct adopt_job *)job;
 
 	(void)ctx;
+	if (j->src->mem_fd >= 0)
+		return adopt_from_memory(j);
 	if (frc_writer_adopt_pages(j->w, j->region, j->first, j->count)) {
 		tool_err("%s", frc_writer_errmsg(j->w));
 		return -1;
@@ -1763,7 +1812,8 @@ static int adopt_run(void *ctx, struct relay_job *job)
 }
 
 static int sealer_submit(struct sealer *sl, frc_writer_t *w, uint32_t region,
-			 uint64_t first, uint64_t count)
+			 const struct seal_src *src, uint64_t first,
+			 uint64_t count)
 {
 	while (count && !sl->failed) {
 		unsigned k = sl->next;
@@ -1779,6 +1829,7 @@ static int sealer_submit(struct sealer *sl, frc_writer_t *w, uint32_t region,
 		j->region = region;
 		j->first = first;
 		j->count = n;
+		j->src = src;
 		j->busy = 1;
 		relay_submit(&sl->rl[k % SEAL_WORKERS], &j->job);
 		sl->next = (k + 1) % SEAL_JOBS;
@@ -1804,7 +1855,8 @@ static int sealer_finish(struct sealer *sl)
 
 /* A block's pages: runs of set bits adopted, runs of clear bits emptied. */
 static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
-		      frc_writer_t *w, uint8_t *bm, struct sealer *sl)
+		      frc_writer_t *w, uint8_t *bm, struct sealer *sl,
+		      const struct seal_src *src)
 {
 	struct block *b = &q->blocks[i];
 	uint64_t pages = b->used / q->page_size, bytes = (pages + 63) / 64 * 8;
@@ -1827,7 +1879,7 @@ static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
 			       (bm[(p + k) / 8 - at] >> ((p + k) % 8) & 1) == set)
 				k++;
 			if (set) {
-				if (sealer_submit(sl, w, i, p, k))
+				if (sealer_submit(sl, w, i, src, p, k))
 					return -1;
 			} else if (frc_writer_clear_pages(w, i, p, k)) {
 				tool_err("%s", frc_writer_errmsg(w));
@@ -1840,22 +1892,36 @@ static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
 }
 
 static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
-		frc_writer_t *w)
+		frc_writer_t *w, struct guestmems *g)
 {
 	char val[32];
 	uint8_t *bm = malloc(BITMAP_PIECE);
+	struct seal_src *src = calloc(q->nblocks ? q->nblocks : 1, sizeof(*src));
 	struct sealer sl;
-	int rc = -1;
+	int rc = -1, err;
 
-	if (!bm)
-		return fail_at(s, "out of memory");
-	for (unsigned i = 0; i < q->nblocks; i++)
+	if (!bm || !src) {
+		tool_err("out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < q->nblocks; i++) {
+		const struct guestmem *m = guestmem_open(g, q->blocks[i].id,
+							  q->blocks[i].used, &err);
+
+		if (err)
+			goto out;
+		src[i] = (struct seal_src){ s, &q->blocks[i], q->page_size,
+					    m ? m->fd : -1,
+					    m ? m->path : NULL };
 		if (frc_writer_add_region_at(w, q->blocks[i].id,
 					     q->blocks[i].used, q->page_size,
 					     q->blocks[i].pages_offset, NULL)) {
 			tool_err("%s", frc_writer_errmsg(w));
 			goto out;
 		}
+	}
+	if (guestmem_all_used(g, s->name))
+		goto out;
 	memset(&sl, 0, sizeof(sl));
 	for (unsigned i = 0; i < SEAL_WORKERS; i++)
 		if (relay_start(&sl.rl[i], adopt_run, NULL)) {
@@ -1864,7 +1930,7 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 			break;
 		}
 	for (unsigned i = 0; i < q->nblocks && !sl.failed; i++)
-		if (seal_block(s, q, i, w, bm, &sl))
+		if (seal_block(s, q, i, w, bm, &sl, &src[i]))
 			sl.failed = 1;
 	if (sealer_finish(&sl))
 		goto out;
@@ -1888,6 +1954,7 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 	}
 	rc = 0;
 out:
+	free(src);
 	free(bm);
 	return rc;
 }
@@ -1896,19 +1963,24 @@ int cmd_seal_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "offset", required_argument, NULL, 'o' },
+		{ "memory", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc seal-qemu [--offset=N] [-q] FILE.frc\n"
+		"usage: frc seal-qemu [--offset=N] [--memory=ID=PATH]... [-q] FILE.frc\n"
 		"\n"
 		"Completes a file made by `frc prepare-qemu` into which QEMU saved\n"
 		"with mapped-ram (`migrate file:FILE.frc,offset=N`): every page\n"
 		"checksummed where QEMU wrote it, bitmaps, checksum tables and the\n"
 		"non-RAM state (in place) recorded, then committed. No page is\n"
 		"copied. QEMU restores it in place with migrate-incoming\n"
-		"file:FILE.frc,offset=N after `frc check`.\n";
+		"file:FILE.frc,offset=N after `frc check`.\n"
+		"  --memory=ID=PATH  RAM block ID is the guest RAM QEMU maps from\n"
+		"                    PATH (memory-backend-file, share=on) and the\n"
+		"                    guest is still paused after the save: its pages\n"
+		"                    are checksummed in memory, not read back\n";
 	frc_writer_options_t o;
 	frc_reader_t *r;
 	frc_writer_t *w;
@@ -1916,21 +1988,22 @@ int cmd_seal_qemu(int argc, char **argv)
 	struct inplace p;
 	struct in s;
 	struct stat st;
+	struct guestmems g;
 	uint64_t off = INPLACE_OFFSET;
 	int c, quiet = 0, rc, fd;
 
+	memset(&g, 0, sizeof(g));
 	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': if (parse_offset(optarg, &off)) return 1; break;
+		case 'o': if (parse_offset(optarg, &off)) goto usage; break;
+		case 'M': if (guestmem_add(&g, optarg)) goto usage; break;
 		case 'q': quiet = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 1;
+		case 'h': fputs(usage, stdout); guestmem_free(&g); return 0;
+		default: goto usage;
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(usage, stderr);
-		return 1;
-	}
+	if (optind != argc - 1)
+		goto usage;
 	/* only a file frc prepared and nobody sealed yet */
 	rc = tool_open(&r, argv[optind], 0, 1);
 	frc_reader_free(r);
@@ -1939,6 +2012,7 @@ int cmd_seal_qemu(int argc, char **argv)
 			 rc == FRC_OK ? "already sealed (a complete FRC file)"
 				      : "not a file made by `frc prepare-qemu` "
 					"(not an incomplete FRC file)");
+		guestmem_free(&g);
 		return 1;
 	}
 	fd = open(argv[optind], O_RDWR | O_CLOEXEC);
@@ -1947,6 +2021,7 @@ int cmd_seal_qemu(int argc, char **argv)
 			 fd < 0 ? strerror(errno) : "not a regular file");
 		if (fd >= 0)
 			close(fd);
+		guestmem_free(&g);
 		return 1;
 	}
 	memset(&s, 0, sizeof(s));
@@ -1971,7 +2046,7 @@ int cmd_seal_qemu(int argc, char **argv)
 		else if (frc_writer_open_embedded(w, fd, s.name, p.end, &o))
 			tool_err("%s", frc_writer_errmsg(w));
 		else
-			rc = seal(&s, &q, &p, w);
+			rc = seal(&s, &q, &p, w, &g);
 	}
 	frc_writer_free(w);
 	if (close(fd) != 0 && !rc) {
@@ -1984,5 +2059,10 @@ int cmd_seal_qemu(int argc, char **argv)
 			off, s.name);
 	free(s.buf);
 	free(q.commands);
+	guestmem_free(&g);
 	return rc ? 1 : 0;
+usage:
+	fputs(usage, stderr);
+	guestmem_free(&g);
+	return 1;
 }

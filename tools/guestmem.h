@@ -1,0 +1,39 @@
+/*
+ * guestmem.h - `--memory=ID=PATH`: a RAM block's bytes in a file that
+ * QEMU maps as guest RAM (memory-backend-file or -memfd with share=on),
+ * read by frc to checksum or verify guest memory where it is instead of
+ * reading the pages back from disk.
+ */
+#ifndef FRC_GUESTMEM_H
+#define FRC_GUESTMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUESTMEM_MAX 16
+
+struct guestmem {
+	const char *id, *path; /* path points into the argument */
+	int fd;                /* open for reading, or -1 */
+	int used;
+};
+
+struct guestmems {
+	struct guestmem m[GUESTMEM_MAX];
+	unsigned n;
+};
+
+/* Adds ID=PATH (split at the first '='); -1 with a message if malformed. */
+int guestmem_add(struct guestmems *g, const char *arg);
+/*
+ * The block named `id`, its file open (holding at least `need` bytes from
+ * offset 0), or NULL when none was given; *err is set (message printed)
+ * when the file cannot be opened or is too short.
+ */
+const struct guestmem *guestmem_open(struct guestmems *g, const char *id,
+				     uint64_t need, int *err);
+/* -1 (message printed) if a block given was never asked for by name. */
+int guestmem_all_used(const struct guestmems *g, const char *file);
+void guestmem_free(struct guestmems *g);
+
+#endif
