@@ -1633,6 +1633,7 @@ int cmd_export_qemu(int argc, char **argv)
 /* ---- QEMU mapped-ram written straight into an FRC file ---- */
 
 #define INPLACE_OFFSET (1u << 20) /* where QEMU's file starts by default */
+#define FIXED_AREA 12288u /* SPEC: the fixed layout of every FRC file's first bytes */
 
 static int parse_offset(const char *arg, uint64_t *off)
 {
@@ -1752,6 +1753,7 @@ struct seal_src {
 	uint32_t page_size;
 	int mem_fd; /* --memory, or -1 */
 	const char *mem_path;
+	int *differs; /* set by the first job that finds memory differing */
 };
 
 struct sealer {
@@ -1782,13 +1784,15 @@ static int adopt_from_memory(struct adopt_job *j)
 		tool_err("%s: offset 0x%" PRIx64 ": cannot read page %" PRIu64
 			 " of block '%s' here and in '%s'", c->s->name, off,
 			 j->first, tool_esc(c->b->id), c->mem_path);
-	else if (memcmp(pg, pg + c->page_size, c->page_size))
-		tool_err("%s: offset 0x%" PRIx64 ": page %" PRIu64 " of block "
-			 "'%s' differs from its memory in '%s': not the memory "
-			 "QEMU saved (another guest's, or the guest ran since "
-			 "the save); nothing sealed", c->s->name, off, j->first,
-			 tool_esc(c->b->id), c->mem_path);
-	else if (frc_writer_adopt_pages_from(j->w, j->region, j->first,
+	else if (memcmp(pg, pg + c->page_size, c->page_size)) {
+		if (!__atomic_exchange_n(c->differs, 1, __ATOMIC_RELAXED))
+				tool_err("%s: offset 0x%" PRIx64 ": page %" PRIu64
+				 " of block '%s' differs from its memory in "
+				 "'%s': not the memory QEMU saved (another "
+				 "guest's, or the guest ran since "
+				 "the save); nothing sealed", c->s->name, off,
+				 j->first, tool_esc(c->b->id), c->mem_path);
+	} else if (frc_writer_adopt_pages_from(j->w, j->region, j->first,
 					     j->count, c->mem_fd, 0))
 		tool_err("%s", frc_writer_errmsg(j->w));
 	else
@@ -1898,7 +1902,7 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 	uint8_t *bm = malloc(BITMAP_PIECE);
 	struct seal_src *src = calloc(q->nblocks ? q->nblocks : 1, sizeof(*src));
 	struct sealer sl;
-	int rc = -1, err;
+	int rc = -1, err, differs = 0;
 
 	if (!bm || !src) {
 		tool_err("out of memory");
@@ -1912,7 +1916,7 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 			goto out;
 		src[i] = (struct seal_src){ s, &q->blocks[i], q->page_size,
 					    m ? m->fd : -1,
-					    m ? m->path : NULL };
+					    m ? m->path : NULL, &differs };
 		if (frc_writer_add_region_at(w, q->blocks[i].id,
 					     q->blocks[i].used, q->page_size,
 					     q->blocks[i].pages_offset, NULL)) {
@@ -1990,7 +1994,8 @@ int cmd_seal_qemu(int argc, char **argv)
 	struct stat st;
 	struct guestmems g;
 	uint64_t off = INPLACE_OFFSET;
-	int c, quiet = 0, rc, fd;
+	uint8_t fixed[FIXED_AREA]; /* frc's own bytes, as prepare-qemu left them */
+	int c, quiet = 0, rc, fd, touched = 0;
 
 	memset(&g, 0, sizeof(g));
 	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
@@ -2043,12 +2048,20 @@ int cmd_seal_qemu(int argc, char **argv)
 		if (p.end != (uint64_t)st.st_size)
 			tool_err("%s: offset 0x%" PRIx64 ": bytes after the end "
 				 "of QEMU's save", s.name, p.end);
+		else if (pread(fd, fixed, sizeof(fixed), 0) != sizeof(fixed))
+			tool_err("cannot read '%s': %s", s.name, strerror(errno));
 		else if (frc_writer_open_embedded(w, fd, s.name, p.end, &o))
 			tool_err("%s", frc_writer_errmsg(w));
-		else
-			rc = seal(&s, &q, &p, w, &g);
+		else if ((rc = seal(&s, &q, &p, w, &g)) != 0)
+			touched = 1;
 	}
 	frc_writer_free(w);
+	/* a seal that failed leaves the file as prepare-qemu and QEMU left
+	 * it: the fixed area rewritten, what the writer appended cut off */
+	if (touched && (pwrite(fd, fixed, sizeof(fixed), 0) != sizeof(fixed) ||
+			ftruncate(fd, st.st_size) != 0 || fdatasync(fd) != 0))
+		tool_err("%s: cannot put the unsealed file back as it was: %s",
+			 s.name, strerror(errno));
 	if (close(fd) != 0 && !rc) {
 		tool_err("cannot close '%s': %s", s.name, strerror(errno));
 		rc = -1;

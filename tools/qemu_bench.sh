@@ -7,6 +7,9 @@
 # cache is dropped before every restore (when root). Timings run from the
 # migrate command until the file is complete and its writer has exited
 # (save), and from migrate-incoming until the guest is loaded (restore).
+# Every FRC path verifies: restores check every page checksum, in the
+# file or (shared guest RAM) in the restored guest's memory. The ratios
+# are then judged against the goals of issue 11 ("goals:" lines).
 # usage: tools/qemu_bench.sh [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json] [BUILD_DIR]
 set -u
 ROUNDS=3
@@ -31,10 +34,12 @@ for f in "$FRC" "$QMP"; do
 done
 Q10=$(sh "$SRC/tests/fetch_qemu.sh") || exit 1
 T=$(mktemp -d "${TMPDIR:-$B}/frc-qbench-XXXXXX")
+# guest RAM shared with frc lives in memory (tmpfs), not on the disk
+RD=$(mktemp -d /dev/shm/frc-qbench-XXXXXX 2>/dev/null) || RD=$T
 . "$SRC/tools/qemu_lib.sh"
 cleanup() {
 	quit_all
-	rm -rf "$T"
+	rm -rf "$T" "$RD"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -101,7 +106,9 @@ run() {
 	echo "$s $r"
 }
 FRCX="$FRC import-qemu -q - $T/vm.frc"
-rows="cat72 frc72 cat10 frc10 mapped10 inplace10 frcmapped10"
+rows="cat72 frc72 cat10 frc10 mapped10 inplace10 shared10 frcmapped10"
+# shared RAM NAME: QEMU options for guest RAM in RD/NAME.ram, block "ram0"
+shared() { echo "-object memory-backend-file,id=ram0,mem-path=$RD/$1.ram,size=$MEM,share=on -machine memory-backend=ram0"; }
 for row in $rows; do eval "S_$row=; R_$row="; done
 i=1
 while [ $i -le "$ROUNDS" ]; do
@@ -143,6 +150,34 @@ while [ $i -le "$ROUNDS" ]; do
 			quit dst
 			rm -f vm.frc
 			res=$(echo "$ta $tb $t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1 + $4 - $3, $6 - $5}') ;;
+		shared10)
+			# the same with guest RAM in a shared file: frc seals
+			# from the paused guest's RAM and verifies the
+			# restored guest's RAM before it would continue
+			rm -f "$RD"/*.ram
+			ta=$(now)
+			"$FRC" prepare-qemu vm.frc > /dev/null || exit 1
+			tb=$(now)
+			start 10.0 src $(shared src)
+			setup src mapped
+			t0=$(now)
+			qmp src "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
+			wait_done src || exit 1
+			"$FRC" seal-qemu -q --memory=ram0="$RD/src.ram" vm.frc || exit 1
+			t1=$(now)
+			quit src
+			rm -f "$RD/src.ram"
+			[ "$DROP" = yes ] && sync && echo 3 > /proc/sys/vm/drop_caches
+			start 10.0 dst -incoming defer $(shared dst)
+			setup dst mapped
+			t2=$(now)
+			qmp dst "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
+			wait_done dst || exit 1
+			"$FRC" check -q --memory=ram0="$RD/dst.ram" vm.frc || { echo "qemu_bench: frc check failed" >&2; exit 1; }
+			t3=$(now)
+			quit dst
+			rm -f vm.frc "$RD"/*.ram
+			res=$(echo "$ta $tb $t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1 + $4 - $3, $6 - $5}') ;;
 		frcmapped10)
 			# QEMU's mapped-ram file imported into FRC; restored from
 			# the mapped-ram file frc writes back, verified
@@ -170,10 +205,11 @@ label() {
 	frc10) echo "QEMU 10.0, exec:frc import-qemu / export-qemu" ;;
 	mapped10) echo "QEMU 10.0, mapped-ram + multifd 2 + direct-io, file:" ;;
 	inplace10) echo "QEMU 10.0, mapped-ram into FRC + seal / load + check" ;;
+	shared10) echo "QEMU 10.0, same, shared guest RAM: seal/check --memory" ;;
 	frcmapped10) echo "QEMU 10.0, mapped-ram file + frc import / frc export + load" ;;
 	esac
 }
-base() { case $1 in frc72) echo cat72 ;; frc10) echo cat10 ;; inplace10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
+base() { case $1 in frc72) echo cat72 ;; frc10) echo cat10 ;; inplace10 | shared10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
 printf 'QEMU save/restore, %s MiB of random data, %s rounds (medians), page cache dropped before restores: %s\n' "$SIZE" "$ROUNDS" "$DROP"
 printf '%-62s %9s %9s\n' path save restore
 [ -n "$JSON" ] && printf '{"size_mib": %s, "rounds": %s, "cache_dropped": %s, "rows": [' "$SIZE" "$ROUNDS" "$([ "$DROP" = yes ] && echo true || echo false)" > "$JSON"
@@ -190,6 +226,23 @@ for row in $rows; do
 	[ -n "$JSON" ] && printf '%s{"path": "%s", "label": "%s", "save_s": %s, "restore_s": %s, "save_ratio": %s, "restore_ratio": %s, "save_all": [%s], "restore_all": [%s]}' \
 		"$sep" "$row" "$(label $row)" "$s" "$r" "$rs" "$rr" \
 		"$(eval "echo \$S_$row" | sed 's/^ *//; s/ /, /g')" "$(eval "echo \$R_$row" | sed 's/^ *//; s/ /, /g')" >> "$JSON"
+	sep=", "
+done
+[ -n "$JSON" ] && printf '], "goals": [' >> "$JSON"
+# the goals of the QEMU paths: ROW SAVE-OR-RESTORE LIMIT WHAT
+echo "goals:"
+sep=
+for g in "frc72 S 1.1 stream save, QEMU 7.2" "frc72 R 1.1 stream verified restore, QEMU 7.2" \
+	 "frc10 S 1.1 stream save, QEMU 10.0" "frc10 R 1.1 stream verified restore, QEMU 10.0" \
+	 "shared10 S 1.5 in-place save + seal, QEMU 10.0" \
+	 "shared10 R 1.3 in-place verified restore, QEMU 10.0"; do
+	set -- $g
+	row=$1; k=$2; lim=$3; shift 3
+	got=$(ratio "$(m "$k" "$row")" "$(m "$k" "$(base "$row")")")
+	met=$(echo "$got $lim" | awk '{print ($1 <= $2) ? "met" : "NOT met"}')
+	printf '  %-50s %5sx of %-9s (goal <= %sx): %s\n' "$*" "$got" "$(base "$row")" "$lim" "$met"
+	[ -n "$JSON" ] && printf '%s{"goal": "%s", "row": "%s", "ratio": %s, "limit": %s, "met": %s}' \
+		"$sep" "$*" "$row" "$got" "$lim" "$([ "$met" = met ] && echo true || echo false)" >> "$JSON"
 	sep=", "
 done
 [ -n "$JSON" ] && echo "]}" >> "$JSON"
