@@ -109,6 +109,12 @@ expect_grep "page 3 of region 'pc.ram' in its source (offset 0x3000 there)" "$T/
 expect_grep "absent page 4 of region 'pc.ram' is not zero in its source" "$T/err" \
 	"check --memory: stray bytes in a zero page are found"
 expect_status 0 "check --memory: the file's own pages are still intact" "$FRC" check x.frc
+head -c 8192 /dev/urandom > mem2.bin
+cat ram.bin >> mem2.bin
+expect_status 0 "check --memory=ID=PATH@OFFSET: the image from byte 8192 on" \
+	"$FRC" check --memory=pc.ram=mem2.bin@8192 x.frc
+expect_status 2 "check --memory: the image at the wrong offset fails" \
+	"$FRC" check --memory=pc.ram=mem2.bin@0x1000 x.frc
 expect_status 1 "check --memory: an image too short" \
 	"$FRC" check --memory=pc.ram=vga.bin x.frc
 expect_grep "cannot be the memory of block 'pc.ram'" "$T/err" "check --memory says the image is too short"

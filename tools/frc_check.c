@@ -14,7 +14,7 @@
 #define MAX_LISTED 100 /* problems printed one by one in human output */
 
 static const char check_usage[] =
-	"usage: frc check [--salvage] [--memory=ID=PATH]... [--output=human|json|yaml]\n"
+	"usage: frc check [--salvage] [--memory=ID=PATH[@OFF]]... [--output=human|json|yaml]\n"
 	"                 [-p] [-q] FILE\n"
 	"\n"
 	"Verifies every structure and every checksum of an FRC container and\n"
@@ -23,9 +23,11 @@ static const char check_usage[] =
 	"3 incomplete (interrupted save), 63 unsupported version or feature.\n"
 	"  --salvage          report what is still readable in a damaged or\n"
 	"                     incomplete file, per region\n"
-	"  --memory=ID=PATH   region ID is also in PATH (the guest RAM file QEMU\n"
-	"                     restored it into, or a raw image of it): verify\n"
-	"                     those bytes instead of the file's page area\n"
+	"  --memory=ID=PATH[@OFF]  region ID is also in PATH from byte OFF on\n"
+	"                     (the guest RAM QEMU restored it into: a shared\n"
+	"                     memory file, or /proc/QEMU-PID/mem at the block's\n"
+	"                     HVA; or a raw image): verify those bytes instead\n"
+	"                     of the file's page area\n"
 	"  --output=FORMAT    human (default), json or yaml (see frc-check(1))\n"
 	"  -p, --progress     show progress (default: when stderr is a tty)\n"
 	"  -q, --quiet        print nothing, only set the exit status\n";
@@ -210,7 +212,7 @@ static int set_memory(frc_reader_t *r, const char *path, struct guestmems *g)
 		m = guestmem_open(g, ri.id, ri.used_length, &err);
 		if (err)
 			return -1;
-		if (m && frc_reader_set_source(r, i, m->fd, 0)) {
+		if (m && frc_reader_set_source(r, i, m->fd, m->offset)) {
 			tool_err("%s", frc_reader_errmsg(r));
 			return -1;
 		}

@@ -1752,6 +1752,7 @@ struct seal_src {
 	const struct block *b;
 	uint32_t page_size;
 	int mem_fd; /* --memory, or -1 */
+	uint64_t mem_off; /* of the block's first byte in mem_fd */
 	const char *mem_path;
 	int *differs; /* set by the first job that finds memory differing */
 };
@@ -1780,7 +1781,8 @@ static int adopt_from_memory(struct adopt_job *j)
 	else if (pread(c->s->fd, pg, c->page_size, (off_t)off) !=
 		 (ssize_t)c->page_size ||
 		 pread(c->mem_fd, pg + c->page_size, c->page_size,
-		       (off_t)(j->first * c->page_size)) != (ssize_t)c->page_size)
+		       (off_t)(c->mem_off + j->first * c->page_size)) !=
+			 (ssize_t)c->page_size)
 		tool_err("%s: offset 0x%" PRIx64 ": cannot read page %" PRIu64
 			 " of block '%s' here and in '%s'", c->s->name, off,
 			 j->first, tool_esc(c->b->id), c->mem_path);
@@ -1793,7 +1795,7 @@ static int adopt_from_memory(struct adopt_job *j)
 				 "the save); nothing sealed", c->s->name, off,
 				 j->first, tool_esc(c->b->id), c->mem_path);
 	} else if (frc_writer_adopt_pages_from(j->w, j->region, j->first,
-					     j->count, c->mem_fd, 0))
+					     j->count, c->mem_fd, c->mem_off))
 		tool_err("%s", frc_writer_errmsg(j->w));
 	else
 		rc = 0;
@@ -1915,7 +1917,7 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 		if (err)
 			goto out;
 		src[i] = (struct seal_src){ s, &q->blocks[i], q->page_size,
-					    m ? m->fd : -1,
+					    m ? m->fd : -1, m ? m->offset : 0,
 					    m ? m->path : NULL, &differs };
 		if (frc_writer_add_region_at(w, q->blocks[i].id,
 					     q->blocks[i].used, q->page_size,
@@ -1973,7 +1975,7 @@ int cmd_seal_qemu(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc seal-qemu [--offset=N] [--memory=ID=PATH]... [-q] FILE.frc\n"
+		"usage: frc seal-qemu [--offset=N] [--memory=ID=PATH[@OFF]]... [-q] FILE.frc\n"
 		"\n"
 		"Completes a file made by `frc prepare-qemu` into which QEMU saved\n"
 		"with mapped-ram (`migrate file:FILE.frc,offset=N`): every page\n"
@@ -1981,10 +1983,12 @@ int cmd_seal_qemu(int argc, char **argv)
 		"non-RAM state (in place) recorded, then committed. No page is\n"
 		"copied. QEMU restores it in place with migrate-incoming\n"
 		"file:FILE.frc,offset=N after `frc check`.\n"
-		"  --memory=ID=PATH  RAM block ID is the guest RAM QEMU maps from\n"
-		"                    PATH (memory-backend-file, share=on) and the\n"
-		"                    guest is still paused after the save: its pages\n"
-		"                    are checksummed in memory, not read back\n";
+		"  --memory=ID=PATH[@OFF]  RAM block ID is in PATH from byte OFF on\n"
+		"                    (a memory-backend-file QEMU shares, or\n"
+		"                    /proc/QEMU-PID/mem at the block's HVA from\n"
+		"                    `info ramblock`) and the guest is paused since\n"
+		"                    the save: its pages are checksummed there, not\n"
+		"                    read back from the disk\n";
 	frc_writer_options_t o;
 	frc_reader_t *r;
 	frc_writer_t *w;

@@ -13,7 +13,7 @@
 
 int guestmem_add(struct guestmems *g, const char *arg)
 {
-	const char *eq = strchr(arg, '=');
+	const char *eq = strchr(arg, '='), *at;
 	struct guestmem *m;
 
 	if (!eq || eq == arg || !eq[1]) {
@@ -29,8 +29,21 @@ int guestmem_add(struct guestmems *g, const char *arg)
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
 	m->id = strndup(arg, (size_t)(eq - arg));
-	m->path = eq + 1;
-	if (!m->id) {
+	at = strrchr(eq + 1, '@');
+	if (at && at[1]) {
+		char *end;
+
+		errno = 0;
+		m->offset = strtoull(at + 1, &end, 0);
+		if (*end || errno || at[1] == '-')
+			at = NULL; /* not a number: part of the path */
+	} else {
+		at = NULL;
+	}
+	m->path = at ? strndup(eq + 1, (size_t)(at - eq - 1)) : strdup(eq + 1);
+	if (!at)
+		m->offset = 0;
+	if (!m->id || !m->path) {
 		tool_err("out of memory");
 		return -1;
 	}
@@ -65,12 +78,18 @@ const struct guestmem *guestmem_open(struct guestmems *g, const char *id,
 		*err = 1;
 		return NULL;
 	}
-	/* a regular file (memory-backend-file, /dev/shm, hugetlbfs) or a
-	 * memfd through /proc/PID/fd/N */
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < need) {
+	/* a regular file (memory-backend-file, /dev/shm, hugetlbfs), a
+	 * memfd as /proc/PID/fd/N, or /proc/PID/mem, which has no size: a
+	 * read beyond the memory fails then */
+	if (!S_ISREG(st.st_mode) ||
+	    (st.st_size && ((uint64_t)st.st_size < m->offset ||
+			    (uint64_t)st.st_size - m->offset < need))) {
 		tool_err("'%s' cannot be the memory of block '%s': it holds "
-			 "%lld bytes, the block %llu", m->path, tool_esc(id),
-			 S_ISREG(st.st_mode) ? (long long)st.st_size : -1LL,
+			 "%lld bytes from offset %llu, the block %llu", m->path,
+			 tool_esc(id),
+			 S_ISREG(st.st_mode) ? (long long)st.st_size -
+						       (long long)m->offset : -1LL,
+			 (unsigned long long)m->offset,
 			 (unsigned long long)need);
 		*err = 1;
 		return NULL;
@@ -95,6 +114,7 @@ void guestmem_free(struct guestmems *g)
 		if (g->m[i].fd >= 0)
 			close(g->m[i].fd);
 		free((char *)g->m[i].id);
+		free((char *)g->m[i].path);
 	}
 	g->n = 0;
 }

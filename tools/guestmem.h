@@ -1,8 +1,10 @@
 /*
- * guestmem.h - `--memory=ID=PATH`: a RAM block's bytes in a file that
- * QEMU maps as guest RAM (memory-backend-file or -memfd with share=on),
- * read by frc to checksum or verify guest memory where it is instead of
- * reading the pages back from disk.
+ * guestmem.h - `--memory=ID=PATH[@OFFSET]`: a RAM block's bytes in another
+ * file, from byte OFFSET (default 0) on: a file QEMU maps as guest RAM
+ * (memory-backend-file with share=on), or QEMU's own address space
+ * (/proc/PID/mem at the block's host address), read by frc to checksum or
+ * verify guest memory where it is instead of reading the pages back from
+ * disk.
  */
 #ifndef FRC_GUESTMEM_H
 #define FRC_GUESTMEM_H
@@ -13,7 +15,8 @@
 #define GUESTMEM_MAX 16
 
 struct guestmem {
-	const char *id, *path; /* path points into the argument */
+	const char *id, *path;
+	uint64_t offset;       /* of the block's first byte in the file */
 	int fd;                /* open for reading, or -1 */
 	int used;
 };
@@ -23,12 +26,15 @@ struct guestmems {
 	unsigned n;
 };
 
-/* Adds ID=PATH (split at the first '='); -1 with a message if malformed. */
+/*
+ * Adds ID=PATH[@OFFSET] (split at the first '=', and at the last '@' when a
+ * number follows it); -1 with a message if malformed.
+ */
 int guestmem_add(struct guestmems *g, const char *arg);
 /*
  * The block named `id`, its file open (holding at least `need` bytes from
- * offset 0), or NULL when none was given; *err is set (message printed)
- * when the file cannot be opened or is too short.
+ * its offset, when the file has a size), or NULL when none was given; *err
+ * is set (message printed) when the file cannot be opened or is too short.
  */
 const struct guestmem *guestmem_open(struct guestmems *g, const char *id,
 				     uint64_t need, int *err);

@@ -10,17 +10,22 @@
 # Every FRC path verifies: restores check every page checksum, in the
 # file or (shared guest RAM) in the restored guest's memory. The ratios
 # are then judged against the goals of issue 11 ("goals:" lines).
-# usage: tools/qemu_bench.sh [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json] [BUILD_DIR]
+# usage: tools/qemu_bench.sh [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json]
+#                            [-p "PATH..."] [BUILD_DIR]
+# -p runs only the paths named (ids as in the JSON: cat72 frc72 cat10 frc10
+# mapped10 inplace10 shared10 frcmapped10), with their baselines.
 set -u
 ROUNDS=3
 SIZE=1024
 JSON=
-while getopts r:s:j: o; do
+ONLY=
+while getopts r:s:j:p: o; do
 	case $o in
 	r) ROUNDS=$OPTARG ;;
 	s) SIZE=$OPTARG ;;
 	j) JSON=$OPTARG ;;
-	*) echo "usage: $0 [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json] [BUILD_DIR]" >&2; exit 1 ;;
+	p) ONLY=$OPTARG ;;
+	*) echo "usage: $0 [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json] [-p \"PATH...\"] [BUILD_DIR]" >&2; exit 1 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -106,12 +111,25 @@ run() {
 	echo "$s $r"
 }
 FRCX="$FRC import-qemu -q - $T/vm.frc"
-rows="cat72 frc72 cat10 frc10 mapped10 inplace10 shared10 frcmapped10"
+# the baseline of a path, if it has one
+base() { case $1 in frc72) echo cat72 ;; frc10) echo cat10 ;; inplace10 | shared10 | guestram10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
+ALL="cat72 frc72 cat10 frc10 mapped10 inplace10 shared10 guestram10 frcmapped10"
+rows=$ALL
+if [ -n "$ONLY" ]; then
+	rows=
+	for row in $ALL; do
+		for want in $ONLY; do
+			case " $want $(base "$want") " in *" $row "*) rows="$rows $row"; break ;; esac
+		done
+	done
+	[ -n "$rows" ] || { echo "qemu_bench: no path among '$ONLY' (paths: $ALL)" >&2; exit 1; }
+fi
 # shared RAM NAME: QEMU options for guest RAM in RD/NAME.ram, block "ram0"
 shared() { echo "-object memory-backend-file,id=ram0,mem-path=$RD/$1.ram,size=$MEM,share=on -machine memory-backend=ram0"; }
 for row in $rows; do eval "S_$row=; R_$row="; done
-i=1
-while [ $i -le "$ROUNDS" ]; do
+K_shared10=; K_guestram10=
+round=1
+while [ $round -le "$ROUNDS" ]; do
 	for row in $rows; do
 		case $row in
 		cat72|cat10)
@@ -150,31 +168,48 @@ while [ $i -le "$ROUNDS" ]; do
 			quit dst
 			rm -f vm.frc
 			res=$(echo "$ta $tb $t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1 + $4 - $3, $6 - $5}') ;;
-		shared10)
-			# the same with guest RAM in a shared file: frc seals
-			# from the paused guest's RAM and verifies the
-			# restored guest's RAM before it would continue
+		shared10 | guestram10)
+			# QEMU saves into a prepared FRC file and frc seals it
+			# from the paused guest's RAM instead of reading the
+			# pages back: RAM in a shared file (shared10) or QEMU's
+			# own anonymous RAM through /proc/PID/mem (guestram10);
+			# restore: QEMU loads in place, held stopped, and frc
+			# verifies the restored guest's RAM
 			rm -f "$RD"/*.ram
 			ta=$(now)
 			"$FRC" prepare-qemu vm.frc > /dev/null || exit 1
 			tb=$(now)
-			start 10.0 src $(shared src)
+			if [ $row = shared10 ]; then
+				start 10.0 src $(shared src)
+				mem=ram0="$RD/src.ram"
+			else
+				start 10.0 src
+				mem=pc.ram=/proc/$(qemu_pid src)/mem@$(hva src pc.ram)
+			fi
 			setup src mapped
 			t0=$(now)
 			qmp src "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
 			wait_done src || exit 1
-			"$FRC" seal-qemu -q --memory=ram0="$RD/src.ram" vm.frc || exit 1
+			"$FRC" seal-qemu -q --memory="$mem" vm.frc || exit 1
 			t1=$(now)
 			quit src
 			rm -f "$RD/src.ram"
 			[ "$DROP" = yes ] && sync && echo 3 > /proc/sys/vm/drop_caches
-			start 10.0 dst -incoming defer $(shared dst)
+			if [ $row = shared10 ]; then
+				start 10.0 dst -incoming defer $(shared dst)
+				mem=ram0="$RD/dst.ram"
+			else
+				start 10.0 dst -incoming defer
+				mem=pc.ram=/proc/$(qemu_pid dst)/mem@$(hva dst pc.ram)
+			fi
 			setup dst mapped
 			t2=$(now)
 			qmp dst "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
 			wait_done dst || exit 1
-			"$FRC" check -q --memory=ram0="$RD/dst.ram" vm.frc || { echo "qemu_bench: frc check failed" >&2; exit 1; }
+			tc=$(now)
+			"$FRC" check -q --memory="$mem" vm.frc || { echo "qemu_bench: frc check failed" >&2; exit 1; }
 			t3=$(now)
+			eval "K_$row=\"\$K_$row $(echo "$tc $t3" | awk '{printf "%.3f", $2 - $1}')\""
 			quit dst
 			rm -f vm.frc "$RD"/*.ram
 			res=$(echo "$ta $tb $t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1 + $4 - $3, $6 - $5}') ;;
@@ -192,7 +227,7 @@ while [ $i -le "$ROUNDS" ]; do
 		esac
 		eval "S_$row=\"\$S_$row \${res% *}\"; R_$row=\"\$R_$row \${res#* }\""
 	done
-	i=$((i + 1))
+	round=$((round + 1))
 done
 
 m() { eval "echo \$$1_$2" | median; }
@@ -205,11 +240,11 @@ label() {
 	frc10) echo "QEMU 10.0, exec:frc import-qemu / export-qemu" ;;
 	mapped10) echo "QEMU 10.0, mapped-ram + multifd 2 + direct-io, file:" ;;
 	inplace10) echo "QEMU 10.0, mapped-ram into FRC + seal / load + check" ;;
-	shared10) echo "QEMU 10.0, same, shared guest RAM: seal/check --memory" ;;
+	shared10) echo "QEMU 10.0, same, RAM in a shared file: seal/check --memory" ;;
+	guestram10) echo "QEMU 10.0, same, RAM via /proc/PID/mem: seal/check --memory" ;;
 	frcmapped10) echo "QEMU 10.0, mapped-ram file + frc import / frc export + load" ;;
 	esac
 }
-base() { case $1 in frc72) echo cat72 ;; frc10) echo cat10 ;; inplace10 | shared10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
 printf 'QEMU save/restore, %s MiB of random data, %s rounds (medians), page cache dropped before restores: %s\n' "$SIZE" "$ROUNDS" "$DROP"
 printf '%-62s %9s %9s\n' path save restore
 [ -n "$JSON" ] && printf '{"size_mib": %s, "rounds": %s, "cache_dropped": %s, "rows": [' "$SIZE" "$ROUNDS" "$([ "$DROP" = yes ] && echo true || echo false)" > "$JSON"
@@ -228,16 +263,22 @@ for row in $rows; do
 		"$(eval "echo \$S_$row" | sed 's/^ *//; s/ /, /g')" "$(eval "echo \$R_$row" | sed 's/^ *//; s/ /, /g')" >> "$JSON"
 	sep=", "
 done
+for row in shared10 guestram10; do
+	case " $rows " in *" $row "*)
+		printf '%s: frc check --memory took %ss of its restore (median)\n' $row "$(eval "echo \$K_$row" | median)" ;;
+	esac
+done
 [ -n "$JSON" ] && printf '], "goals": [' >> "$JSON"
 # the goals of the QEMU paths: ROW SAVE-OR-RESTORE LIMIT WHAT
 echo "goals:"
 sep=
 for g in "frc72 S 1.1 stream save, QEMU 7.2" "frc72 R 1.1 stream verified restore, QEMU 7.2" \
 	 "frc10 S 1.1 stream save, QEMU 10.0" "frc10 R 1.1 stream verified restore, QEMU 10.0" \
-	 "shared10 S 1.5 in-place save + seal, QEMU 10.0" \
-	 "shared10 R 1.3 in-place verified restore, QEMU 10.0"; do
+	 "guestram10 S 1.5 in-place save + seal, QEMU 10.0" \
+	 "guestram10 R 1.3 in-place verified restore, QEMU 10.0"; do
 	set -- $g
 	row=$1; k=$2; lim=$3; shift 3
+	case " $rows " in *" $row "*) ;; *) continue ;; esac
 	got=$(ratio "$(m "$k" "$row")" "$(m "$k" "$(base "$row")")")
 	met=$(echo "$got $lim" | awk '{print ($1 <= $2) ? "met" : "NOT met"}')
 	printf '  %-50s %5sx of %-9s (goal <= %sx): %s\n' "$*" "$got" "$(base "$row")" "$lim" "$met"

@@ -16,7 +16,7 @@ qemu() {
 }
 # wait_socket NAME: until QEMU has made NAME.qmp (at most 10 s)
 wait_socket() {
-	i=0; while [ ! -S "$T/$1.qmp" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	ws_n=0; while [ ! -S "$T/$1.qmp" ] && [ $ws_n -lt 200 ]; do sleep 0.05; ws_n=$((ws_n + 1)); done
 }
 qmp() { qn=$1; shift; "$QMP" "$T/$qn.qmp" "$@"; }
 # status NAME: the migration status of NAME (active, completed, failed...)
@@ -38,4 +38,12 @@ quit_all() {
 	for s in "$T"/*.qmp; do
 		[ -S "$s" ] && "$QMP" "$s" '{"execute":"quit"}' >/dev/null 2>&1
 	done
+}
+# qemu_pid NAME: the process of the QEMU whose QMP socket is T/NAME.qmp
+qemu_pid() { pgrep -f -n "unix:$T/$1.qmp," ; }
+# hva NAME BLOCK: the host address of RAM block BLOCK in that QEMU (QEMU
+# >= 8 prints it in `info ramblock`), for /proc/PID/mem
+hva() {
+	qmp "$1" '{"execute":"human-monitor-command","arguments":{"command-line":"info ramblock"}}' |
+		sed 's/\\r\\n/\n/g' | awk -v b="$2" '$1 == b { print $7 }'
 }
