@@ -250,6 +250,21 @@ check "dump --all-runs lists all 2048 runs" \
 check "conform -v shows the implementation's stderr" 'grep -q oops cv.err'
 "$FRC" conform --impl 'echo oops >&2; exit 3 #' "$SRC/testvectors/v1/valid.yaml" >cv.out 2>cv.err
 check "conform without -v hides it" '! grep -q oops cv.err'
+# what the runner gives an implementation (testvectors/README.md): stdin
+# and stderr /dev/null, stderr writable; the time limit binds even a
+# program that closed its output, and kills what it started
+cat > impl.sh <<EOF
+#!/bin/sh
+echo diagnostics >&2 || exit 9
+exec "$FRC" digest "\$1"
+EOF
+"$FRC" conform -q --impl "sh $T/impl.sh" "$SRC/testvectors/v1/valid.yaml" > cv.out 2>&1
+check "conform: an implementation may write to its stderr" '[ $? -eq 0 ]'
+start=$(date +%s)
+"$FRC" conform --timeout 0.2 --impl 'exec >&-; sleep 30 & sleep 30 #' "$SRC/testvectors/v1/valid.yaml" > cv.out 2>&1
+rc=$?; took=$(( $(date +%s) - start ))
+check "conform: the time limit binds a program that closed its stdout (took ${took}s)" \
+	'[ $rc -ne 0 ] && grep -q "FAIL v1-valid-001" cv.out && [ $took -lt 30 ]'
 
 # ---- create --direct ----
 "$FRC" create -q --direct -r pc.ram=ram.bin d.frc 2>err

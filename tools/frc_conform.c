@@ -294,7 +294,11 @@ static int run_command(const char *cmd, const char *path, double timeout,
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
+		/* stdin and (unless -v) stderr: /dev/null, readable and
+		 * writable; its own process group, killed whole on timeout */
+		int devnull = open("/dev/null", O_RDWR);
+
+		setpgid(0, 0);
 
 		dup2(fds[1], STDOUT_FILENO);
 		if (devnull >= 0) {
@@ -316,6 +320,7 @@ static int run_command(const char *cmd, const char *path, double timeout,
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, left) == 0) {
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			*status = -1; /* timeout */
 			break;
@@ -337,10 +342,25 @@ static int run_command(const char *cmd, const char *path, double timeout,
 	}
 	close(fds[0]);
 	{
+		/* a program that closed its output may still run: it too has
+		 * until the deadline */
 		int st = 0;
+		pid_t got;
 
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+		while ((got = waitpid(pid, &st, WNOHANG)) == 0 ||
+		       (got < 0 && errno == EINTR)) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			if (got == 0 && now_s() > deadline) {
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				*status = -1;
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+				break;
+			}
+			nanosleep(&ts, NULL);
+		}
 		if (*status != -1)
 			*status = st;
 	}
