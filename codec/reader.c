@@ -204,6 +204,34 @@ static int choose_superblock(frc_reader_t *r)
 	return FRC_OK;
 }
 
+/*
+ * R-PLACE-FIRST: a table inside the file is placed before it is read: it
+ * overlaps neither the fixed area nor the tables validated before it (the
+ * first `prior` of: fixed area, feature-name table, region table).
+ */
+static int place_table(frc_reader_t *r, uint64_t off, uint64_t len,
+		       uint64_t field_at, const char *what, int prior)
+{
+	const struct {
+		uint64_t off, len;
+		const char *what;
+	} before[3] = {
+		{ 0, FRC_FIXED_AREA_END, "the fixed area" },
+		{ r->sb.ft_offset, r->sb.ft_length, "the feature-name table" },
+		{ r->sb.rt_offset, r->sb.rt_count ? r->sb.rt_length : 0,
+		  "the region table" },
+	};
+
+	for (int i = 0; i < prior; i++)
+		if (before[i].len && len && off < before[i].off + before[i].len &&
+		    before[i].off < off + len)
+			return frc_fail(&r->err, FRC_E_OVERLAP, r->path, field_at,
+					"R-PLACE-FIRST", "%s at 0x%llx overlaps "
+					"%s", what, (unsigned long long)off,
+					before[i].what);
+	return FRC_OK;
+}
+
 static int load_feature_names(frc_reader_t *r)
 {
 	uint64_t at = r->slot_used ? FRC_SLOT_B_OFFSET : FRC_SLOT_A_OFFSET;
@@ -227,6 +255,9 @@ static int load_feature_names(frc_reader_t *r)
 				"feature-name table has more than 192 entries");
 	rc = frc_r_check_extent(r, r->sb.ft_offset, r->sb.ft_length, at + 128,
 				"feature-name table");
+	if (rc == FRC_OK)
+		rc = place_table(r, r->sb.ft_offset, r->sb.ft_length, at + 128,
+				 "feature-name table", 1);
 	if (rc == FRC_OK)
 		rc = read_struct(r, r->sb.ft_offset, r->sb.ft_length,
 				 "feature-name table", &buf);
@@ -282,7 +313,7 @@ static int check_features(frc_reader_t *r)
 static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 		      uint32_t count, uint32_t max_count, uint32_t max_entry,
 		      uint64_t field_at, const char *what, const char *spec,
-		      enum frc_key_tag tag, uint8_t **out)
+		      enum frc_key_tag tag, int prior, uint8_t **out)
 {
 	int rc;
 
@@ -307,6 +338,8 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 				"malformed", what, (unsigned long long)off,
 				len);
 	rc = frc_r_check_extent(r, off, len, field_at, what);
+	if (rc == FRC_OK)
+		rc = place_table(r, off, len, field_at, what, prior);
 	if (rc == FRC_OK)
 		rc = read_struct(r, off, len, what, out);
 	if (rc)
@@ -333,7 +366,7 @@ static int load_regions(frc_reader_t *r)
 	rc = load_table(r, r->sb.rt_offset, r->sb.rt_length, r->sb.rt_count,
 			FRC_REGIONS_MAX,
 			FRC_REGION_ENTRY_FIXED + 256, at, "region table",
-			"§6.1", FRC_KEY_REGION_TABLE, &table);
+			"§6.1", FRC_KEY_REGION_TABLE, 2, &table);
 	if (rc || !table)
 		return rc;
 	rc = frc_regions_decode(table, r->sb.rt_length, r->sb.rt_count,
@@ -363,7 +396,7 @@ static int load_sections(frc_reader_t *r)
 	rc = load_table(r, r->sb.st_offset, r->sb.st_length, r->sb.st_count,
 			FRC_SECTIONS_MAX,
 			FRC_SECTION_ENTRY_FIXED + 256, at, "section table",
-			"§9.1", FRC_KEY_SECTION_TABLE, &table);
+			"§9.1", FRC_KEY_SECTION_TABLE, 3, &table);
 	if (rc || !table)
 		return rc;
 	rc = frc_sections_decode(table, r->sb.st_length, r->sb.st_count,

@@ -105,29 +105,33 @@ static int decode_v1(const uint8_t *buf, uint64_t at, struct frc_sb *sb,
 	memcpy(sb->generator, buf + 144, FRC_GENERATOR_SIZE);
 	sb->generator[FRC_GENERATOR_SIZE] = '\0';
 
-	/* SPEC §4.2: sequence numbers start at 1. */
+	/* R-SB-FIELDS: the fields in the order of the layout table (the
+	 * table fields, feature masks and checksum algorithm are checked
+	 * later, in the order of R-CHECK-ORDER). */
 	if (sb->sequence == 0)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 16, "§4.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 16, "R-SB-FIELDS",
 				"superblock sequence is 0");
-	/* SPEC §4.2: reserved bytes 93-95 and 140-143 are zero. */
-	if (!frc_all_zero(buf + 93, 3))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 93, "§4.2",
-				"reserved superblock bytes 93-95 are not zero");
-	if (!frc_all_zero(buf + 140, 4))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 140, "§4.2",
-				"reserved superblock bytes 140-143 are not zero");
-	/* SPEC §4.2: the file UUID is never all zero. */
 	if (frc_all_zero(sb->uuid, 16))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 48, "§4.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 48, "R-SB-FIELDS",
 				"file UUID is all zero");
-	/* SPEC §6.2: data_alignment is a power of two in 512..2^30. */
+	if (sb->file_length < FRC_FIXED_AREA_END)
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 80, "R-SB-FIELDS",
+				"file_length %llu is less than the fixed area's "
+				"%u bytes", (unsigned long long)sb->file_length,
+				FRC_FIXED_AREA_END);
 	if (!frc_is_pow2(sb->alignment) || sb->alignment < 512 ||
 	    sb->alignment > (1u << 30))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 88, "§6.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 88, "R-SB-FIELDS",
 				"data_alignment %u is not a power of two "
 				"between 512 and 2^30", sb->alignment);
+	if (!frc_all_zero(buf + 93, 3))
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 93, "R-SB-FIELDS",
+				"reserved superblock bytes 93-95 are not zero");
+	if (!frc_all_zero(buf + 140, 4))
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 140, "R-SB-FIELDS",
+				"reserved superblock bytes 140-143 are not zero");
 	if (!generator_ok(buf + 144))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 144, "§4.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 144, "R-SB-FIELDS",
 				"generator is not NUL-padded UTF-8");
 	return FRC_OK;
 }

@@ -403,6 +403,44 @@ static void v_qemu_in_place(struct vb_file *f)
 	memset(f->buf + 0xc000, 0x52, 0x1000);
 }
 
+/* SPEC 1.1 errata (2026-11-27): one verdict for every file */
+
+static void v_other_seq0(struct vb_file *f)
+{
+	/* the copy that is not current is intact with sequence 0: only the
+	 * current copy's fields are validated */
+	base(f);
+	memset(vb_slot(f, 1) + 16, 0, 8);
+	vb_reseal_superblocks(f);
+}
+
+static void v_ft_empty(struct vb_file *f)
+{
+	/* a feature-name table of no entries: its trailer alone */
+	base(f);
+	sb_set(f, 136, 4, 8);
+	vb_put64(f->buf + f->ft_offset,
+		 vb_hash("", 0, vb_key(f->uuid, "FRC-FTAB", 0, 0)));
+	memset(f->buf + f->ft_offset + 8, 0, f->ft_length - 8);
+}
+
+static void v_ft_duplicate(struct vb_file *f)
+{
+	vb_add_feature_name(f, 0, 0, "incomplete-too");
+	vb_add_feature_name(f, 1, 5, "not-set-here");
+	base(f);
+}
+
+static void v_qemu_minor0(struct vb_file *f)
+{
+	/* a type-16 section in a file that says 1.0: minor versions are
+	 * informative */
+	vb_add_region(f, "pc.ram", 4096, 4, VB_EVERY_THIRD);
+	vb_add_section(f, FRC_SECTION_QEMU, 0, "qemu-stream-head",
+		       "QEVM\0\0\0\3", 8);
+	vb_render(f);
+}
+
 const struct recipe valid_recipes[] = {
 	{ 1, "empty-file", "a file with no regions and no sections", "§2, §4",
 	  "R-SB-FIELDS R-SIG", v_empty_file },
@@ -489,6 +527,15 @@ const struct recipe valid_recipes[] = {
 	  "file: page areas and QEMU sections in place among QEMU's own bytes, "
 	  "FRC's tables after them", "§2.2, appendix C", "R-GAPS R-ORDER",
 	  v_qemu_in_place },
+	{ 35, "other-copy-sequence-0", "the copy that is not current is intact "
+	  "with sequence 0", "§4.5", "R-SEL-HIGHEST", v_other_seq0 },
+	{ 36, "feature-table-empty", "a feature-name table of no entries (8 "
+	  "bytes: the trailer)", "§5", "R-FT", v_ft_empty },
+	{ 37, "feature-table-duplicate", "a feature-name table naming "
+	  "incompat bit 0 twice and a ro-compat bit that is not set", "§5",
+	  "R-FT R-FT-NAMES", v_ft_duplicate },
+	{ 38, "qemu-section-minor-0", "a type-16 section in a file whose "
+	  "superblock says 1.0", "§4.3, §9.4", "R-MINOR", v_qemu_minor0 },
 	{ 0, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -1191,6 +1238,60 @@ static void i_file_length(struct vb_file *f)
 	sb_set(f, 80, 8, f->file_length + 1);
 }
 
+/* SPEC 1.1 errata (2026-11-27): one verdict, and two-rule defects */
+
+static void i_rt_at_zero(struct vb_file *f)
+{
+	/* count > 0, offset 0: the table would lie on the signature */
+	base(f);
+	sb_set(f, 96, 8, 0);
+}
+
+static void i_st_in_slot(struct vb_file *f)
+{
+	/* the section table in slot A's unused bytes (zeros): placement and
+	 * the trailer are both broken; placement is checked first */
+	base(f);
+	sb_set(f, 112, 8, 4096 + 1024);
+}
+
+static void i_st_offset_no_sections(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 4, VB_ALL);
+	f->nfeatures = 0;
+	vb_render(f);
+	sb_set(f, 112, 8, f->rt_offset);
+}
+
+static void i_file_length_small(struct vb_file *f)
+{
+	/* below the fixed area: a bad value, whatever else it breaks */
+	base(f);
+	sb_set(f, 80, 8, 8192);
+}
+
+static void i_same_seq_lengths(struct vb_file *f)
+{
+	/* two intact copies with the same sequence, one 256 and one 264
+	 * bytes long */
+	uint8_t *b;
+
+	base(f);
+	b = vb_slot(f, 1);
+	vb_put64(b + 16, f->seq_a);
+	vb_put32(b + 12, 264);
+	memset(b + 248, 0, 8);
+	vb_put64(b + 256, vb_hash(b, 256, 0));
+	vb_put64(vb_slot(f, 0) + 248, vb_hash(vb_slot(f, 0), 248, 0));
+}
+
+static void i_incomplete_committed(struct vb_file *f)
+{
+	/* commit_time is informative: the incomplete bit decides */
+	f->incompat = 1;
+	base(f);
+}
+
 #define R(n, name, d, spec, rules, cls, fn) { n, name, d, spec, rules, fn, cls }
 const struct recipe invalid_recipes[] = {
 	R(1, "signature-byte-0", "signature byte 0 with its high bit cleared "
@@ -1431,6 +1532,23 @@ const struct recipe invalid_recipes[] = {
 	  "R-FT", "bad-field", i_ft_kind),
 	R(111, "feature-table-limit", "193 feature-name entries", "§5, §11",
 	  "R-FT R-LIMITS", "limit-exceeded", i_ft_count),
+	R(112, "region-table-offset-0", "region_count 2 with region_table_offset "
+	  "0", "§2.2, §4.2", "R-PLACE-FIRST R-OVERLAP", "overlap", i_rt_at_zero),
+	R(113, "section-table-in-slot", "the section table in superblock slot "
+	  "A's unused bytes: placed wrong and its trailer wrong; placement is "
+	  "checked first", "§2.2, §7.3", "R-PLACE-FIRST R-OVERLAP R-CHECK-ORDER",
+	  "overlap", i_st_in_slot),
+	R(114, "section-table-offset-no-sections", "section_count 0 with a "
+	  "section_table_offset", "§4.2", "R-SB-FIELDS", "bad-field",
+	  i_st_offset_no_sections),
+	R(115, "file-length-below-fixed-area", "file_length 8192", "§4.2",
+	  "R-SB-FIELDS R-CHECK-ORDER", "bad-field", i_file_length_small),
+	R(116, "same-sequence-header-lengths", "two intact copies with the same "
+	  "sequence and header lengths 256 and 264", "§4.5", "R-SEL-SAMESEQ",
+	  "bad-field", i_same_seq_lengths),
+	R(117, "incomplete-with-commit-time", "the incomplete bit set and a "
+	  "commit_time recorded", "§10.3", "R-INCOMPLETE R-COMMIT-TIME",
+	  "incomplete", i_incomplete_committed),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -1495,6 +1613,15 @@ static void f_must3(struct vb_file *f)
 	f_section_type(f, 3, FRC_SECTION_MUST_UNDERSTAND);
 }
 
+static void f_section3_damaged(struct vb_file *f)
+{
+	/* an unknown type is not interpreted, but its checksum is verified */
+	f_section3(f);
+	for (unsigned i = 0; i < f->nsections; i++)
+		if (f->sections[i].type == 3)
+			f->buf[f->sections[i].offset + 2] ^= 0x20;
+}
+
 static void f_incompat(struct vb_file *f)
 {
 	f->incompat = UINT64_C(1) << 1;
@@ -1550,5 +1677,8 @@ const struct recipe future_recipes[] = {
 	{ 12, "must-understand-type-3", "a section of unassigned type 3 flagged "
 	  "must understand", "§9.1", "R-SEC-MUST", f_must3,
 	  "unsupported-feature" },
+	{ 13, "unknown-section-damaged", "a section of unassigned type 3, not "
+	  "must-understand, one of its bytes changed", "§9.1, §7.2",
+	  "R-SEC-SKIP R-CSUM", f_section3_damaged, "checksum-mismatch" },
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
