@@ -60,16 +60,16 @@ static int decode_entry(const uint8_t *p, uint64_t at,
 
 	/* SPEC §5: kind 0..2, bit 0..63, reserved zero, name NUL-padded. */
 	if (p[0] > 2 || p[1] > 63)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§5",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-FT",
 				"feature-name entry has kind %u bit %u",
 				p[0], p[1]);
 	if (!frc_all_zero(p + 2, 6))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 2, "§5",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 2, "R-FT",
 				"reserved bytes of a feature-name entry are "
 				"not zero");
 	if (n == 0 || !frc_utf8_valid(p + 8, n) ||
 	    !frc_all_zero(p + 8 + n, FRC_FEATURE_NAME_SIZE - n))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 8, "§5",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 8, "R-FT",
 				"feature name is not 1-40 bytes of NUL-padded "
 				"UTF-8");
 	f->kind = p[0];

@@ -58,7 +58,7 @@ static int read_at(frc_reader_t *r, void *buf, size_t len, uint64_t off,
 	int err = frc_pread_full(r->fd, buf, len, off);
 
 	if (err < 0)
-		return fail(r, FRC_E_TRUNCATED, off, "§2.2",
+		return fail(r, FRC_E_TRUNCATED, off, "R-FILE-LENGTH",
 			    "file ends inside the %s (it shrank after open)",
 			    what);
 	if (err)
@@ -77,7 +77,7 @@ static int read_pages(frc_reader_t *r, uint8_t *dst, size_t len, uint64_t off)
 		if (err == 0)
 			return FRC_OK;
 		if (err != EINVAL)
-			return err < 0 ? fail(r, FRC_E_TRUNCATED, off, "§2.2",
+			return err < 0 ? fail(r, FRC_E_TRUNCATED, off, "R-FILE-LENGTH",
 					      "file ends inside the page area "
 					      "(it shrank after open)")
 				       : fail(r, FRC_E_IO, off, NULL,
@@ -167,11 +167,11 @@ static int scan_csum_table(frc_reader_t *r, uint32_t idx)
 	if (!rc)
 		rc = read_at(r, buf, 8, off + n * 8, "checksum table");
 	if (!rc && !FRC_CSUM_OK(frc_get64(buf), frc_stream_digest(h)))
-		rc = fail(r, FRC_E_CHECKSUM, off + n * 8, "§7.3",
+		rc = fail(r, FRC_E_CHECKSUM, off + n * 8, "R-CSUM",
 			  "checksum table checksum mismatch in region '%s'",
 			  rg->r.id);
 	if (!rc && a.first_bad != UINT64_MAX)
-		rc = fail(r, FRC_E_BAD_FIELD, off + a.first_bad * 8, "§7.4",
+		rc = fail(r, FRC_E_BAD_FIELD, off + a.first_bad * 8, "R-CSUM-ABSENT",
 			  "checksum entry of absent page %llu of region '%s' "
 			  "is not zero", (unsigned long long)a.first_bad,
 			  rg->r.id);
@@ -197,7 +197,7 @@ static int ensure_csums(frc_reader_t *r, uint32_t idx)
 		return rc;
 	}
 	if (state == CSUM_BAD)
-		rc = fail(r, FRC_E_CHECKSUM, rg->r.csum_offset, "§7.3",
+		rc = fail(r, FRC_E_CHECKSUM, rg->r.csum_offset, "R-CSUM",
 			  "checksum table of region '%s' failed verification",
 			  rg->r.id);
 	return rc;
@@ -213,7 +213,7 @@ static int check_page(frc_reader_t *r, uint32_t idx, uint64_t page,
 
 	if (FRC_CSUM_OK(stored, got))
 		return FRC_OK;
-	return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "§7.4",
+	return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "R-CSUM",
 		    "checksum mismatch in region '%s' page %llu", rg->r.id,
 		    (unsigned long long)page);
 }
@@ -289,7 +289,7 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 	if (!frc_bm_get(rg, page)) {
 		if (frc_all_zero(data, rg->r.page_size))
 			return FRC_OK;
-		return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "§8",
+		return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "R-BM-ZEROS",
 			    "absent page %llu of region '%s' is not zero",
 			    (unsigned long long)page, rg->r.id);
 	}
@@ -471,7 +471,7 @@ static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
 			    check_page(r, idx, q, pg,
 				       frc_get64(entries + 8 * (q - first))))
 				rc = fail(r, FRC_E_CHECKSUM, page_offset(rg, q),
-					  "§7.4", "page %llu of region '%s' in "
+					  "R-CSUM", "page %llu of region '%s' in "
 					  "its source (offset 0x%llx there) does "
 					  "not match its checksum",
 					  (unsigned long long)q, rg->r.id,
@@ -479,7 +479,7 @@ static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
 							       (q << sh)));
 			else if (!set && !frc_all_zero(pg, rg->r.page_size))
 				rc = fail(r, FRC_E_CHECKSUM, page_offset(rg, q),
-					  "§8", "absent page %llu of region "
+					  "R-BM-ZEROS", "absent page %llu of region "
 					  "'%s' is not zero in its source",
 					  (unsigned long long)q, rg->r.id);
 			if (rc)
@@ -526,7 +526,7 @@ FRC_API int frc_reader_read_pages(frc_reader_t *r, uint32_t region,
 	if (!count)
 		return FRC_OK;
 	if (!rg->bitmap_valid)
-		return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "§10.3",
+		return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "R-SALVAGE",
 			    "region '%s' has no valid bitmap: its pages cannot "
 			    "be verified", rg->r.id);
 	rc = ensure_csums(r, region);
@@ -577,7 +577,7 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	if (!rg->r.page_count)
 		return FRC_OK;
 	if (!rg->bitmap_valid) {
-		rc = fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "§10.3",
+		rc = fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "R-SALVAGE",
 			  "region '%s' has no valid bitmap: its pages cannot "
 			  "be verified", rg->r.id);
 		return report(r, rep, rc, idx, -1, -1, rg->r.bitmap_offset);
@@ -724,7 +724,7 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
 	if (!rg->r.page_count)
 		return FRC_OK;
 	if (!rg->bitmap_valid)
-		return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "§10.3",
+		return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "R-SALVAGE",
 			    "region '%s' has no valid bitmap", rg->r.id);
 	rc = ensure_csums(r, region);
 	if (rc)
@@ -841,7 +841,7 @@ static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		i += n;
 	}
 	if (!rc && !FRC_CSUM_OK(s->checksum, frc_stream_digest(h))) {
-		rc = fail(r, FRC_E_CHECKSUM, s->offset, "§9.1",
+		rc = fail(r, FRC_E_CHECKSUM, s->offset, "R-CSUM",
 			  "checksum mismatch in section %u (type %u)", idx,
 			  s->type);
 		rc = report(r, rep, rc, -1, -1, idx, s->offset);
@@ -1012,7 +1012,7 @@ FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
 		i += n;
 	}
 	if (!rc && !FRC_CSUM_OK(s->checksum, frc_stream_digest(h)))
-		rc = fail(r, FRC_E_CHECKSUM, s->offset, "§9.1",
+		rc = fail(r, FRC_E_CHECKSUM, s->offset, "R-CSUM",
 			  "checksum mismatch in section %u (type %u): the "
 			  "bytes passed on are not the section's",
 			  section, s->type);

@@ -64,7 +64,7 @@ int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
 	int err = frc_pread_full(r->fd, buf, len, off);
 
 	if (err < 0)
-		return frc_fail(&r->err, FRC_E_TRUNCATED, r->path, off, "§2.2",
+		return frc_fail(&r->err, FRC_E_TRUNCATED, r->path, off, "R-FILE-LENGTH",
 				"file ends inside the %s", what);
 	if (err)
 		return frc_fail_errno(&r->err, r->path, "cannot read", err);
@@ -99,7 +99,7 @@ int frc_r_check_extent(frc_reader_t *r, uint64_t off, uint64_t len,
 
 	if (!frc_add_ok(off, len, &end) || end > r->sb.file_length)
 		return frc_fail(&r->err, FRC_E_OUT_OF_BOUNDS, r->path, field_at,
-				"§2.2",
+				"R-BOUNDS",
 				"%s [0x%llx, +%llu) extends past file_length "
 				"0x%llx", what, (unsigned long long)off,
 				(unsigned long long)len,
@@ -122,13 +122,13 @@ static int check_signature(frc_reader_t *r)
 		while (sig[at] == frc_signature[at])
 			at++;
 		return frc_fail(&r->err, FRC_E_BAD_SIGNATURE, r->path, at,
-				"§3", "not an FRC file: signature byte %zu is "
+				"R-SIG", "not an FRC file: signature byte %zu is "
 				"0x%02x, expected 0x%02x", at, sig[at],
 				frc_signature[at]);
 	}
 	if (r->size < FRC_FIXED_AREA_END)
 		return frc_fail(&r->err, FRC_E_TRUNCATED, r->path, r->size,
-				"§2.1",
+				"R-FIXED-SHORT",
 				"file is %llu bytes, shorter than the 12288 "
 				"bytes of signature and superblocks",
 				(unsigned long long)r->size);
@@ -180,14 +180,14 @@ static int choose_superblock(frc_reader_t *r)
 		r->err = e[i];
 		if (empty[0] && empty[1])
 			return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
-					FRC_SLOT_A_OFFSET, "§4.5",
+					FRC_SLOT_A_OFFSET, "R-SEL-NONE",
 					"both superblock copies are empty");
 		return e[i].code;
 	}
 	if (sb[0].intact && sb[1].intact && sb[0].sequence == sb[1].sequence &&
 	    memcmp(buf[0], buf[1], sb[0].header_length) != 0)
 		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
-				FRC_SLOT_B_OFFSET + 16, "§4.5",
+				FRC_SLOT_B_OFFSET + 16, "R-SEL-SAMESEQ",
 				"the superblock copies share sequence %llu "
 				"but differ",
 				(unsigned long long)sb[0].sequence);
@@ -245,13 +245,13 @@ static int load_feature_names(frc_reader_t *r)
 	    (r->sb.ft_length - FRC_TRAILER) % FRC_FEATURE_ENTRY_SIZE ||
 	    r->sb.ft_offset % 8)
 		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path, at + 128,
-				"§5", "feature-name table offset 0x%llx or "
+				"R-FT", "feature-name table offset 0x%llx or "
 				"length %u is malformed",
 				(unsigned long long)r->sb.ft_offset,
 				r->sb.ft_length);
 	if ((r->sb.ft_length - FRC_TRAILER) / FRC_FEATURE_ENTRY_SIZE >
 	    FRC_FEATURES_MAX)
-		return frc_fail(&r->err, FRC_E_LIMIT, r->path, at + 136, "§11",
+		return frc_fail(&r->err, FRC_E_LIMIT, r->path, at + 136, "R-LIMITS",
 				"feature-name table has more than 192 entries");
 	rc = frc_r_check_extent(r, r->sb.ft_offset, r->sb.ft_length, at + 128,
 				"feature-name table");
@@ -267,7 +267,7 @@ static int load_feature_names(frc_reader_t *r)
 	if (!frc_table_check(buf, r->sb.ft_length,
 			     frc_key(r->sb.uuid, FRC_KEY_FEATURE_TABLE, 0, 0)))
 		rc = frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
-			      r->sb.ft_offset + r->sb.ft_length - 8, "§7.3",
+			      r->sb.ft_offset + r->sb.ft_length - 8, "R-CSUM",
 			      "feature-name table checksum mismatch");
 	else
 		rc = frc_features_decode(buf, r->sb.ft_length, r->sb.ft_offset,
@@ -288,14 +288,14 @@ static int check_features(frc_reader_t *r)
 		frc_features_describe(r->fnames, r->nfnames, 0, unknown, names,
 				      sizeof(names));
 		return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE, r->path,
-				at + 24, "§4.4",
+				at + 24, "R-INCOMPAT",
 				"unsupported incompatible feature(s): %s",
 				names);
 	}
 	/* SPEC §7.1: only algorithms the reader knows. */
 	if (r->sb.csum_algo != FRC_CSUM_XXH3_64)
 		return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE, r->path,
-				at + 92, "§7.1",
+				at + 92, "R-ALGO",
 				"unsupported checksum algorithm %u",
 				r->sb.csum_algo);
 	r->read_only = (r->sb.ro_compat & ~FRC_RO_COMPAT_KNOWN) != 0;
@@ -303,7 +303,7 @@ static int check_features(frc_reader_t *r)
 	/* SPEC §10.3: an incomplete file is refused unless salvaging. */
 	if (!r->complete && !(r->flags & FRC_OPEN_SALVAGE))
 		return frc_fail(&r->err, FRC_E_INCOMPLETE, r->path, at + 24,
-				"§10.3",
+				"R-INCOMPLETE",
 				"the file is incomplete: its save was "
 				"interrupted before commit");
 	return FRC_OK;
@@ -321,7 +321,7 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 	if (count == 0) {
 		if (off || len)
 			return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
-					field_at, spec,
+					field_at, "R-SB-FIELDS",
 					"%s has no entries but an offset or "
 					"length", what);
 		return FRC_OK;
@@ -329,7 +329,7 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 	/* SPEC §11: count limits. */
 	if (count > max_count)
 		return frc_fail(&r->err, FRC_E_LIMIT, r->path, field_at + 12,
-				"§11", "%s has %u entries, more than %u", what,
+				"R-LIMITS", "%s has %u entries, more than %u", what,
 				count, max_count);
 	if (off % 8 || len % 8 || len < FRC_TRAILER ||
 	    (uint64_t)len > (uint64_t)count * max_entry + FRC_TRAILER)
@@ -349,7 +349,7 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 		free(*out);
 		*out = NULL;
 		return frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
-				off + len - 8, "§7.3", "%s checksum mismatch",
+				off + len - 8, "R-CSUM", "%s checksum mismatch",
 				what);
 	}
 	return FRC_OK;
@@ -366,7 +366,7 @@ static int load_regions(frc_reader_t *r)
 	rc = load_table(r, r->sb.rt_offset, r->sb.rt_length, r->sb.rt_count,
 			FRC_REGIONS_MAX,
 			FRC_REGION_ENTRY_FIXED + 256, at, "region table",
-			"§6.1", FRC_KEY_REGION_TABLE, 2, &table);
+			"R-RT-FILL", FRC_KEY_REGION_TABLE, 2, &table);
 	if (rc || !table)
 		return rc;
 	rc = frc_regions_decode(table, r->sb.rt_length, r->sb.rt_count,
@@ -396,7 +396,7 @@ static int load_sections(frc_reader_t *r)
 	rc = load_table(r, r->sb.st_offset, r->sb.st_length, r->sb.st_count,
 			FRC_SECTIONS_MAX,
 			FRC_SECTION_ENTRY_FIXED + 256, at, "section table",
-			"§9.1", FRC_KEY_SECTION_TABLE, 3, &table);
+			"R-ST-FILL", FRC_KEY_SECTION_TABLE, 3, &table);
 	if (rc || !table)
 		return rc;
 	rc = frc_sections_decode(table, r->sb.st_length, r->sb.st_count,
@@ -425,14 +425,14 @@ static int check_sections(frc_reader_t *r)
 		if (!frc_section_type_known(s->type) &&
 		    (s->flags & FRC_SECTION_MUST_UNDERSTAND))
 			return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE,
-					r->path, at, "§9.1",
+					r->path, at, "R-SEC-MUST",
 					"section %u has type %u (0x%x), which "
 					"this reader does not know and must "
 					"understand", i, s->type, s->type);
 		if (s->type == FRC_SECTION_METADATA) {
 			if (metadata >= 0)
 				return frc_fail(&r->err, FRC_E_BAD_FIELD,
-						r->path, at, "§9.2",
+						r->path, at, "R-SEC-ONE-META",
 						"sections %d and %u are both "
 						"metadata", metadata, i);
 			metadata = (int)i;
@@ -507,7 +507,7 @@ static int check_layout(frc_reader_t *r)
 	for (size_t i = 1; i < n && !rc; i++)
 		if (v[i].off < v[i - 1].off + v[i - 1].len)
 			rc = frc_fail(&r->err, FRC_E_OVERLAP, r->path,
-				      v[i].off, "§2.2",
+				      v[i].off, "R-OVERLAP",
 				      "%s %u at 0x%llx overlaps %s %u "
 				      "[0x%llx, +%llu)", v[i].what,
 				      v[i].index, (unsigned long long)v[i].off,
@@ -541,7 +541,7 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 				    rg->r.id);
 	else if (err < 0)
 		rc = frc_fail(&r->err, FRC_E_TRUNCATED, r->path,
-			      rg->r.bitmap_offset, "§2.2",
+			      rg->r.bitmap_offset, "R-FILE-LENGTH",
 			      "file ends inside the bitmap");
 	else if (err)
 		rc = frc_fail(&r->err, FRC_E_IO, r->path, rg->r.bitmap_offset,
@@ -556,7 +556,7 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 		if (r->flags & FRC_OPEN_SALVAGE)
 			return FRC_OK; /* presence unknown: bitmap_valid 0 */
 		return frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
-				rg->r.bitmap_offset + bytes, "§8",
+				rg->r.bitmap_offset + bytes, "R-CSUM",
 				"bitmap checksum mismatch in region '%s'",
 				rg->r.id);
 	}
@@ -566,7 +566,7 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 	/* SPEC §8: padding bits after the last page are zero. */
 	if (frc_bm_find(rg, rg->r.page_count, bytes * 8, true) != bytes * 8)
 		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
-				rg->r.bitmap_offset + used - 1, "§8",
+				rg->r.bitmap_offset + used - 1, "R-BM-PAD",
 				"padding bits of the bitmap of region '%s' are "
 				"not zero", rg->r.id);
 	rg->bitmap_valid = 1;
@@ -585,7 +585,7 @@ static int load_metadata(frc_reader_t *r)
 	/* SPEC §11: a metadata section is at most 1 MiB. */
 	if (s->length > FRC_METADATA_MAX)
 		return frc_fail(&r->err, FRC_E_LIMIT, r->path, s->offset,
-				"§11", "metadata section is %llu bytes, more "
+				"R-LIMITS", "metadata section is %llu bytes, more "
 				"than 1 MiB", (unsigned long long)s->length);
 	rc = read_struct(r, s->offset, s->length, "metadata section", &buf);
 	if (rc)
@@ -595,7 +595,7 @@ static int load_metadata(frc_reader_t *r)
 				  frc_key(r->sb.uuid, FRC_KEY_SECTION,
 					  (uint64_t)r->meta_section, s->type))))
 		rc = frc_fail(&r->err, FRC_E_CHECKSUM, r->path, s->offset,
-			      "§9.1", "metadata section checksum mismatch");
+			      "R-CSUM", "metadata section checksum mismatch");
 	else
 		rc = frc_meta_decode(buf, s->length, s->offset, &r->meta,
 				     &r->nmeta, &r->err, r->path);
@@ -612,7 +612,7 @@ static int validate(frc_reader_t *r)
 	/* SPEC §4.2: the file is at least file_length bytes long. */
 	if (!rc && r->size < r->sb.file_length)
 		rc = frc_fail(&r->err, FRC_E_TRUNCATED, r->path, r->size,
-			      "§4.2", "file is %llu bytes but its superblock "
+			      "R-FILE-LENGTH", "file is %llu bytes but its superblock "
 			      "says %llu", (unsigned long long)r->size,
 			      (unsigned long long)r->sb.file_length);
 	if (!rc)

@@ -54,28 +54,28 @@ int frc_region_check_params(struct frc_err *e, const char *path, uint64_t off,
 	/* SPEC §6.1: page_size is a power of two in 512..16 MiB. */
 	if (!frc_is_pow2(page_size) || page_size < FRC_PAGE_SIZE_MIN ||
 	    page_size > FRC_PAGE_SIZE_MAX)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, off + 8, "§6.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, off + 8, "R-RT-ENTRY",
 				"page_size %u is not a power of two between "
 				"512 and 16777216", page_size);
 	/* SPEC §6.1: used_length is a multiple of page_size. */
 	if (used_length % page_size)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, off, "§6.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, off, "R-RT-ENTRY",
 				"used_length %llu is not a multiple of "
 				"page_size %u",
 				(unsigned long long)used_length, page_size);
 	/* SPEC §11: at most 2^33 pages per region. */
 	if (used_length / page_size > FRC_PAGES_PER_REGION_MAX)
-		return frc_fail(e, FRC_E_LIMIT, path, off, "§11",
+		return frc_fail(e, FRC_E_LIMIT, path, off, "R-LIMITS",
 				"region has %llu pages, more than 2^33",
 				(unsigned long long)(used_length / page_size));
 	/* SPEC §6.1: ids are 1..255 bytes of UTF-8 without NUL. */
 	if (id_length < 1 || id_length > FRC_ID_MAX)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, off + 12, "§6.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, off + 12, "R-RT-ENTRY",
 				"region id length %zu is not in 1..255",
 				id_length);
 	if (!frc_utf8_valid((const uint8_t *)id, id_length))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
-				off + FRC_REGION_ENTRY_FIXED, "§6.1",
+				off + FRC_REGION_ENTRY_FIXED, "R-RT-ENTRY",
 				"region id is not valid UTF-8 (or has NUL)");
 	return FRC_OK;
 }
@@ -88,23 +88,23 @@ static int check_offsets(const struct frc_region *rg, uint64_t at,
 		/* SPEC §6.1: a region without pages has all offsets 0. */
 		if (rg->bitmap_offset || rg->csum_offset || rg->pages_offset)
 			return frc_fail(e, FRC_E_BAD_FIELD, path, at + 16,
-					"§6.1",
+					"R-RT-EMPTY",
 					"empty region '%s' has non-zero offsets",
 					rg->id);
 		return FRC_OK;
 	}
 	/* SPEC §8, §7.4: bitmaps and checksum tables are 8-aligned. */
 	if (rg->bitmap_offset % 8)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 16, "§8",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 16, "R-ALIGN8",
 				"bitmap of region '%s' is not 8-byte aligned",
 				rg->id);
 	if (rg->csum_offset % 8)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 24, "§7.4",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 24, "R-ALIGN8",
 				"checksum table of region '%s' is not 8-byte "
 				"aligned", rg->id);
 	/* SPEC §6.2: a page area is aligned to its page size. */
 	if (rg->pages_offset % rg->page_size)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 32, "§6.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 32, "R-PAGE-ALIGN",
 				"page area of region '%s' at 0x%llx is not "
 				"aligned to its page size %u", rg->id,
 				(unsigned long long)rg->pages_offset,
@@ -123,7 +123,7 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 
 	/* SPEC §6.1: the entries fill the table exactly. */
 	if (end - pos < FRC_REGION_ENTRY_FIXED)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§6.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-RT-FILL",
 				"region table ends inside an entry");
 	rg->used_length = frc_get64(p);
 	rg->page_size = frc_get32(p + 8);
@@ -133,18 +133,18 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	rg->pages_offset = frc_get64(p + 32);
 	size = frc_region_entry_size(rg->id_length);
 	if (end - pos < size)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§6.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-RT-FILL",
 				"region table ends inside an entry");
 	/* SPEC §6.1: reserved bytes are zero, and so is the id padding. */
 	if (!frc_all_zero(p + 14, 2) || !frc_all_zero(p + 40, 24))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
-				at + (frc_all_zero(p + 14, 2) ? 40 : 14), "§6.1",
+				at + (frc_all_zero(p + 14, 2) ? 40 : 14), "R-RT-ENTRY",
 				"reserved bytes of a region entry are not zero");
 	if (!frc_all_zero(p + FRC_REGION_ENTRY_FIXED + rg->id_length,
 			  size - FRC_REGION_ENTRY_FIXED - rg->id_length))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
 				at + FRC_REGION_ENTRY_FIXED + rg->id_length,
-				"§6.1", "region id padding is not zero");
+				"R-RT-ENTRY", "region id padding is not zero");
 	rc = frc_region_check_params(e, path, at,
 				     (const char *)p + FRC_REGION_ENTRY_FIXED,
 				     rg->id_length, rg->used_length,
@@ -170,7 +170,7 @@ static int check_unique(const struct frc_region *rg, uint32_t count,
 			if (rg[i].id_length == rg[j].id_length &&
 			    memcmp(rg[i].id, rg[j].id, rg[i].id_length) == 0)
 				return frc_fail(e, FRC_E_BAD_FIELD, path,
-						table_offset, "§6.1",
+						table_offset, "R-RT-ENTRY",
 						"regions %u and %u share the "
 						"id '%s'", j, i, rg[i].id);
 	return FRC_OK;
@@ -193,7 +193,7 @@ int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
 	}
 	if (rc == FRC_OK && pos != end)
 		rc = frc_fail(e, FRC_E_BAD_FIELD, path, table_offset + pos,
-			      "§6.1",
+			      "R-RT-FILL",
 			      "region table has %u bytes after its %u entries",
 			      end - pos, count);
 	if (rc == FRC_OK)

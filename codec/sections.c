@@ -57,7 +57,7 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 
 	/* SPEC §9.1: the entries fill the table exactly. */
 	if (end - pos < FRC_SECTION_ENTRY_FIXED)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§9.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
 				"section table ends inside an entry");
 	s->type = frc_get32(p);
 	s->flags = frc_get32(p + 4);
@@ -67,32 +67,32 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	s->name_length = frc_get16(p + 32);
 	size = frc_section_entry_size(s->name_length);
 	if (end - pos < size)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§9.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
 				"section table ends inside an entry");
 	/* SPEC §9.1: type 0 is never valid. */
 	if (s->type == 0)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§9.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
 				"section type is 0");
 	/* SPEC §9.1: reserved bytes and name padding are zero. */
 	if (!frc_all_zero(p + 34, 6) ||
 	    !frc_all_zero(p + FRC_SECTION_ENTRY_FIXED + s->name_length,
 			  size - FRC_SECTION_ENTRY_FIXED - s->name_length))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 34, "§9.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 34, "R-ST-FILL",
 				"reserved bytes or name padding of a section "
 				"entry are not zero");
 	if (s->name_length > FRC_ID_MAX ||
 	    !frc_utf8_valid(p + FRC_SECTION_ENTRY_FIXED, s->name_length))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
-				at + FRC_SECTION_ENTRY_FIXED, "§9.1",
+				at + FRC_SECTION_ENTRY_FIXED, "R-ST-FILL",
 				"section name is not valid UTF-8 (or has NUL)");
 	/* SPEC §11: a section is at most 2^40 bytes. */
 	if (s->length > FRC_SECTION_LENGTH_MAX)
-		return frc_fail(e, FRC_E_LIMIT, path, at + 16, "§11",
+		return frc_fail(e, FRC_E_LIMIT, path, at + 16, "R-LIMITS",
 				"section length %llu exceeds 2^40",
 				(unsigned long long)s->length);
 	/* SPEC §9.1: an empty section has offset 0. */
 	if (s->length == 0 && s->offset != 0)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 8, "§9.1",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 8, "R-ST-FILL",
 				"empty section has a non-zero offset");
 	s->name = strndup((const char *)p + FRC_SECTION_ENTRY_FIXED,
 			  s->name_length);
@@ -118,7 +118,7 @@ int frc_sections_decode(const uint8_t *table, uint32_t length, uint32_t count,
 	}
 	if (rc == FRC_OK && pos != end)
 		rc = frc_fail(e, FRC_E_BAD_FIELD, path, table_offset + pos,
-			      "§9.1",
+			      "R-ST-FILL",
 			      "section table has %u bytes after its %u entries",
 			      end - pos, count);
 	if (rc) {
@@ -186,19 +186,19 @@ static int meta_item(const uint8_t *p, uint64_t len, uint64_t *pos,
 
 	/* SPEC §9.2: items fill the section exactly. */
 	if (len - *pos < 6)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§9.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-META",
 				"metadata item header runs past the section");
 	kl = frc_get16(p + *pos);
 	vl = frc_get32(p + *pos + 2);
 	if (len - *pos - 6 < kl + vl)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§9.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-META",
 				"metadata item runs past the section");
 	if (frc_meta_key_check((const char *)p + *pos + 6, kl))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 6, "§9.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 6, "R-META",
 				"metadata key is not 1-255 bytes of "
 				"[a-z0-9._-]");
 	if (!frc_utf8_valid(p + *pos + 6 + kl, vl))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 6 + kl, "§9.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 6 + kl, "R-META",
 				"metadata value is not valid UTF-8 (or has "
 				"NUL)");
 	m->key = strndup((const char *)p + *pos + 6, kl);
@@ -230,7 +230,7 @@ static int check_unique_keys(struct frc_meta *m, uint32_t n, uint64_t base,
 	qsort(v, n, sizeof(*v), cmp_key);
 	for (uint32_t i = 1; i < n && rc == FRC_OK; i++)
 		if (strcmp(v[i - 1]->key, v[i]->key) == 0)
-			rc = frc_fail(e, FRC_E_BAD_FIELD, path, base, "§9.2",
+			rc = frc_fail(e, FRC_E_BAD_FIELD, path, base, "R-META",
 				      "metadata key '%s' appears twice",
 				      v[i]->key);
 	free(v);

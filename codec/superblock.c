@@ -142,11 +142,11 @@ int frc_sb_decode(const uint8_t *buf, uint64_t at, struct frc_sb *sb,
 	memset(sb, 0, sizeof(*sb));
 	*empty = frc_all_zero(buf, FRC_SLOT_SIZE);
 	if (*empty)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§4.5",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-SEL-NONE",
 				"superblock copy is empty (all zero)");
 	/* SPEC §4.2: magic. */
 	if (memcmp(buf, FRC_SB_MAGIC, 8) != 0)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "§4.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-SB-FIELDS",
 				"superblock magic is not \"FRCSUPER\"");
 	sb->major = frc_get16(buf + 8);
 	sb->minor = frc_get16(buf + 10);
@@ -154,13 +154,13 @@ int frc_sb_decode(const uint8_t *buf, uint64_t at, struct frc_sb *sb,
 	/* SPEC §4.2: header_length is a multiple of 8 in 256..4096. */
 	if (sb->header_length % 8 || sb->header_length < FRC_SB_V1_LENGTH ||
 	    sb->header_length > FRC_SB_MAX_LENGTH)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 12, "§4.2",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 12, "R-SB-FIELDS",
 				"header_length %u is not a multiple of 8 "
 				"between 256 and 4096", sb->header_length);
 	/* SPEC §4.5: a copy whose checksum fails does not exist. */
 	if (!frc_table_check(buf, sb->header_length, 0))
 		return frc_fail(e, FRC_E_CHECKSUM, path,
-				at + sb->header_length - 8, "§4.5",
+				at + sb->header_length - 8, "R-SEL-NONE",
 				"superblock checksum mismatch");
 	/* SPEC §4.5: an intact copy takes part in the choice by its sequence. */
 	sb->intact = true;
@@ -168,7 +168,7 @@ int frc_sb_decode(const uint8_t *buf, uint64_t at, struct frc_sb *sb,
 	/* SPEC §4.3: a reader refuses a major version it does not know. */
 	if (sb->major != FRC_FORMAT_VERSION_MAJOR)
 		return frc_fail(e, FRC_E_UNSUPPORTED_VERSION, path, at + 8,
-				"§4.3",
+				"R-MAJOR",
 				"format version %u.%u is not supported (this "
 				"reader knows major version %u)",
 				sb->major, sb->minor, FRC_FORMAT_VERSION_MAJOR);

@@ -96,7 +96,7 @@ jqis "check json: first problem region/page" bad.json '[.problems[0].region, .pr
 off=$(jq '.regions[0].pages_offset + 5 * 4096' info.json)
 jqis "check json: first problem offset" bad.json '.problems[0].offset' "$off"
 jqis "check json: second problem region/page" bad.json '[.problems[1].region, .problems[1].page] | @tsv' "$(printf '1\t1')"
-jqis "check json: message names the rule" bad.json '.problems[0].message | test("SPEC §7.4")' true
+jqis "check json: message names the rule" bad.json '.problems[0].message | test("SPEC R-CSUM")' true
 "$CRAFT" incomplete x.frc inc.frc
 "$FRC" check --output=yaml inc.frc > inc.yaml
 check "check --output=yaml on an incomplete file exits 3" '[ $? -eq 3 ]'

@@ -227,6 +227,20 @@ rc=$?
 check "the restored guest's RAM in QEMU verifies against the FRC file" '[ "$st" = completed ] && [ $rc -eq 0 ]'
 restored 10 rpm "$psum" "restored in place, verified in QEMU's memory"
 
+# the educational reader agrees with libfrc on every file made here:
+# streams imported, mapped-ram imported, and saves sealed in place
+. "$SRC/tests/reference.sh"
+if [ -z "$REF" ]; then
+	notok "python3 with xxhash is installed (tools/install_deps.sh)"
+else
+	bad=
+	for f in s7.frc s10.frc m.frc ip.frc gm.frc pm.frc; do
+		[ -f "$f" ] && agree "$f" || bad="$bad $f"
+	done
+	check "the educational reader reads every file made here as libfrc does" '[ -z "$bad" ]'
+	[ -n "$bad" ] && echo "# disagree:$bad"
+fi
+
 # the QEMU benchmark (tools/qemu_bench.sh) runs and reports every path;
 # its figures are printed, never judged here
 TMPDIR=$T sh "$SRC/tools/qemu_bench.sh" -r 1 -s 64 -j qb.json "$B" > qb.txt 2>&1

@@ -1,6 +1,6 @@
 #!/bin/sh
-# QEMU interop: the real migration files of ../shared/fixtures/qemu imported
-# and exported byte for byte; truncated and damaged streams refused; and,
+# QEMU interop: a migration stream saved here by QEMU 7.2 imported and
+# exported byte for byte; truncated and damaged streams refused; and,
 # with Debian's QEMU 7.2, real VMs saved straight into FRC through
 # `migrate exec:` and restored from it, stopped and running. TAP output.
 # usage: tests/qemu_test.sh BUILD_DIR
@@ -8,7 +8,6 @@ B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 FRC=$B/frc
 QMP=$B/tests/qmp_client
-FIX=$SRC/../shared/fixtures/qemu
 T=$(mktemp -d "${TMPDIR:-/tmp}/frc-qemu-XXXXXX")
 . "$(dirname "$0")/tap.sh"
 cleanup() {
@@ -25,12 +24,9 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	notok "qemu-system-x86_64 is installed (tools/install_deps.sh)"
 	exit 1
 fi
-# a 4 MiB pattern loaded into guest RAM (the fixture's, or made here)
-PAT=$FIX/pattern-4MiB.bin
-if [ ! -f "$PAT" ]; then
-	PAT=$T/pattern-4MiB.bin
-	awk 'BEGIN { for (i = 0; i < 262144; i++) printf "frc-pattern-%04x", i % 65536 }' > "$PAT"
-fi
+# a 4 MiB pattern loaded into guest RAM, made here
+PAT=$T/pattern-4MiB.bin
+awk 'BEGIN { for (i = 0; i < 262144; i++) printf "frc-pattern-%04x", i % 65536 }' > "$PAT"
 BASE="-machine pc,accel=tcg -m 64M -nodefaults -display none -S"
 # a multiboot guest that keeps incrementing a word in every page of 8-32 MiB
 printf '\002\260\255\033\0\0\001\0\376\117\121\344\0\0\020\0\0\0\020\0\0\0\0\0\0\0\0\0\040\0\020\0\277\0\0\200\0\377\007\201\307\0\020\0\0\201\377\0\0\0\002\162\360\353\351' > dirty.mb
@@ -53,64 +49,25 @@ wait_migration() { # NAME: until completed or failed, at most 180 s
 }
 quit_vm() { "$QMP" "$1.sock" '{"execute":"quit"}' >/dev/null 2>&1; rm -f "$1.sock"; }
 
-# ---- the fixtures ----
-# The files of ../shared/fixtures/qemu (QEMU 7.2 and 10.2, mapped-ram
-# included) are not in the repository: where they are absent, a stream is
-# saved here from Debian's QEMU 7.2 and the stream checks run on it; the
-# mapped-ram and README-table checks report themselves as not run.
-if [ -f "$FIX/README.md" ] && [ -f "$FIX/legacy-7.2.qemu" ]; then
-	ok "the QEMU fixtures are there"
-	HAVE_FIX=1
-	LEGACY=$FIX/legacy-7.2.qemu
-else
-	echo "# not run: byte-identity of the QEMU 10.2 and mapped-ram fixtures (no ../shared/fixtures/qemu)"
-	HAVE_FIX=0
-	LEGACY=$T/legacy-7.2.qemu
-	start_vm fx -device "loader,file=$PAT,addr=0x400000,force-raw=on"
-	"$QMP" fx.sock '{"execute":"cont"}' > /dev/null; sleep 1
-	"$QMP" fx.sock '{"execute":"stop"}' > /dev/null
-	"$QMP" fx.sock "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > $LEGACY\"}}" > /dev/null
-	check "a stream saved here by QEMU 7.2 stands in for the fixture" '[ "$(wait_migration fx)" = completed ] && [ -s "$LEGACY" ]'
-	quit_vm fx
-	"$FRC" import-qemu -q "$LEGACY" legacy-7.2.frc
-	check "the QEMU 7.2 stream imports" '[ $? -eq 0 ]'
-	"$FRC" check -q legacy-7.2.frc
-	check "its FRC passes frc check" '[ $? -eq 0 ]'
-	"$FRC" export-qemu legacy-7.2.frc legacy.out
-	check "export-qemu is byte-for-byte the QEMU 7.2 stream" 'cmp -s legacy.out "$LEGACY"'
-fi
-if [ $HAVE_FIX -eq 1 ]; then
-# expected sha256 of every block, from the fixture README's table
-sed -n 's/^| `\([^`]*\)`[^|]*| `\([0-9a-f]\{64\}\)` | `\([0-9a-f]\{64\}\)` |$/\1 \2 \3/p;
-        s/^| `\([^`]*\)`[^|]*| `\([0-9a-f]\{64\}\)` | same |$/\1 \2 \2/p' \
-	"$FIX/README.md" > expected
-check "the README's block table has 6 blocks" '[ "$(wc -l < expected)" -eq 6 ]'
-for f in legacy-7.2 mapped-ram stream-file; do
-	"$FRC" import-qemu -q "$FIX/$f.qemu" "$f.frc"
-	check "$f imports" '[ $? -eq 0 ]'
-	"$FRC" check -q "$f.frc"
-	check "$f: frc check passes" '[ $? -eq 0 ]'
-	"$FRC" digest "$f.frc" > "$f.dig"
-	col=3
-	[ "$f" = legacy-7.2 ] && col=2
-	bad=0
-	while read -r id h72 h10; do
-		want=$h10
-		[ "$f" = legacy-7.2 ] && want=$h72
-		got=$(awk -v id="\"$id\"" '$1 == "-" && $3 == id {getline; print $2}' "$f.dig" | tr -d '"')
-		[ "$got" = "$want" ] || { echo "# $f $id: $got, want $want"; bad=1; }
-	done < expected
-	check "$f: every block's sha256 equals the README's" '[ $bad -eq 0 ]'
-	"$FRC" export-qemu "$f.frc" "$f.out"
-	check "$f: export-qemu is byte-for-byte the QEMU file" 'cmp -s "$f.out" "$FIX/$f.qemu"'
-done
-"$FRC" info --output=json mapped-ram.frc > mr.json
-check "metadata records the source format and machine" \
-	'[ "$(jq -r ".metadata[\"source-format\"] + \" \" + .metadata[\"machine-type\"]" mr.json)" = "qemu-mapped-ram pc-i440fx-10.2" ]'
-check "the capabilities are recorded" '[ "$(jq -r ".metadata[\"qemu.capabilities\"]" mr.json)" = mapped-ram ]'
+# ---- a QEMU 7.2 stream, saved here ----
+LEGACY=$T/legacy-7.2.qemu
+start_vm fx -device "loader,file=$PAT,addr=0x400000,force-raw=on"
+"$QMP" fx.sock '{"execute":"cont"}' > /dev/null; sleep 1
+"$QMP" fx.sock '{"execute":"stop"}' > /dev/null
+"$QMP" fx.sock "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > $LEGACY\"}}" > /dev/null
+check "QEMU 7.2 saves a stream" '[ "$(wait_migration fx)" = completed ] && [ -s "$LEGACY" ]'
+quit_vm fx
+"$FRC" import-qemu -q "$LEGACY" legacy-7.2.frc
+check "the QEMU 7.2 stream imports" '[ $? -eq 0 ]'
+"$FRC" check -q legacy-7.2.frc
+check "its FRC passes frc check" '[ $? -eq 0 ]'
+"$FRC" export-qemu legacy-7.2.frc legacy.out
+check "export-qemu is byte-for-byte the QEMU 7.2 stream" 'cmp -s legacy.out "$LEGACY"'
+"$FRC" info --output=json legacy-7.2.frc > lg.json
+check "metadata records the source format" \
+	'[ "$(jq -r ".metadata[\"source-format\"]" lg.json)" = qemu-stream ]'
 check "non-RAM state is kept in qemu-migration sections" \
-	'[ "$(jq "[.sections[] | select(.type_name == \"qemu-migration\")] | length" mr.json)" -eq 3 ]'
-fi
+	'[ "$(jq "[.sections[] | select(.type_name == \"qemu-migration\")] | length" lg.json)" -eq 3 ]'
 cat "$LEGACY" | "$FRC" import-qemu -q - piped.frc
 check "import from standard input" '[ $? -eq 0 ] && "$FRC" diff -q piped.frc legacy-7.2.frc'
 "$FRC" export-qemu legacy-7.2.frc - | cmp -s - "$LEGACY"
@@ -201,4 +158,17 @@ quit_vm ldst
 a=$(sha256sum < lsrc.bin | cut -c1-64); b=$(sha256sum < ldst.bin | cut -c1-64)
 echo "# live pmemsave source $a"; echo "# live pmemsave restored $b"
 check "guest memory after the live round trip equals the source's" '[ -n "$a" ] && [ "$a" = "$b" ]'
+
+# the educational reader agrees with libfrc on every file frc import-qemu made
+. "$SRC/tests/reference.sh"
+if [ -z "$REF" ]; then
+	notok "python3 with xxhash is installed (tools/install_deps.sh)"
+else
+	bad=
+	for f in legacy-7.2.frc piped.frc conv.frc vm.frc live.frc; do
+		[ -f "$f" ] && agree "$f" || bad="$bad $f"
+	done
+	check "the educational reader reads every imported file as libfrc does" '[ -z "$bad" ]'
+	[ -n "$bad" ] && echo "# disagree:$bad"
+fi
 [ "$fails" -eq 0 ]

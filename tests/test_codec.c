@@ -236,7 +236,7 @@ static void test_incomplete(void **state)
 	r = frc_reader_new();
 	assert_int_equal(frc_reader_open(r, path, 0), FRC_E_INCOMPLETE);
 	assert_non_null(strstr(frc_reader_errmsg(r), "incomplete"));
-	assert_non_null(strstr(frc_reader_errmsg(r), "§10.3"));
+	assert_non_null(strstr(frc_reader_errmsg(r), "R-INCOMPLETE"));
 	frc_reader_free(r);
 }
 

@@ -441,6 +441,30 @@ static void v_qemu_minor0(struct vb_file *f)
 	vb_render(f);
 }
 
+static void v_file_length_gap(struct vb_file *f)
+{
+	/* file_length 4096 bytes beyond the last structure: a gap */
+	base(f);
+	f->buf = realloc(f->buf, f->size + 4096);
+	memset(f->buf + f->size, 0x66, 4096);
+	f->size += 4096;
+	sb_set(f, 80, 8, f->size);
+}
+
+static void v_metadata_1mib(struct vb_file *f)
+{
+	/* a metadata section of exactly 1048576 bytes: the limit allows it */
+	size_t vl = 1048576 - 6 - strlen("description");
+	char *v = malloc(vl + 1);
+
+	memset(v, 'm', vl);
+	v[vl] = '\0';
+	vb_add_region(f, "pc.ram", 4096, 1, VB_ALL);
+	vb_add_meta(f, "description", v);
+	vb_render(f);
+	free(v);
+}
+
 const struct recipe valid_recipes[] = {
 	{ 1, "empty-file", "a file with no regions and no sections", "§2, §4",
 	  "R-SB-FIELDS R-SIG", v_empty_file },
@@ -536,6 +560,11 @@ const struct recipe valid_recipes[] = {
 	  "R-FT R-FT-NAMES", v_ft_duplicate },
 	{ 38, "qemu-section-minor-0", "a type-16 section in a file whose "
 	  "superblock says 1.0", "§4.3, §9.4", "R-MINOR", v_qemu_minor0 },
+	{ 39, "file-length-gap", "file_length 4096 bytes beyond the end of the "
+	  "last structure", "§2.2, §4.2", "R-GAPS R-FILE-LENGTH",
+	  v_file_length_gap },
+	{ 40, "metadata-1mib", "a metadata section of exactly 1048576 bytes",
+	  "§9.2, §11", "R-META R-LIMITS", v_metadata_1mib },
 	{ 0, NULL, NULL, NULL, NULL, NULL },
 };
 
