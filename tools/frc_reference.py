@@ -217,17 +217,26 @@ class Reader:
             raise Reject("checksum-mismatch", "R-CSUM", f"{what} trailer")
         return table[:-8], count, off
 
+    @staticmethod
+    def entry(body, pos, fixed, length_at, rule):
+        """An entry of `fixed` bytes and a name padded to a multiple of 8,
+        which must fit in what is left of the table (R-RT-FILL, R-ST-FILL):
+        the entry's bytes, its name's length and its size."""
+        if len(body) - pos < fixed:
+            raise Reject("bad-field", rule, "the table ends inside an entry")
+        e = body[pos:]
+        n = le(e, length_at, 2)
+        size = fixed + (n + 7) // 8 * 8
+        if len(body) - pos < size:
+            raise Reject("bad-field", rule, "the table ends inside an entry")
+        return e, n, size
+
     def regions(self, sb):
         body, count, _ = self.table(96, sb, LIMITS["regions"], 64 + 256, "region table", b"FRC-RTAB")
         self.region_list, pos = [], 0
         for _ in range(count):
-            if len(body) - pos < 64:
-                raise Reject("bad-field", "R-RT-FILL", "the table ends inside an entry")
-            e = body[pos:]
-            used, ps, idl = le(e, 0, 8), le(e, 8, 4), le(e, 12, 2)
-            size = 64 + (idl + 7) // 8 * 8
-            if len(body) - pos < size:
-                raise Reject("bad-field", "R-RT-FILL", "the table ends inside an entry")
+            e, idl, size = self.entry(body, pos, 64, 12, "R-RT-FILL")
+            used, ps = le(e, 0, 8), le(e, 8, 4)
             if any(e[14:16]) or any(e[40:64]) or any(e[64 + idl:size]):
                 raise Reject("bad-field", "R-RT-ENTRY", "reserved bytes or id padding")
             if ps & (ps - 1) or not 512 <= ps <= 1 << 24:
@@ -258,17 +267,11 @@ class Reader:
             raise Reject("bad-field", "R-RT-ENTRY", "two regions share an id")
 
     def sections(self, sb):
-        body, count, st_off = self.table(112, sb, LIMITS["sections"], 40 + 256, "section table", b"FRC-STAB")
+        body, count, _ = self.table(112, sb, LIMITS["sections"], 40 + 256, "section table", b"FRC-STAB")
         self.section_list, pos = [], 0
         for _ in range(count):
-            if len(body) - pos < 40:
-                raise Reject("bad-field", "R-ST-FILL", "the table ends inside an entry")
-            e = body[pos:]
+            e, nl, size = self.entry(body, pos, 40, 32, "R-ST-FILL")
             typ, flags, off, length = le(e, 0, 4), le(e, 4, 4), le(e, 8, 8), le(e, 16, 8)
-            nl = le(e, 32, 2)
-            size = 40 + (nl + 7) // 8 * 8
-            if len(body) - pos < size:
-                raise Reject("bad-field", "R-ST-FILL", "the table ends inside an entry")
             if typ == 0:
                 raise Reject("bad-field", "R-ST-FILL", "section type 0")
             if any(e[34:40]) or any(e[40 + nl:size]):
