@@ -226,6 +226,21 @@ st=$(wait_migration rpm)
 rc=$?
 check "the restored guest's RAM in QEMU verifies against the FRC file" '[ "$st" = completed ] && [ $rc -eq 0 ]'
 restored 10 rpm "$psum" "restored in place, verified in QEMU's memory"
+# ...and restored by frc itself: every page verified and written into the
+# fresh QEMU's RAM, QEMU loading the rest from a file that leaves pc.ram out
+start 10 rpx -S -incoming defer
+mapped rpx
+mem=pc.ram=/proc/$(qemu_pid rpx)/mem@$(hva rpx pc.ram)
+"$FRC" export-qemu --format=stream --memory="$mem" pm.frc rest.qemu 2>/dev/null
+check "export-qemu --memory wants --format=mapped-ram" '[ $? -ne 0 ] && [ ! -e rest.qemu ]'
+"$FRC" export-qemu --format=mapped-ram --memory=no.such.block="${mem#*=}" pm.frc rest.qemu 2> err
+check "export-qemu --memory refuses a block the file lacks, making nothing" \
+	'[ $? -ne 0 ] && grep -q "no RAM block" err && [ ! -e rest.qemu ]'
+"$FRC" export-qemu --format=mapped-ram --memory="$mem" pm.frc rest.qemu
+check "export-qemu --memory writes the pages into QEMU ($mem)" '[ $? -eq 0 ]'
+qmp rpx "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/rest.qemu\"}}" > /dev/null
+restored 10 rpx "$psum" "pages written by frc into QEMU's memory, the rest loaded"
+rm -f rest.qemu
 
 # the educational reader agrees with libfrc on every file made here:
 # streams imported, mapped-ram imported, and saves sealed in place

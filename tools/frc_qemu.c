@@ -1110,7 +1110,8 @@ static int put_section(frc_reader_t *r, struct out_stream *o, int64_t idx)
  * before. Each chunk knows which of its pages are present.
  */
 #define CHUNK_PAGES 1024u
-#define NCHUNK 3
+#define NCHUNK 4
+#define CHUNK_WORKERS 2 /* reading and verifying chunks side by side */
 
 struct chunk {
 	struct relay_job job;
@@ -1164,10 +1165,10 @@ static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 			  int (*emit)(void *, const struct chunk *), void *ctx)
 {
 	struct chunk c[NCHUNK];
-	struct relay rl;
+	struct relay rl[CHUNK_WORKERS];
 	frc_region_info_t g;
 	uint64_t next = 0;
-	unsigned issued = 0, done = 0;
+	unsigned issued = 0, done = 0, started = 0;
 	int rc = 0;
 
 	frc_reader_region(r, i, &g);
@@ -1176,8 +1177,15 @@ static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 		if (posix_memalign((void **)&c[k].data, 4096,
 				   (size_t)CHUNK_PAGES * g.page_size))
 			rc = -1;
-	if (rc || relay_start(&rl, chunk_run, NULL)) {
+	while (!rc && started < CHUNK_WORKERS)
+		if (relay_start(&rl[started], chunk_run, NULL))
+			rc = -1;
+		else
+			started++;
+	if (rc) {
 		tool_err("out of memory or threads");
+		for (unsigned k = 0; k < started; k++)
+			relay_stop(&rl[k]);
 		for (unsigned k = 0; k < NCHUNK; k++)
 			free(c[k].data);
 		return -1;
@@ -1206,17 +1214,20 @@ static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 			ck->n = g.page_count - next < CHUNK_PAGES
 					? g.page_count - next : CHUNK_PAGES;
 			next += ck->n;
-			relay_submit(&rl, &ck->job);
+			/* chunks alternate between the workers; each runs
+			 * its own in order, so they finish in order */
+			relay_submit(&rl[issued % CHUNK_WORKERS], &ck->job);
 			issued++;
 		}
 		if (done == issued)
 			break;
-		if (relay_wait(&rl, &c[done % NCHUNK].job) ||
+		if (relay_wait(&rl[done % CHUNK_WORKERS], &c[done % NCHUNK].job) ||
 		    (!rc && emit(ctx, &c[done % NCHUNK])))
 			rc = -1;
 		done++;
 	}
-	relay_stop(&rl);
+	for (unsigned k = 0; k < CHUNK_WORKERS; k++)
+		relay_stop(&rl[k]);
 	for (unsigned k = 0; k < NCHUNK; k++)
 		free(c[k].data);
 	return rc;
@@ -1349,15 +1360,73 @@ static int put_chunk_slots(void *ctx, const struct chunk *c)
 	return 0;
 }
 
-/* mapped-ram: header, bitmap (LE u64 words) and pages at fixed places. */
-static int put_mapped_ram(frc_reader_t *r, struct out_stream *o)
+struct into_memory {
+	const struct guestmem *m;
+	uint32_t page_size;
+};
+
+/*
+ * mapped-ram with --memory: the present pages of a chunk, verified, go
+ * straight into the destination's guest RAM, each run with one write.
+ */
+static int put_chunk_memory(void *ctx, const struct chunk *c)
+{
+	struct into_memory *im = ctx;
+
+	for (uint64_t k = 0; k < c->n;) {
+		uint64_t run = 0, off;
+		const uint8_t *p;
+		size_t left;
+
+		while (k + run < c->n && chunk_present(c, k + run))
+			run++;
+		if (!run) {
+			k++;
+			continue;
+		}
+		p = c->data + k * im->page_size;
+		left = run * im->page_size;
+		off = im->m->offset + (c->first + k) * im->page_size;
+		while (left) {
+			ssize_t w = pwrite(im->m->fd, p, left, (off_t)off);
+
+			if (w <= 0 && !(w < 0 && errno == EINTR)) {
+				tool_err("cannot write pages into '%s' at 0x%" PRIx64
+					 ": %s", im->m->path, off,
+					 w < 0 ? strerror(errno) : "nothing written");
+				return -1;
+			}
+			if (w > 0) {
+				p += w;
+				left -= (size_t)w;
+				off += (uint64_t)w;
+			}
+		}
+		k += run;
+	}
+	return 0;
+}
+
+/*
+ * mapped-ram: header, bitmap (LE u64 words) and pages at fixed places. A
+ * block given with --memory gets its pages written into that memory and an
+ * empty bitmap, so that QEMU loads everything else and keeps them.
+ */
+static int put_mapped_ram(frc_reader_t *r, struct out_stream *o,
+			  struct guestmems *gm)
 {
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
 		struct slots sl;
+		struct into_memory im;
 		uint64_t bytes, bitmap_off, pages_off;
+		int err;
 
 		frc_reader_region(r, i, &g);
+		im.m = guestmem_open(gm, g.id, g.used_length, &err);
+		im.page_size = g.page_size;
+		if (err)
+			return -1;
 		bytes = (g.page_count + 63) / 64 * 8;
 		if (put_str(o, g.id) || put64(o, g.used_length))
 			return -1;
@@ -1367,14 +1436,19 @@ static int put_mapped_ram(frc_reader_t *r, struct out_stream *o)
 		if (put32(o, 1) || put64(o, g.page_size) ||
 		    put64(o, bitmap_off) || put64(o, pages_off) || flush_out(o))
 			return -1;
-		/* o->buf is free while nothing is buffered */
-		if (put_mapped_bitmap(r, i, o, bitmap_off, bytes, o->buf))
-			return -1;
-		sl.f = o->f;
-		sl.pages_off = pages_off;
-		sl.page_size = g.page_size;
-		if (for_each_chunk(r, i, 1, put_chunk_slots, &sl))
-			return -1;
+		if (im.m) {
+			if (for_each_chunk(r, i, 1, put_chunk_memory, &im))
+				return -1;
+		} else {
+			/* o->buf is free while nothing is buffered */
+			if (put_mapped_bitmap(r, i, o, bitmap_off, bytes, o->buf))
+				return -1;
+			sl.f = o->f;
+			sl.pages_off = pages_off;
+			sl.page_size = g.page_size;
+			if (for_each_chunk(r, i, 1, put_chunk_slots, &sl))
+				return -1;
+		}
 		o->pos = pages_off + g.used_length;
 		if (ftruncate(o->f->fd, (off_t)o->pos) != 0) {
 			tool_err("cannot write '%s': %s", o->f->name,
@@ -1527,7 +1601,8 @@ static int put_ram_end(struct out_stream *o, uint32_t ram_id)
 	       put32(o, ram_id);
 }
 
-static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
+static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
+			 struct guestmems *gm)
 {
 	int64_t head = section_named(r, "qemu-stream-head");
 	int64_t cmd = head < 0 ? -1 : section_named(r, "qemu-stream-commands");
@@ -1551,7 +1626,7 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped)
 	if (mapped) {
 		/* blocks, then the framing: kept verbatim at import, or
 		 * built around a stream's commands */
-		rc = put_mapped_ram(r, o) ||
+		rc = put_mapped_ram(r, o, gm) ||
 		     (same ? put_section(r, o, cmd)
 			   : put64(o, RAM_EOS) ||
 				     put8(o, QEMU_VM_SECTION_FOOTER) ||
@@ -1571,42 +1646,66 @@ int cmd_export_qemu(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "memory", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc export-qemu [--format=stream|mapped-ram] [-f] IN.frc OUT\n"
+		"usage: frc export-qemu [--format=stream|mapped-ram] [-f]\n"
+		"                       [--memory=ID=PATH[@OFF]]... IN.frc OUT\n"
 		"\n"
 		"Writes a container imported from QEMU back as a QEMU migration\n"
 		"file (every page checksum-verified on the way): a sequential\n"
 		"stream, to a file or standard output ('-'), or a mapped-ram\n"
 		"file. The format defaults to the one it was imported from.\n"
 		"To restore a VM:  qemu-system-... -incoming \"exec:frc "
-		"export-qemu vm.frc -\"\n";
+		"export-qemu vm.frc -\"\n"
+		"  --memory=ID=PATH[@OFF]  (mapped-ram) RAM block ID's pages,\n"
+		"          verified, are written into PATH from byte OFF on: the\n"
+		"          fresh destination QEMU's RAM (/proc/PID/mem at the\n"
+		"          block's HVA from `info ramblock`); OUT then gives that\n"
+		"          block an empty bitmap, so QEMU loads only the rest\n";
 	struct out_stream o = { NULL, 0, NULL, 0 };
 	struct outfile of = { .fd = -1 };
 	const char *format = NULL, *inputs[2] = { NULL, NULL };
+	struct guestmems gm;
 	frc_reader_t *r;
 	int c, force = 0, rc = -1, mapped;
 
+	memset(&gm, 0, sizeof(gm));
+	gm.writable = 1;
 	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F': format = optarg; break;
 		case 'f': force = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 1;
+		case 'M': if (guestmem_add(&gm, optarg)) goto usage; break;
+		case 'h': fputs(usage, stdout); guestmem_free(&gm); return 0;
+		default: goto usage;
 		}
 	}
 	if (optind != argc - 2 || (format && strcmp(format, "stream") &&
-				   strcmp(format, "mapped-ram"))) {
-		fputs(usage, stderr);
-		return 1;
-	}
+				   strcmp(format, "mapped-ram")) ||
+	    (gm.n && (!format || strcmp(format, "mapped-ram"))))
+		goto usage;
 	/* O_DIRECT reads: a restore streams the file once, cold */
 	if (tool_open(&r, argv[optind], FRC_OPEN_DIRECT, 0)) {
 		frc_reader_free(r);
+		guestmem_free(&gm);
 		return 1;
 	}
+	/* every --memory names a region, and its memory opens, before OUT
+	 * is made */
+	for (uint32_t i = 0; gm.n && i < frc_reader_region_count(r); i++) {
+		frc_region_info_t g;
+		int err;
+
+		frc_reader_region(r, i, &g);
+		guestmem_open(&gm, g.id, g.used_length, &err);
+		if (err)
+			goto fail;
+	}
+	if (guestmem_all_used(&gm, argv[optind]))
+		goto fail;
 	if (!format) {
 		const char *src = frc_reader_metadata_get(r, "source-format");
 
@@ -1622,12 +1721,18 @@ int cmd_export_qemu(int argc, char **argv)
 	else if (outfile_open(&of, argv[optind + 1], force,
 			      mapped ? OUT_SEEKABLE : OUT_ANY, inputs) == 0 &&
 		 ((void)fcntl(of.fd, F_SETPIPE_SZ, (int)IN_BUF),
-		  export_stream(r, &o, mapped) == 0))
+		  export_stream(r, &o, mapped, &gm) == 0))
 		rc = outfile_commit(&of);
 	outfile_abort(&of);
 	free(o.buf);
+fail:
 	frc_reader_free(r);
+	guestmem_free(&gm);
 	return rc ? 1 : 0;
+usage:
+	fputs(usage, stderr);
+	guestmem_free(&gm);
+	return 1;
 }
 
 /* ---- QEMU mapped-ram written straight into an FRC file ---- */

@@ -71,7 +71,7 @@ const struct guestmem *guestmem_open(struct guestmems *g, const char *id,
 	m->used = 1;
 	if (m->fd >= 0)
 		return m;
-	m->fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	m->fd = open(m->path, (g->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (m->fd < 0 || fstat(m->fd, &st) != 0) {
 		tool_err("cannot open '%s' (memory of block '%s'): %s", m->path,
 			 tool_esc(id), strerror(errno));

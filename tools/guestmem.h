@@ -24,6 +24,7 @@ struct guestmem {
 struct guestmems {
 	struct guestmem m[GUESTMEM_MAX];
 	unsigned n;
+	int writable; /* open the files for writing too (a restore into them) */
 };
 
 /*
