@@ -6,6 +6,7 @@
 #   make doc        SPEC.adoc and man pages to HTML / man with asciidoctor
 #   make install    honours PREFIX and DESTDIR; make uninstall undoes it
 #   WERROR=1        turn warnings into errors (make check and CI set it)
+#   CC, CFLAGS, CPPFLAGS, LDFLAGS are honoured
 
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
@@ -42,8 +43,10 @@ CRYPTO_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CFLAGS ?=
+CPPFLAGS ?=
+LDFLAGS ?=
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude $(PKG_CFLAGS) \
-              $(SANFLAGS) $(CFLAGS)
+              $(SANFLAGS) $(CPPFLAGS) $(CFLAGS)
 LIB_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DFRC_BUILDING_LIBRARY
 LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
@@ -59,7 +62,7 @@ TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file
 	$(B)/tests/serial_client
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
-.PHONY: all lib tools check check-run demo doc deps install uninstall clean \
+.PHONY: all lib tools check check-run demo doc deps deps-build install uninstall clean \
 	bench-qemu \
 	fuzz fuzz-check
 
@@ -79,7 +82,7 @@ $(B)/libfrc.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/libfrc.so.$(VERSION): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libfrc.so.$(MAJOR) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) -shared -Wl,-soname,libfrc.so.$(MAJOR) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(B)/libfrc.so: $(B)/libfrc.so.$(VERSION)
 	ln -sf libfrc.so.$(VERSION) $(B)/libfrc.so.$(MAJOR)
@@ -90,15 +93,15 @@ $(B)/frc.pc: tools/frc.pc.in include/frc.h | $(B)
 
 # The tools link the static library: they use only include/frc.h.
 $(B)/frc: $(FRC_OBJ) $(B)/libfrc.a
-	$(CC) $(SANFLAGS) -o $@ $(FRC_OBJ) $(B)/libfrc.a $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(FRC_OBJ) $(B)/libfrc.a $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)
 
 # The vector generator shares no code with the library (tools/vecbuild.c).
 $(B)/frc-gen-vectors: $(GEN_OBJ)
-	$(CC) $(SANFLAGS) -o $@ $(GEN_OBJ) $(YAML_LIBS) $(CRYPTO_LIBS) $(PKG_LIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(GEN_OBJ) $(YAML_LIBS) $(CRYPTO_LIBS) $(PKG_LIBS)
 
 # Unit tests may include codec internals (to craft hostile files).
 $(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc.a | $(B)/tests
-	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) -o $@ $< $(B)/libfrc.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)
+	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfrc.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)
 
 # The fault-injection shim of tests/fault_test.sh (LD_PRELOAD).
 $(B)/tests/fault_shim.so: tests/fault_shim.c | $(B)/tests
@@ -109,6 +112,10 @@ $(B) $(B)/codec $(B)/tools $(B)/tests $(B)/doc:
 
 deps:
 	@sh tools/install_deps.sh
+
+# only what building needs (make demo)
+deps-build:
+	@sh tools/install_deps.sh --build
 
 # The README's test command: install what is missing, then run everything.
 
@@ -143,7 +150,7 @@ fuzz: $(addprefix $(FUZZ_B)/,$(FUZZ_TARGETS))
 fuzz-check: fuzz
 	sh tests/fuzz/run_fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS) "$(FUZZ_TARGETS)"
 
-demo: deps
+demo: deps-build
 	$(MAKE) all
 	sh tools/demo.sh $(B)
 

@@ -19,6 +19,16 @@ have_all() {
 		>/dev/null 2>&1 || return 1
 }
 
+# --build: only what building the library and the frc command needs (what
+# `make demo` uses); without it, everything the test suite needs as well
+if [ "${1:-}" = --build ]; then
+	PKGS="libyaml-dev libxxhash-dev libssl-dev pkg-config"
+	have_all() {
+		command -v pkg-config >/dev/null 2>&1 &&
+			pkg-config --exists libxxhash yaml-0.1 libcrypto 2>/dev/null
+	}
+fi
+
 have_all && exit 0
 
 echo "frc: installing build dependencies: $PKGS" >&2
