@@ -81,8 +81,9 @@ $(B)/libfrc.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/libfrc.so.$(VERSION): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libfrc.so.$(MAJOR) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(B)/libfrc.so.$(VERSION): $(LIB_OBJ) codec/libfrc.map
+	$(CC) -shared -Wl,-soname,libfrc.so.$(MAJOR) -Wl,--version-script=codec/libfrc.map \
+		$(SANFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS_ALL)
 
 $(B)/libfrc.so: $(B)/libfrc.so.$(VERSION)
 	ln -sf libfrc.so.$(VERSION) $(B)/libfrc.so.$(MAJOR)

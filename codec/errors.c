@@ -85,7 +85,11 @@ int frc_fail(struct frc_err *e, int code, const char *path, uint64_t offset,
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	e->code = code;
-	if (section)
+	if (!path) /* a rule applied to a caller's argument: no file yet */
+		snprintf(e->msg, sizeof(e->msg), "%s%s%s%s", what,
+			 section ? " (SPEC " : "", section ? section : "",
+			 section ? ")" : "");
+	else if (section)
 		snprintf(e->msg, sizeof(e->msg),
 			 "%s: offset 0x%llx: %s (SPEC %s)", path,
 			 (unsigned long long)offset, what, section);
@@ -116,4 +120,97 @@ int frc_fail_plain(struct frc_err *e, int code, const char *fmt, ...)
 	va_end(ap);
 	e->code = code;
 	return code;
+}
+
+/* The calling thread's error record (frc_internal.h, "Error reporting"). */
+static _Thread_local struct frc_err thread_err;
+
+struct frc_err *frc_err_for(const void *handle)
+{
+	thread_err.owner = handle;
+	return &thread_err;
+}
+
+struct frc_err *frc_err_current(void)
+{
+	return &thread_err;
+}
+
+const struct frc_err *frc_err_of(const void *handle)
+{
+	return thread_err.owner == handle && thread_err.code ? &thread_err
+							      : NULL;
+}
+
+void frc_err_adopt(const void *handle, const struct frc_err *e)
+{
+	if (e != &thread_err)
+		thread_err = *e;
+	thread_err.owner = handle;
+}
+
+const char *frc_err_message(const void *handle)
+{
+	const struct frc_err *e = frc_err_of(handle);
+
+	return e ? e->msg : "";
+}
+
+int frc_misuse(const void *handle, const char *func, const char *fmt, ...)
+{
+	struct frc_err *e = frc_err_for(handle);
+	char what[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	e->code = FRC_E_MISUSE;
+	snprintf(e->msg, sizeof(e->msg), "%s: %s", func, what);
+	defang(e->msg);
+	return FRC_E_MISUSE;
+}
+
+FRC_API unsigned long frc_version_number(void)
+{
+	return FRC_LIB_VERSION_NUMBER;
+}
+
+int frc_abi_out(const void *handle, const char *func, void *dst, size_t size,
+		const void *src, size_t have, size_t min)
+{
+	if (!dst)
+		return frc_misuse(handle, func, "the struct pointer is NULL");
+	if (size < min)
+		return frc_misuse(handle, func,
+				  "struct size %zu is smaller than any version "
+				  "of the struct (%zu): pass sizeof", size,
+				  min);
+	memcpy(dst, src, size < have ? size : have);
+	if (size > have)
+		memset((uint8_t *)dst + have, 0, size - have);
+	return FRC_OK;
+}
+
+int frc_abi_in(const void *handle, const char *func, void *dst, size_t want,
+	       const void *src, size_t size, size_t min)
+{
+	memset(dst, 0, want);
+	if (!src && !size)
+		return FRC_OK;
+	if (!src)
+		return frc_misuse(handle, func, "the struct pointer is NULL");
+	if (size < min)
+		return frc_misuse(handle, func,
+				  "struct size %zu is smaller than any version "
+				  "of the struct (%zu): pass sizeof", size,
+				  min);
+	for (size_t i = want; i < size; i++)
+		if (((const uint8_t *)src)[i])
+			return frc_misuse(handle, func,
+					  "the struct sets a field at byte %zu "
+					  "that this libfrc (%s) does not know",
+					  i, FRC_LIB_VERSION_STRING);
+	memcpy(dst, src, size < want ? size : want);
+	return FRC_OK;
 }

@@ -121,14 +121,64 @@ static inline uint64_t frc_chunk(uint64_t chunk, uint64_t per, uint64_t count,
 
 /* ---- Error reporting ---- */
 /*
- * An error sink: code and message live in the handle. frc_fail() formats
- * "FILE: offset 0xN: what (SPEC §x)" and returns the code so that callers
- * can write `return frc_fail(...)`.
+ * An error record: code and message. frc_fail() formats
+ * "FILE: offset 0xN: what (SPEC <rule anchor>)" and returns the code so that
+ * callers can write `return frc_fail(...)`.
+ *
+ * Messages are per thread (frc.h, "Errors"): a failing call records its
+ * message in the calling thread's record, stamped with the handle it was
+ * made on, and frc_*_errmsg(h) returns it when the stamp is h. So threads
+ * reading one handle at once never share a buffer. FRC_ERR(h) is the record
+ * to fail into for handle h; work done for a call on other threads is
+ * brought back by frc_err_adopt() (parallel.c).
  */
 struct frc_err {
+	const void *owner; /* the handle the failed call was made on */
 	int code;
 	char msg[512];
 };
+
+struct frc_err *frc_err_for(const void *handle) FRC_INTERNAL;
+#define FRC_ERR(h) frc_err_for(h)
+/* The calling thread's record when it belongs to `handle`, else NULL. */
+const struct frc_err *frc_err_of(const void *handle) FRC_INTERNAL;
+/* Makes a copy of `e` (another thread's record, or a local one) the
+ * calling thread's record for `handle`. */
+void frc_err_adopt(const void *handle, const struct frc_err *e) FRC_INTERNAL;
+/* The calling thread's record, whoever it belongs to. */
+struct frc_err *frc_err_current(void) FRC_INTERNAL;
+/*
+ * A caller's mistake: records "FUNC: what" as FRC_E_MISUSE for `handle`
+ * (which may be NULL) and returns FRC_E_MISUSE. FRC_MISUSE names the
+ * calling function.
+ */
+int frc_misuse(const void *handle, const char *func, const char *fmt, ...)
+	FRC_INTERNAL __attribute__((format(printf, 3, 4)));
+#define FRC_MISUSE(h, ...) frc_misuse((h), __func__, __VA_ARGS__)
+/*
+ * Structs passed with their size (frc.h, "ABI"). frc_abi_out() gives the
+ * caller's struct of `size` bytes the library's `have` bytes at src: what
+ * fits, the rest zeroed. frc_abi_in() reads the caller's struct (src, size;
+ * NULL with size 0 for defaults) into the library's struct of `want`
+ * bytes: missing fields zero, fields the library does not know must be
+ * zero. Both refuse a size below `min` (the struct's size in libfrc 1.0)
+ * with FRC_E_MISUSE under `func`.
+ */
+int frc_abi_out(const void *handle, const char *func, void *dst, size_t size,
+		const void *src, size_t have, size_t min) FRC_INTERNAL;
+int frc_abi_in(const void *handle, const char *func, void *dst, size_t want,
+	       const void *src, size_t size, size_t min) FRC_INTERNAL;
+/* End of a struct's last field of libfrc 1.0: its smallest valid size. */
+#define FRC_ABI_END(type, field)                                           \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
+#define FRC_INFO_MIN FRC_ABI_END(frc_info_t, section_table_length)
+#define FRC_REGION_INFO_MIN FRC_ABI_END(frc_region_info_t, bitmap_valid)
+#define FRC_SECTION_INFO_MIN FRC_ABI_END(frc_section_info_t, known)
+#define FRC_EXTENT_MIN FRC_ABI_END(frc_extent_t, length)
+#define FRC_WRITER_OPTIONS_MIN FRC_ABI_END(frc_writer_options_t, generator)
+
+/* Message of errmsg(): the thread's message for `handle`, or "". */
+const char *frc_err_message(const void *handle) FRC_INTERNAL;
 
 int frc_fail(struct frc_err *e, int code, const char *path, uint64_t offset,
 	     const char *section, const char *fmt, ...) FRC_INTERNAL
@@ -158,8 +208,12 @@ unsigned frc_default_threads(unsigned threads) FRC_INTERNAL;
 /*
  * Two stages per chunk: first() on n1 threads, then second() on n2 threads
  * once that chunk's first stage is done (0 threads: one per CPU).
+ * A failure's message (recorded by the failing thread, or by this one for
+ * cancel and thread start) becomes the calling thread's record for `owner`;
+ * `path` names the file in messages made here.
  */
-int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
+int frc_pipeline_run(const void *owner, const char *path,
+		     unsigned n1, unsigned n2, uint64_t nchunks,
 		     int (*first)(void *arg, uint64_t chunk, uint64_t *bytes),
 		     int (*second)(void *arg, uint64_t chunk, uint64_t *bytes),
 		     void *arg, struct frc_progress *pr) FRC_INTERNAL;
@@ -253,6 +307,11 @@ struct frc_region {
 };
 
 uint64_t frc_bitmap_bytes(uint64_t page_count) FRC_INTERNAL;
+/* SPEC R-CSUM: a checksum table's length, its trailer included. */
+static inline uint64_t frc_csum_table_bytes(uint64_t page_count)
+{
+	return page_count * 8 + FRC_TRAILER;
+}
 uint64_t frc_region_entry_size(uint32_t id_length) FRC_INTERNAL;
 void frc_region_encode(const struct frc_region *rg, uint8_t *p) FRC_INTERNAL;
 int frc_region_check_params(struct frc_err *e, const char *path,

@@ -27,18 +27,76 @@ fail(frc_reader_t *r, int code, uint64_t off, const char *spec,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&r->lock);
-	frc_fail(&r->err, code, r->path, off, spec, "%s", what);
-	pthread_mutex_unlock(&r->lock);
-	return code;
+	return frc_fail(FRC_ERR(r), code, r->path, off, spec, "%s", what);
 }
 
-static int region_arg(frc_reader_t *r, uint32_t region, struct rregion **out)
+/* The caller's reader and region, checked; `func` names the API call. */
+static int region_arg_of(const frc_reader_t *r, uint32_t region,
+			 struct rregion **out, const char *func)
 {
-	if (!r || !r->open_ok || region >= r->nregions)
-		return FRC_E_MISUSE;
+	int rc = frc_reader_usable(r, func);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	if (region >= r->nregions)
+		return frc_misuse(r, func, "%s: no region %u (the file has %u)",
+				  r->path, region, r->nregions);
 	*out = &r->regions[region];
 	return FRC_OK;
+}
+#define region_arg(r, region, out) region_arg_of(r, region, out, __func__)
+
+/* The caller's reader and section, checked. */
+static int section_arg(const frc_reader_t *r, uint32_t section,
+		       const char *func)
+{
+	int rc = frc_reader_usable(r, func);
+
+	if (rc)
+		return rc;
+	if (section >= r->nsections)
+		return frc_misuse(r, func, "%s: no section %u (the file has %u)",
+				  r->path, section, r->nsections);
+	return FRC_OK;
+}
+
+/* A page index within the region, checked. */
+static int page_arg(frc_reader_t *r, const struct rregion *rg, uint64_t page,
+		    const void *buf, const char *func)
+{
+	if (!buf)
+		return frc_misuse(r, func, "the page buffer is NULL");
+	if (page >= rg->r.page_count)
+		return frc_misuse(r, func,
+				  "%s: page %llu is beyond region '%s' "
+				  "(%llu pages)", r->path,
+				  (unsigned long long)page, rg->r.id,
+				  (unsigned long long)rg->r.page_count);
+	return FRC_OK;
+}
+
+/* A buffer for a whole region, checked. */
+static int region_buf_arg(frc_reader_t *r, const struct rregion *rg,
+			  const void *buf, uint64_t buf_size, const char *func)
+{
+	if (!buf && rg->r.used_length)
+		return frc_misuse(r, func, "the buffer is NULL");
+	if (buf_size < rg->r.used_length)
+		return frc_misuse(r, func,
+				  "a buffer of %llu bytes cannot hold region "
+				  "'%s' (%llu bytes)",
+				  (unsigned long long)buf_size, rg->r.id,
+				  (unsigned long long)rg->r.used_length);
+	return FRC_OK;
+}
+
+/* Salvage mode, damaged bitmap: nothing about the region's pages is known. */
+static int bitmap_unknown(frc_reader_t *r, const struct rregion *rg)
+{
+	return fail(r, FRC_E_INCOMPLETE, rg->r.bitmap_offset, "R-SALVAGE",
+		    "region '%s': the bitmap is damaged, so which pages are "
+		    "present is unknown (salvage mode)", rg->r.id);
 }
 
 static uint64_t page_offset(const struct rregion *rg, uint64_t page)
@@ -258,8 +316,8 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 	uint64_t entry;
 	int rc = region_arg(r, region, &rg);
 
-	if (rc || !buf || page >= rg->r.page_count)
-		return FRC_E_MISUSE;
+	if (rc || (rc = page_arg(r, rg, page, buf, __func__)))
+		return rc;
 	if (!present(rg, page)) {
 		memset(buf, 0, rg->r.page_size);
 		return FRC_OK;
@@ -268,7 +326,7 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 	if (rc)
 		return rc;
 	if (!rg->bitmap_valid)
-		return FRC_E_INCOMPLETE;
+		return bitmap_unknown(r, rg);
 	rc = load_entry(r, region, page, &entry);
 	if (rc)
 		return salvage_code(r, rc);
@@ -282,10 +340,10 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 	uint64_t entry;
 	int rc = region_arg(r, region, &rg);
 
-	if (rc || !data || page >= rg->r.page_count)
-		return FRC_E_MISUSE;
+	if (rc || (rc = page_arg(r, rg, page, data, __func__)))
+		return rc;
 	if (!rg->bitmap_valid)
-		return FRC_E_INCOMPLETE;
+		return bitmap_unknown(r, rg);
 	if (!frc_bm_get(rg, page)) {
 		if (frc_all_zero(data, rg->r.page_size))
 			return FRC_OK;
@@ -322,17 +380,17 @@ struct report {
 static int report(frc_reader_t *r, struct report *rep, int code,
 		  int64_t region, int64_t page, int64_t section, uint64_t off)
 {
-	frc_problem_t p = { code, region, page, section, off, NULL };
-	char msg[sizeof(r->err.msg)];
+	frc_problem_t p = { sizeof(p), code, region, page, section, off, NULL };
+	char msg[sizeof(frc_err_current()->msg)];
 	int stop;
 
 	/* Damage and unreadable bytes are reported; anything else (out of
 	 * memory, canceled) ends the scan. */
 	if (!rep || (code >= FRC_ERROR_CLASS_LIMIT && code != FRC_E_IO))
 		return code;
-	pthread_mutex_lock(&r->lock);
-	memcpy(msg, r->err.msg, sizeof(msg));
-	pthread_mutex_unlock(&r->lock);
+	/* fail() recorded the message in this thread's record; the copy
+	 * survives anything the callback does with the library. */
+	snprintf(msg, sizeof(msg), "%s", frc_err_message(r));
 	p.message = msg;
 	rep->count++;
 	if (rep->first == FRC_OK)
@@ -520,9 +578,16 @@ FRC_API int frc_reader_read_pages(frc_reader_t *r, uint32_t region,
 	uint8_t *entries, *dst = buf;
 	int rc = region_arg(r, region, &rg);
 
-	if (rc || (!buf && count) || first > rg->r.page_count ||
-	    count > rg->r.page_count - first)
-		return FRC_E_MISUSE;
+	if (rc)
+		return rc;
+	if (!buf && count)
+		return FRC_MISUSE(r, "the buffer is NULL");
+	if (first > rg->r.page_count || count > rg->r.page_count - first)
+		return FRC_MISUSE(r, "%s: pages %llu+%llu are beyond region "
+				  "'%s' (%llu pages)", r->path,
+				  (unsigned long long)first,
+				  (unsigned long long)count, rg->r.id,
+				  (unsigned long long)rg->r.page_count);
 	if (!count)
 		return FRC_OK;
 	if (!rg->bitmap_valid)
@@ -554,9 +619,14 @@ FRC_API int frc_reader_set_source(frc_reader_t *r, uint32_t region, int fd,
 	uint64_t end;
 	int rc = region_arg(r, region, &rg);
 
-	if (rc || fd < -1 || fd == INT32_MAX ||
-	    !frc_add_ok(offset, rg->r.used_length, &end) || end > INT64_MAX)
-		return FRC_E_MISUSE;
+	if (rc)
+		return rc;
+	if (fd < -1 || fd == INT32_MAX)
+		return FRC_MISUSE(r, "%d is not a file descriptor", fd);
+	if (!frc_add_ok(offset, rg->r.used_length, &end) || end > INT64_MAX)
+		return FRC_MISUSE(r, "offset %llu + region length %llu is "
+				  "beyond any file", (unsigned long long)offset,
+				  (unsigned long long)rg->r.used_length);
 	rg->src_fd = fd + 1;
 	rg->src_offset = offset;
 	return FRC_OK;
@@ -639,8 +709,8 @@ FRC_API int frc_reader_read_region(frc_reader_t *r, uint32_t region,
 	struct frc_progress sc = { progress, ctx, 0, 0 };
 	int rc = region_arg(r, region, &rg);
 
-	if (rc || (!buf && rg->r.used_length) || buf_size < rg->r.used_length)
-		return FRC_E_MISUSE;
+	if (rc || (rc = region_buf_arg(r, rg, buf, buf_size, __func__)))
+		return rc;
 	sc.total = rg->r.used_length;
 	return scan_region(r, region, buf, &sc, NULL);
 }
@@ -704,7 +774,7 @@ static int parallel_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	j.shift = rg->r.page_shift;
 	j.page_count = rg->r.page_count;
 	j.step = SCAN_BYTES >> j.shift ? SCAN_BYTES >> j.shift : 1;
-	return frc_pipeline_run(rg->src_fd ? 1 : threads, 0,
+	return frc_pipeline_run(r, r->path, rg->src_fd ? 1 : threads, 0,
 				(j.page_count + j.step - 1) / j.step,
 				read_stage, verify_stage, &j, pr);
 }
@@ -719,8 +789,8 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
 	struct rregion *rg;
 	int rc = region_arg(r, region, &rg);
 
-	if (rc || (!buf && rg->r.used_length) || buf_size < rg->r.used_length)
-		return FRC_E_MISUSE;
+	if (rc || (rc = region_buf_arg(r, rg, buf, buf_size, __func__)))
+		return rc;
 	if (!rg->r.page_count)
 		return FRC_OK;
 	if (!rg->bitmap_valid)
@@ -780,8 +850,10 @@ FRC_API int frc_reader_map_region(frc_reader_t *r, uint32_t region,
 	uint8_t *m;
 	int rc = region_arg(r, region, &rg);
 
-	if (rc || !addr)
-		return FRC_E_MISUSE;
+	if (rc)
+		return rc;
+	if (!addr)
+		return FRC_MISUSE(r, "addr is NULL");
 	*addr = NULL;
 	if (!rg->r.used_length)
 		return FRC_OK;
@@ -857,10 +929,18 @@ FRC_API int frc_reader_read_section(frc_reader_t *r, uint32_t section,
 {
 	struct frc_progress sc = { NULL, NULL, 0, 0 };
 
-	if (!r || !r->open_ok || section >= r->nsections ||
-	    buf_size < r->sections[section].length ||
-	    (!buf && r->sections[section].length))
-		return FRC_E_MISUSE;
+	int rc = section_arg(r, section, __func__);
+
+	if (rc)
+		return rc;
+	if (!buf && r->sections[section].length)
+		return FRC_MISUSE(r, "the buffer is NULL");
+	if (buf_size < r->sections[section].length)
+		return FRC_MISUSE(r, "a buffer of %llu bytes cannot hold "
+				  "section %u (%llu bytes)",
+				  (unsigned long long)buf_size, section,
+				  (unsigned long long)
+					  r->sections[section].length);
 	return scan_section(r, section, buf, &sc, NULL);
 }
 
@@ -870,8 +950,8 @@ static int verify_file(frc_reader_t *r, frc_progress_fn progress, void *ctx,
 	struct frc_progress sc = { progress, ctx, 0, 0 };
 	int rc = FRC_OK;
 
-	if (!r || !r->open_ok)
-		return FRC_E_MISUSE;
+	if ((rc = frc_reader_usable(r, "frc_reader_verify")))
+		return rc;
 	for (uint32_t i = 0; i < r->nregions; i++)
 		sc.total += r->regions[i].r.used_length;
 	for (uint32_t i = 0; i < r->nsections; i++)
@@ -904,12 +984,15 @@ FRC_API int frc_reader_verify_all(frc_reader_t *r, frc_problem_fn on_problem,
 FRC_API int frc_reader_next_run(const frc_reader_t *r, uint32_t region,
 				uint64_t from, uint64_t *first, uint64_t *count)
 {
-	const struct rregion *rg;
+	struct rregion *rg;
 	uint64_t a, b;
 
-	if (!r || !r->open_ok || region >= r->nregions || !first || !count)
-		return FRC_E_MISUSE;
-	rg = &r->regions[region];
+	int rc = region_arg(r, region, &rg);
+
+	if (rc)
+		return rc;
+	if (!first || !count)
+		return FRC_MISUSE(r, "first or count is NULL");
 	if (from >= rg->r.page_count || !rg->bitmap_valid) {
 		/* no bitmap (salvage): every page may be present */
 		*first = from < rg->r.page_count ? from : rg->r.page_count;
@@ -936,8 +1019,10 @@ FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
 	uint8_t *buf;
 	int rc = region_arg(r, region, &rg);
 
-	if (rc || !pages)
-		return FRC_E_MISUSE;
+	if (rc)
+		return rc;
+	if (!pages)
+		return FRC_MISUSE(r, "pages is NULL");
 	*pages = 0;
 	if (!rg->r.page_count || !rg->bitmap_valid)
 		return FRC_OK;
@@ -987,8 +1072,10 @@ FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
 	uint8_t *buf;
 	int rc = FRC_OK;
 
-	if (!r || !r->open_ok || section >= r->nsections || !fn)
-		return FRC_E_MISUSE;
+	if ((rc = section_arg(r, section, __func__)))
+		return rc;
+	if (!fn)
+		return FRC_MISUSE(r, "fn is NULL");
 	s = &r->sections[section];
 	h = frc_stream_new(frc_key(r->sb.uuid, FRC_KEY_SECTION, section,
 				   s->type));

@@ -36,6 +36,7 @@ struct pipe {
 	uint8_t *ready;   /* per chunk: first stage done */
 	uint64_t done;    /* bytes through the second stage (atomic) */
 	int stop, rc;
+	struct frc_err err; /* the message of the first failure */
 	unsigned running;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -46,11 +47,14 @@ struct pipe_worker {
 	int stage;
 };
 
+/* Records the first failure with the failing thread's message. */
 static void pipe_fail(struct pipe *p, int rc)
 {
 	pthread_mutex_lock(&p->lock);
-	if (!p->rc)
+	if (!p->rc) {
 		p->rc = rc;
+		p->err = *frc_err_current();
+	}
 	p->stop = 1;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
@@ -117,14 +121,16 @@ static bool wait_workers(struct pipe *p)
 	return finished;
 }
 
-int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
+int frc_pipeline_run(const void *owner, const char *path,
+		     unsigned n1, unsigned n2, uint64_t nchunks,
 		     int (*first)(void *arg, uint64_t chunk, uint64_t *bytes),
 		     int (*second)(void *arg, uint64_t chunk, uint64_t *bytes),
 		     void *arg, struct frc_progress *pr)
 {
-	struct pipe p = { { first, second }, arg, nchunks, { 0, 0 }, NULL,
-			  0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER,
-			  PTHREAD_COND_INITIALIZER };
+	struct pipe p = { .fn = { first, second }, .arg = arg,
+			  .nchunks = nchunks,
+			  .lock = PTHREAD_MUTEX_INITIALIZER,
+			  .cond = PTHREAD_COND_INITIALIZER };
 	struct pipe_worker w[2] = { { &p, 0 }, { &p, 1 } };
 	pthread_t th[2 * MAX_THREADS];
 	unsigned started[2] = { 0, 0 }, want[2];
@@ -134,7 +140,8 @@ int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
 	want[1] = frc_default_threads(n2);
 	p.ready = calloc(nchunks ? nchunks : 1, 1);
 	if (!p.ready)
-		return FRC_E_NOMEM;
+		return frc_fail_plain(FRC_ERR(owner), FRC_E_NOMEM,
+				      "%s: out of memory", path);
 	p.running = want[0] + want[1];
 	for (int s = 0; s < 2; s++)
 		for (; started[s] < want[s]; started[s]++)
@@ -144,15 +151,23 @@ int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
 	pthread_mutex_lock(&p.lock);
 	p.running -= want[0] - started[0] + want[1] - started[1];
 	pthread_mutex_unlock(&p.lock);
-	if (!started[0] || !started[1]) /* cannot run both stages apart */
+	if (!started[0] || !started[1]) { /* cannot run both stages apart */
+		frc_fail_plain(FRC_ERR(owner), FRC_E_NOMEM,
+			       "%s: cannot start a thread", path);
 		pipe_fail(&p, FRC_E_NOMEM);
+	}
 	for (bool finished = false; !finished;) {
 		uint64_t done;
 
 		finished = wait_workers(&p);
 		done = __atomic_load_n(&p.done, __ATOMIC_RELAXED);
-		if (done != reported && frc_progress_step(pr, done - reported))
+		if (done != reported &&
+		    frc_progress_step(pr, done - reported)) {
+			frc_fail_plain(FRC_ERR(owner), FRC_E_CANCELED,
+				       "%s: canceled by the progress callback",
+				       path);
 			pipe_fail(&p, FRC_E_CANCELED);
+		}
 		reported = done;
 	}
 	for (int s = 0; s < 2; s++)
@@ -161,6 +176,8 @@ int frc_pipeline_run(unsigned n1, unsigned n2, uint64_t nchunks,
 	if (p.done != reported && !p.rc)
 		frc_progress_step(pr, p.done - reported);
 	free(p.ready);
+	if (p.rc)
+		frc_err_adopt(owner, &p.err);
 	pthread_cond_destroy(&p.cond);
 	pthread_mutex_destroy(&p.lock);
 	return p.rc;

@@ -26,7 +26,19 @@ FRC_API frc_reader_t *frc_reader_new(void)
 
 FRC_API const char *frc_reader_errmsg(const frc_reader_t *r)
 {
-	return r ? r->err.msg : "no reader";
+	return frc_err_message(r);
+}
+
+int frc_reader_usable(const frc_reader_t *r, const char *func)
+{
+	if (!r)
+		return frc_misuse(r, func, "the reader is NULL");
+	if (!r->open_ok)
+		return frc_misuse(r, func,
+				  r->path ? "%s: the file did not open"
+					  : "no file is open%s",
+				  r->path ? r->path : "");
+	return FRC_OK;
 }
 
 static void release(frc_reader_t *r)
@@ -41,6 +53,7 @@ static void release(frc_reader_t *r)
 	frc_sections_free(r->sections, r->nsections);
 	frc_meta_free(r->meta, r->nmeta);
 	free(r->fnames);
+	free(r->layout);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->dfd >= 0)
@@ -64,10 +77,10 @@ int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
 	int err = frc_pread_full(r->fd, buf, len, off);
 
 	if (err < 0)
-		return frc_fail(&r->err, FRC_E_TRUNCATED, r->path, off, "R-FILE-LENGTH",
+		return frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path, off, "R-FILE-LENGTH",
 				"file ends inside the %s", what);
 	if (err)
-		return frc_fail_errno(&r->err, r->path, "cannot read", err);
+		return frc_fail_errno(FRC_ERR(r), r->path, "cannot read", err);
 	return FRC_OK;
 }
 
@@ -79,7 +92,7 @@ static int read_struct(frc_reader_t *r, uint64_t off, uint64_t len,
 	int rc;
 
 	if (!buf)
-		return frc_fail_plain(&r->err, FRC_E_NOMEM,
+		return frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM,
 				      "%s: out of memory for the %s", r->path,
 				      what);
 	rc = frc_r_read(r, buf, len, off, what);
@@ -98,7 +111,7 @@ int frc_r_check_extent(frc_reader_t *r, uint64_t off, uint64_t len,
 	uint64_t end;
 
 	if (!frc_add_ok(off, len, &end) || end > r->sb.file_length)
-		return frc_fail(&r->err, FRC_E_OUT_OF_BOUNDS, r->path, field_at,
+		return frc_fail(FRC_ERR(r), FRC_E_OUT_OF_BOUNDS, r->path, field_at,
 				"R-BOUNDS",
 				"%s [0x%llx, +%llu) extends past file_length "
 				"0x%llx", what, (unsigned long long)off,
@@ -115,19 +128,19 @@ static int check_signature(frc_reader_t *r)
 	int err = frc_pread_full(r->fd, sig, n, 0);
 
 	if (err > 0)
-		return frc_fail_errno(&r->err, r->path, "cannot read", err);
+		return frc_fail_errno(FRC_ERR(r), r->path, "cannot read", err);
 	if (memcmp(sig, frc_signature, n) != 0) {
 		size_t at = 0;
 
 		while (sig[at] == frc_signature[at])
 			at++;
-		return frc_fail(&r->err, FRC_E_BAD_SIGNATURE, r->path, at,
+		return frc_fail(FRC_ERR(r), FRC_E_BAD_SIGNATURE, r->path, at,
 				"R-SIG", "not an FRC file: signature byte %zu is "
 				"0x%02x, expected 0x%02x", at, sig[at],
 				frc_signature[at]);
 	}
 	if (r->size < FRC_FIXED_AREA_END)
-		return frc_fail(&r->err, FRC_E_TRUNCATED, r->path, r->size,
+		return frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path, r->size,
 				"R-FIXED-SHORT",
 				"file is %llu bytes, shorter than the 12288 "
 				"bytes of signature and superblocks",
@@ -158,13 +171,14 @@ static int choose_superblock(frc_reader_t *r)
 			memset(&sb[i], 0, sizeof(sb[i]));
 			memset(buf[i], 0, FRC_SLOT_SIZE);
 			empty[i] = false;
-			e[i] = r->err;
+			const char *why = FRC_ERR(r)->msg;
+
+			e[i] = *FRC_ERR(r);
 			snprintf(e[i].msg, sizeof(e[i].msg),
 				 "%s: offset 0x%llx: superblock copy %c cannot "
 				 "be read: %s", r->path,
 				 (unsigned long long)at[i], "AB"[i],
-				 strchr(r->err.msg, ':') ?
-					 strrchr(r->err.msg, ':') + 2 : "");
+				 strchr(why, ':') ? strrchr(why, ':') + 2 : "");
 			rc[i] = c;
 			continue;
 		}
@@ -177,16 +191,16 @@ static int choose_superblock(frc_reader_t *r)
 		/* Report copy A's problem unless only B says something. */
 		int i = empty[0] && !empty[1] ? 1 : 0;
 
-		r->err = e[i];
+		frc_err_adopt(r, &e[i]);
 		if (empty[0] && empty[1])
-			return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
+			return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path,
 					FRC_SLOT_A_OFFSET, "R-SEL-NONE",
 					"both superblock copies are empty");
 		return e[i].code;
 	}
 	if (sb[0].intact && sb[1].intact && sb[0].sequence == sb[1].sequence &&
 	    memcmp(buf[0], buf[1], sb[0].header_length) != 0)
-		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
+		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path,
 				FRC_SLOT_B_OFFSET + 16, "R-SEL-SAMESEQ",
 				"the superblock copies share sequence %llu "
 				"but differ",
@@ -197,7 +211,7 @@ static int choose_superblock(frc_reader_t *r)
 	r->other_slot = sb[!pick].intact ? 1 : empty[!pick] ? 0 : -1;
 	r->other_err = sb[!pick].intact ? FRC_OK : rc[!pick];
 	if (rc[pick]) {
-		r->err = e[pick];
+		frc_err_adopt(r, &e[pick]);
 		return rc[pick];
 	}
 	r->sb = sb[pick];
@@ -225,7 +239,7 @@ static int place_table(frc_reader_t *r, uint64_t off, uint64_t len,
 	for (int i = 0; i < prior; i++)
 		if (before[i].len && len && off < before[i].off + before[i].len &&
 		    before[i].off < off + len)
-			return frc_fail(&r->err, FRC_E_OVERLAP, r->path, field_at,
+			return frc_fail(FRC_ERR(r), FRC_E_OVERLAP, r->path, field_at,
 					"R-PLACE-FIRST", "%s at 0x%llx overlaps "
 					"%s", what, (unsigned long long)off,
 					before[i].what);
@@ -244,14 +258,14 @@ static int load_feature_names(frc_reader_t *r)
 	if (r->sb.ft_length < FRC_TRAILER ||
 	    (r->sb.ft_length - FRC_TRAILER) % FRC_FEATURE_ENTRY_SIZE ||
 	    r->sb.ft_offset % 8)
-		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path, at + 128,
+		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path, at + 128,
 				"R-FT", "feature-name table offset 0x%llx or "
 				"length %u is malformed",
 				(unsigned long long)r->sb.ft_offset,
 				r->sb.ft_length);
 	if ((r->sb.ft_length - FRC_TRAILER) / FRC_FEATURE_ENTRY_SIZE >
 	    FRC_FEATURES_MAX)
-		return frc_fail(&r->err, FRC_E_LIMIT, r->path, at + 136, "R-LIMITS",
+		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, at + 136, "R-LIMITS",
 				"feature-name table has more than 192 entries");
 	rc = frc_r_check_extent(r, r->sb.ft_offset, r->sb.ft_length, at + 128,
 				"feature-name table");
@@ -266,12 +280,12 @@ static int load_feature_names(frc_reader_t *r)
 	/* SPEC §7.3: the table's trailer. */
 	if (!frc_table_check(buf, r->sb.ft_length,
 			     frc_key(r->sb.uuid, FRC_KEY_FEATURE_TABLE, 0, 0)))
-		rc = frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
+		rc = frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path,
 			      r->sb.ft_offset + r->sb.ft_length - 8, "R-CSUM",
 			      "feature-name table checksum mismatch");
 	else
 		rc = frc_features_decode(buf, r->sb.ft_length, r->sb.ft_offset,
-					 &r->fnames, &r->nfnames, &r->err,
+					 &r->fnames, &r->nfnames, FRC_ERR(r),
 					 r->path);
 	free(buf);
 	return rc;
@@ -287,14 +301,14 @@ static int check_features(frc_reader_t *r)
 	if (unknown) {
 		frc_features_describe(r->fnames, r->nfnames, 0, unknown, names,
 				      sizeof(names));
-		return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE, r->path,
+		return frc_fail(FRC_ERR(r), FRC_E_UNSUPPORTED_FEATURE, r->path,
 				at + 24, "R-INCOMPAT",
 				"unsupported incompatible feature(s): %s",
 				names);
 	}
 	/* SPEC §7.1: only algorithms the reader knows. */
 	if (r->sb.csum_algo != FRC_CSUM_XXH3_64)
-		return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE, r->path,
+		return frc_fail(FRC_ERR(r), FRC_E_UNSUPPORTED_FEATURE, r->path,
 				at + 92, "R-ALGO",
 				"unsupported checksum algorithm %u",
 				r->sb.csum_algo);
@@ -302,7 +316,7 @@ static int check_features(frc_reader_t *r)
 	r->complete = !(r->sb.incompat & FRC_INCOMPAT_INCOMPLETE);
 	/* SPEC §10.3: an incomplete file is refused unless salvaging. */
 	if (!r->complete && !(r->flags & FRC_OPEN_SALVAGE))
-		return frc_fail(&r->err, FRC_E_INCOMPLETE, r->path, at + 24,
+		return frc_fail(FRC_ERR(r), FRC_E_INCOMPLETE, r->path, at + 24,
 				"R-INCOMPLETE",
 				"the file is incomplete: its save was "
 				"interrupted before commit");
@@ -320,7 +334,7 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 	*out = NULL;
 	if (count == 0) {
 		if (off || len)
-			return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
+			return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path,
 					field_at, "R-SB-FIELDS",
 					"%s has no entries but an offset or "
 					"length", what);
@@ -328,12 +342,12 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 	}
 	/* SPEC §11: count limits. */
 	if (count > max_count)
-		return frc_fail(&r->err, FRC_E_LIMIT, r->path, field_at + 12,
+		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, field_at + 12,
 				"R-LIMITS", "%s has %u entries, more than %u", what,
 				count, max_count);
 	if (off % 8 || len % 8 || len < FRC_TRAILER ||
 	    (uint64_t)len > (uint64_t)count * max_entry + FRC_TRAILER)
-		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path, field_at,
+		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path, field_at,
 				spec, "%s offset 0x%llx or length %u is "
 				"malformed", what, (unsigned long long)off,
 				len);
@@ -348,7 +362,7 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 	if (!frc_table_check(*out, len, frc_key(r->sb.uuid, tag, 0, 0))) {
 		free(*out);
 		*out = NULL;
-		return frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
+		return frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path,
 				off + len - 8, "R-CSUM", "%s checksum mismatch",
 				what);
 	}
@@ -370,14 +384,14 @@ static int load_regions(frc_reader_t *r)
 	if (rc || !table)
 		return rc;
 	rc = frc_regions_decode(table, r->sb.rt_length, r->sb.rt_count,
-				r->sb.rt_offset, &rg, &r->err, r->path);
+				r->sb.rt_offset, &rg, FRC_ERR(r), r->path);
 	free(table);
 	if (rc)
 		return rc;
 	r->regions = calloc(r->sb.rt_count, sizeof(*r->regions));
 	if (!r->regions) {
 		frc_regions_free(rg, r->sb.rt_count);
-		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "out of memory");
 	}
 	for (uint32_t i = 0; i < r->sb.rt_count; i++)
 		r->regions[i].r = rg[i]; /* ownership of ids moves */
@@ -400,7 +414,7 @@ static int load_sections(frc_reader_t *r)
 	if (rc || !table)
 		return rc;
 	rc = frc_sections_decode(table, r->sb.st_length, r->sb.st_count,
-				 r->sb.st_offset, &r->sections, &r->err,
+				 r->sb.st_offset, &r->sections, FRC_ERR(r),
 				 r->path);
 	free(table);
 	if (rc)
@@ -424,14 +438,14 @@ static int check_sections(frc_reader_t *r)
 			return rc;
 		if (!frc_section_type_known(s->type) &&
 		    (s->flags & FRC_SECTION_MUST_UNDERSTAND))
-			return frc_fail(&r->err, FRC_E_UNSUPPORTED_FEATURE,
+			return frc_fail(FRC_ERR(r), FRC_E_UNSUPPORTED_FEATURE,
 					r->path, at, "R-SEC-MUST",
 					"section %u has type %u (0x%x), which "
 					"this reader does not know and must "
 					"understand", i, s->type, s->type);
 		if (s->type == FRC_SECTION_METADATA) {
 			if (metadata >= 0)
-				return frc_fail(&r->err, FRC_E_BAD_FIELD,
+				return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD,
 						r->path, at, "R-SEC-ONE-META",
 						"sections %d and %u are both "
 						"metadata", metadata, i);
@@ -441,81 +455,6 @@ static int check_sections(frc_reader_t *r)
 	}
 	r->meta_section = metadata;
 	return FRC_OK;
-}
-
-struct extent {
-	uint64_t off, len;
-	const char *what;
-	uint32_t index;
-};
-
-static int cmp_extent(const void *a, const void *b)
-{
-	const struct extent *x = a, *y = b;
-
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-static void add_extent(struct extent *v, size_t *n, uint64_t off,
-		       uint64_t len, const char *what, uint32_t index)
-{
-	if (len == 0)
-		return;
-	v[*n].off = off;
-	v[*n].len = len;
-	v[*n].what = what;
-	v[*n].index = index;
-	(*n)++;
-}
-
-/* SPEC §2.2: structures lie inside the file and never overlap. */
-static int check_layout(frc_reader_t *r)
-{
-	size_t cap = 4 + 3 * (size_t)r->nregions + r->nsections, n = 0;
-	struct extent *v = calloc(cap, sizeof(*v));
-	int rc = FRC_OK;
-
-	if (!v)
-		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
-	add_extent(v, &n, 0, FRC_FIXED_AREA_END, "signature and superblocks",
-		   0);
-	add_extent(v, &n, r->sb.ft_offset, r->sb.ft_length,
-		   "feature-name table", 0);
-	add_extent(v, &n, r->sb.rt_offset, r->sb.rt_length, "region table", 0);
-	add_extent(v, &n, r->sb.st_offset, r->sb.st_length, "section table",
-		   0);
-	for (uint32_t i = 0; i < r->nregions; i++) {
-		struct frc_region *g = &r->regions[i].r;
-
-		if (!g->page_count)
-			continue;
-		add_extent(v, &n, g->bitmap_offset,
-			   frc_bitmap_bytes(g->page_count) + FRC_TRAILER,
-			   "bitmap of region", i);
-		add_extent(v, &n, g->csum_offset, g->page_count * 8 + FRC_TRAILER,
-			   "checksum table of region", i);
-		add_extent(v, &n, g->pages_offset, g->used_length,
-			   "page area of region", i);
-	}
-	for (uint32_t i = 0; i < r->nsections; i++)
-		add_extent(v, &n, r->sections[i].offset, r->sections[i].length,
-			   "section", i);
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = frc_r_check_extent(r, v[i].off, v[i].len, v[i].off,
-					v[i].what);
-	qsort(v, n, sizeof(*v), cmp_extent);
-	for (size_t i = 1; i < n && !rc; i++)
-		if (v[i].off < v[i - 1].off + v[i - 1].len)
-			rc = frc_fail(&r->err, FRC_E_OVERLAP, r->path,
-				      v[i].off, "R-OVERLAP",
-				      "%s %u at 0x%llx overlaps %s %u "
-				      "[0x%llx, +%llu)", v[i].what,
-				      v[i].index, (unsigned long long)v[i].off,
-				      v[i - 1].what, v[i - 1].index,
-				      (unsigned long long)v[i - 1].off,
-				      (unsigned long long)v[i - 1].len);
-	free(v);
-	return rc;
 }
 
 /*
@@ -533,18 +472,18 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 	int err, rc;
 
 	if (!h)
-		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "out of memory");
 	err = frc_bm_load(rg, r->fd, rg->r.bitmap_offset, bytes, h);
 	if (err == -2)
-		rc = frc_fail_plain(&r->err, FRC_E_NOMEM, "%s: out of memory "
+		rc = frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "%s: out of memory "
 				    "for the bitmap of region '%s'", r->path,
 				    rg->r.id);
 	else if (err < 0)
-		rc = frc_fail(&r->err, FRC_E_TRUNCATED, r->path,
+		rc = frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path,
 			      rg->r.bitmap_offset, "R-FILE-LENGTH",
 			      "file ends inside the bitmap");
 	else if (err)
-		rc = frc_fail(&r->err, FRC_E_IO, r->path, rg->r.bitmap_offset,
+		rc = frc_fail(FRC_ERR(r), FRC_E_IO, r->path, rg->r.bitmap_offset,
 			      NULL, "cannot read the bitmap of region '%s': %s",
 			      rg->r.id, strerror(err));
 	else
@@ -555,7 +494,7 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 		frc_stream_free(h);
 		if (r->flags & FRC_OPEN_SALVAGE)
 			return FRC_OK; /* presence unknown: bitmap_valid 0 */
-		return frc_fail(&r->err, FRC_E_CHECKSUM, r->path,
+		return frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path,
 				rg->r.bitmap_offset + bytes, "R-CSUM",
 				"bitmap checksum mismatch in region '%s'",
 				rg->r.id);
@@ -565,7 +504,7 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 		return rc;
 	/* SPEC §8: padding bits after the last page are zero. */
 	if (frc_bm_find(rg, rg->r.page_count, bytes * 8, true) != bytes * 8)
-		return frc_fail(&r->err, FRC_E_BAD_FIELD, r->path,
+		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path,
 				rg->r.bitmap_offset + used - 1, "R-BM-PAD",
 				"padding bits of the bitmap of region '%s' are "
 				"not zero", rg->r.id);
@@ -584,7 +523,7 @@ static int load_metadata(frc_reader_t *r)
 	s = &r->sections[r->meta_section];
 	/* SPEC §11: a metadata section is at most 1 MiB. */
 	if (s->length > FRC_METADATA_MAX)
-		return frc_fail(&r->err, FRC_E_LIMIT, r->path, s->offset,
+		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, s->offset,
 				"R-LIMITS", "metadata section is %llu bytes, more "
 				"than 1 MiB", (unsigned long long)s->length);
 	rc = read_struct(r, s->offset, s->length, "metadata section", &buf);
@@ -594,11 +533,11 @@ static int load_metadata(frc_reader_t *r)
 			 frc_hash(buf, s->length,
 				  frc_key(r->sb.uuid, FRC_KEY_SECTION,
 					  (uint64_t)r->meta_section, s->type))))
-		rc = frc_fail(&r->err, FRC_E_CHECKSUM, r->path, s->offset,
+		rc = frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path, s->offset,
 			      "R-CSUM", "metadata section checksum mismatch");
 	else
 		rc = frc_meta_decode(buf, s->length, s->offset, &r->meta,
-				     &r->nmeta, &r->err, r->path);
+				     &r->nmeta, FRC_ERR(r), r->path);
 	free(buf);
 	return rc;
 }
@@ -611,7 +550,7 @@ static int validate(frc_reader_t *r)
 		rc = choose_superblock(r);
 	/* SPEC §4.2: the file is at least file_length bytes long. */
 	if (!rc && r->size < r->sb.file_length)
-		rc = frc_fail(&r->err, FRC_E_TRUNCATED, r->path, r->size,
+		rc = frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path, r->size,
 			      "R-FILE-LENGTH", "file is %llu bytes but its superblock "
 			      "says %llu", (unsigned long long)r->size,
 			      (unsigned long long)r->sb.file_length);
@@ -626,7 +565,7 @@ static int validate(frc_reader_t *r)
 	if (!rc)
 		rc = check_sections(r);
 	if (!rc)
-		rc = check_layout(r);
+		rc = frc_layout_check(r);
 	for (uint32_t i = 0; !rc && i < r->nregions; i++)
 		if (r->regions[i].r.page_count)
 			rc = load_bitmap(r, i);
@@ -640,24 +579,25 @@ FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags)
 	struct stat st;
 	int rc;
 
-	if (!r || !path)
-		return FRC_E_MISUSE;
+	if (!r)
+		return FRC_MISUSE(r, "the reader is NULL");
+	if (!path)
+		return FRC_MISUSE(r, "path is NULL");
 	if (r->path)
-		return frc_fail_plain(&r->err, FRC_E_MISUSE,
-				      "%s: reader is already open", r->path);
+		return FRC_MISUSE(r, "%s: the reader is already open", r->path);
 	r->meta_section = -1;
 	r->flags = flags;
 	r->path = strdup(path);
 	if (!r->path)
-		return frc_fail_plain(&r->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "out of memory");
 	/* O_NONBLOCK: opening a FIFO with no writer must not wait. */
 	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (r->fd < 0)
-		return frc_fail_errno(&r->err, path, "cannot open", errno);
+		return frc_fail_errno(FRC_ERR(r), path, "cannot open", errno);
 	if (fstat(r->fd, &st) != 0)
-		return frc_fail_errno(&r->err, path, "cannot stat", errno);
+		return frc_fail_errno(FRC_ERR(r), path, "cannot stat", errno);
 	if (!S_ISREG(st.st_mode))
-		return frc_fail_plain(&r->err, FRC_E_MISUSE,
+		return frc_fail_plain(FRC_ERR(r), FRC_E_MISUSE,
 				      "%s: not a regular file (%s): an FRC "
 				      "file is read with random access", path,
 				      S_ISDIR(st.st_mode) ? "a directory" :
@@ -676,11 +616,15 @@ FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags)
 	return rc;
 }
 
-FRC_API void frc_reader_get_info(const frc_reader_t *r, frc_info_t *info)
+FRC_API int frc_reader_get_info(const frc_reader_t *r, frc_info_t *info_out,
+				size_t info_size)
 {
+	frc_info_t in, *info = &in;
+	int rc = frc_reader_usable(r, __func__);
+
+	if (rc)
+		return rc;
 	memset(info, 0, sizeof(*info));
-	if (!r || !r->open_ok)
-		return;
 	info->version_major = r->sb.major;
 	info->version_minor = r->sb.minor;
 	info->header_length = r->sb.header_length;
@@ -711,21 +655,36 @@ FRC_API void frc_reader_get_info(const frc_reader_t *r, frc_info_t *info)
 	info->region_table_length = r->sb.rt_length;
 	info->section_table_offset = r->sb.st_offset;
 	info->section_table_length = r->sb.st_length;
+	return frc_abi_out(r, __func__, info_out, info_size, info,
+			   sizeof(*info), FRC_INFO_MIN);
 }
 
-FRC_API const char *frc_reader_feature_name(const frc_reader_t *r, int kind,
+static bool kind_ok(enum frc_feature_kind kind)
+{
+	return kind == FRC_FEATURE_INCOMPAT || kind == FRC_FEATURE_RO_COMPAT ||
+	       kind == FRC_FEATURE_COMPAT;
+}
+
+FRC_API const char *frc_reader_feature_name(const frc_reader_t *r,
+					    enum frc_feature_kind kind,
 					    unsigned bit)
 {
+	if (!kind_ok(kind) || bit > 63)
+		return NULL;
 	return frc_feature_lookup(r ? r->fnames : NULL, r ? r->nfnames : 0,
 				  kind, bit);
 }
 
-FRC_API const char *frc_reader_feature_names(const frc_reader_t *r, int kind,
+FRC_API const char *frc_reader_feature_names(const frc_reader_t *r,
+					     enum frc_feature_kind kind,
 					     uint64_t mask, char *buf,
 					     size_t size)
 {
 	if (!buf || !size)
 		return "";
+	buf[0] = '\0';
+	if (!kind_ok(kind))
+		return buf;
 	frc_features_describe(r ? r->fnames : NULL, r ? r->nfnames : 0, kind,
 			      mask, buf, size);
 	return buf;
@@ -737,12 +696,18 @@ FRC_API uint32_t frc_reader_region_count(const frc_reader_t *r)
 }
 
 FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
-			      frc_region_info_t *info)
+			      frc_region_info_t *info_out, size_t info_size)
 {
+	frc_region_info_t in, *info = &in;
 	const struct rregion *rg;
+	int rc = frc_reader_usable(r, __func__);
 
-	if (!r || !info || !r->open_ok || region >= r->nregions)
-		return FRC_E_MISUSE;
+	if (rc)
+		return rc;
+	if (region >= r->nregions)
+		return FRC_MISUSE(r, "%s: no region %u (the file has %u)",
+				  r->path, region, r->nregions);
+	memset(info, 0, sizeof(*info));
 	rg = &r->regions[region];
 	info->id = rg->r.id;
 	info->id_length = rg->r.id_length;
@@ -754,14 +719,19 @@ FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
 	info->checksum_table_offset = rg->r.csum_offset;
 	info->pages_offset = rg->r.pages_offset;
 	info->bitmap_valid = rg->r.page_count == 0 || rg->bitmap_valid;
-	return FRC_OK;
+	return frc_abi_out(r, __func__, info_out, info_size, info,
+			   sizeof(*info), FRC_REGION_INFO_MIN);
 }
 
 FRC_API int frc_reader_find_region(const frc_reader_t *r, const char *id,
 				   uint32_t *region)
 {
-	if (!r || !id || !r->open_ok)
-		return FRC_E_MISUSE;
+	int rc = frc_reader_usable(r, __func__);
+
+	if (rc)
+		return rc;
+	if (!id)
+		return FRC_MISUSE(r, "id is NULL");
 	for (uint32_t i = 0; i < r->nregions; i++) {
 		if (strcmp(r->regions[i].r.id, id) == 0) {
 			if (region)
@@ -769,7 +739,8 @@ FRC_API int frc_reader_find_region(const frc_reader_t *r, const char *id,
 			return FRC_OK;
 		}
 	}
-	return FRC_E_NOT_FOUND;
+	return frc_fail_plain(FRC_ERR(r), FRC_E_NOT_FOUND,
+			      "%s: no region '%s'", r->path, id);
 }
 
 FRC_API uint32_t frc_reader_section_count(const frc_reader_t *r)
@@ -778,12 +749,18 @@ FRC_API uint32_t frc_reader_section_count(const frc_reader_t *r)
 }
 
 FRC_API int frc_reader_section(const frc_reader_t *r, uint32_t section,
-			       frc_section_info_t *info)
+			       frc_section_info_t *info_out, size_t info_size)
 {
+	frc_section_info_t in, *info = &in;
 	const struct frc_section *s;
+	int rc = frc_reader_usable(r, __func__);
 
-	if (!r || !info || !r->open_ok || section >= r->nsections)
-		return FRC_E_MISUSE;
+	if (rc)
+		return rc;
+	if (section >= r->nsections)
+		return FRC_MISUSE(r, "%s: no section %u (the file has %u)",
+				  r->path, section, r->nsections);
+	memset(info, 0, sizeof(*info));
 	s = &r->sections[section];
 	info->type = s->type;
 	info->flags = s->flags;
@@ -792,7 +769,8 @@ FRC_API int frc_reader_section(const frc_reader_t *r, uint32_t section,
 	info->length = s->length;
 	info->checksum = s->checksum;
 	info->known = frc_section_type_known(s->type);
-	return FRC_OK;
+	return frc_abi_out(r, __func__, info_out, info_size, info,
+			   sizeof(*info), FRC_SECTION_INFO_MIN);
 }
 
 FRC_API uint32_t frc_reader_metadata_count(const frc_reader_t *r)
@@ -803,8 +781,13 @@ FRC_API uint32_t frc_reader_metadata_count(const frc_reader_t *r)
 FRC_API int frc_reader_metadata_item(const frc_reader_t *r, uint32_t item,
 				     const char **key, const char **value)
 {
-	if (!r || !r->open_ok || item >= r->nmeta)
-		return FRC_E_MISUSE;
+	int rc = frc_reader_usable(r, __func__);
+
+	if (rc)
+		return rc;
+	if (item >= r->nmeta)
+		return FRC_MISUSE(r, "%s: no metadata item %u (the file has %u)",
+				  r->path, item, r->nmeta);
 	if (key)
 		*key = r->meta[item].key;
 	if (value)

@@ -36,8 +36,7 @@ struct rregion {
 };
 
 struct frc_reader {
-	struct frc_err err;
-	pthread_mutex_t lock; /* guards err and csum_state */
+	pthread_mutex_t lock; /* guards csum_state */
 	char *path;
 	int fd;
 	int dfd;       /* O_DIRECT descriptor (FRC_OPEN_DIRECT), or -1 */
@@ -56,6 +55,8 @@ struct frc_reader {
 	int meta_section;
 	struct frc_meta *meta;
 	uint32_t nmeta;
+	frc_extent_t *layout; /* every structure, sorted (layout.c) */
+	uint32_t nlayout;
 };
 
 int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
@@ -70,5 +71,14 @@ uint64_t frc_bm_find(const struct rregion *rg, uint64_t from, uint64_t end,
 int frc_bm_load(struct rregion *rg, int fd, uint64_t off, uint64_t bytes,
 		struct frc_stream_hash *h) FRC_INTERNAL;
 void frc_bm_free(struct rregion *rg) FRC_INTERNAL;
+
+/*
+ * FRC_OK when `r` is a reader with an open file; otherwise records the
+ * misuse under `func` (the API call's name) and returns FRC_E_MISUSE.
+ */
+/* layout.c: R-BOUNDS and R-OVERLAP; keeps the layout on success. */
+int frc_layout_check(frc_reader_t *r) FRC_INTERNAL;
+
+int frc_reader_usable(const frc_reader_t *r, const char *func) FRC_INTERNAL;
 
 #endif /* FRC_READER_INTERNAL_H */

@@ -40,14 +40,13 @@ struct wregion {
 };
 
 struct frc_writer {
-	struct frc_err err;
 	/*
-	 * Two locks: `start_lock` serialises the implicit start, `err_lock`
-	 * the error record. A failure inside the start records its error
-	 * while the start lock is held, so they must not be the same lock.
+	 * `start_lock` serialises the implicit start. A failed start is kept
+	 * in `start_err` so that every later call, on any thread, returns it
+	 * with its message (messages are per thread: frc.h, "Errors").
 	 */
 	pthread_mutex_t start_lock;
-	pthread_mutex_t err_lock;
+	struct frc_err start_err;
 	char *path;
 	char *tmp_path; /* replacing a file: where the new one is written */
 	struct stat replaced; /* the file being replaced (mode, owner) */
@@ -85,13 +84,12 @@ FRC_API frc_writer_t *frc_writer_new(void)
 	w->fd = -1;
 	w->dfd = -1;
 	pthread_mutex_init(&w->start_lock, NULL);
-	pthread_mutex_init(&w->err_lock, NULL);
 	return w;
 }
 
 FRC_API const char *frc_writer_errmsg(const frc_writer_t *w)
 {
-	return w ? w->err.msg : "no writer";
+	return w ? frc_err_message(w) : "no writer";
 }
 
 FRC_API int frc_writer_is_direct(const frc_writer_t *w)
@@ -104,21 +102,27 @@ FRC_API uint32_t frc_writer_page_size(const frc_writer_t *w, uint32_t region)
 	return w && region < w->nregions ? w->regions[region].r.page_size : 0;
 }
 
-static int misuse(frc_writer_t *w, const char *what)
+/* A caller's mistake, named by the function it was made in (frc.h). */
+__attribute__((format(printf, 3, 4))) static int
+writer_misuse(const frc_writer_t *w, const char *func, const char *fmt, ...)
 {
-	return frc_fail_plain(&w->err, FRC_E_MISUSE, "%s: %s",
-			      w->path ? w->path : "(no file)", what);
-}
+	char what[320];
+	va_list ap;
 
-/* Records an I/O failure from any thread. */
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!w)
+		return frc_misuse(w, func, "the writer is NULL");
+	return frc_misuse(w, func, "%s: %s", w->path ? w->path : "(no file)",
+			  what);
+}
+#define misuse(w, ...) writer_misuse(w, __func__, __VA_ARGS__)
+
+/* Records an I/O failure (from any thread: the record is the thread's). */
 static int io_fail(frc_writer_t *w, const char *what, int err)
 {
-	int rc;
-
-	pthread_mutex_lock(&w->err_lock);
-	rc = frc_fail_errno(&w->err, w->path, what, err);
-	pthread_mutex_unlock(&w->err_lock);
-	return rc;
+	return frc_fail_errno(FRC_ERR(w), w->path, what, err);
 }
 
 static void random_uuid(uint8_t uuid[16])
@@ -195,11 +199,11 @@ static int open_replacement(frc_writer_t *w)
 	if (asprintf(&w->tmp_path, "%.*s.%s.frc-new-XXXXXX", dirlen, w->path,
 		     slash ? slash + 1 : w->path) < 0) {
 		w->tmp_path = NULL;
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	}
 	w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
 	if (w->fd < 0)
-		return frc_fail_errno(&w->err, w->tmp_path, "cannot create",
+		return frc_fail_errno(FRC_ERR(w), w->tmp_path, "cannot create",
 				      errno);
 	/* mkostemp makes 0600: the file stays private until it is renamed
 	 * into place with the mode and owner of the file it replaces. */
@@ -229,7 +233,7 @@ static int install_replacement(frc_writer_t *w)
 			       errno);
 	dir = strdup(w->path);
 	if (!dir)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	dfd = open(strrchr(dir, '/') ? dirname(dir) : ".",
 		   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
@@ -243,42 +247,56 @@ static int install_replacement(frc_writer_t *w)
 	return err ? io_fail(w, "cannot flush the directory", err) : FRC_OK;
 }
 
+/* The caller's options (frc.h, "ABI") into *o; NULL, 0 for defaults. */
+static int take_options(frc_writer_t *w, const char *func,
+			frc_writer_options_t *o,
+			const frc_writer_options_t *opts, size_t opts_size)
+{
+	if (w->state != W_NEW)
+		return frc_misuse(w, func, "the writer is already open");
+	return frc_abi_in(w, func, o, sizeof(*o), opts, opts_size,
+			  FRC_WRITER_OPTIONS_MIN);
+}
+
 FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
-			    const frc_writer_options_t *opts)
+			    const frc_writer_options_t *opts_in,
+			    size_t opts_size)
 {
 	int flags = O_RDWR | O_CREAT | O_CLOEXEC;
+	frc_writer_options_t o, *opts = &o;
 	int rc;
 
-	if (!w || !path)
-		return FRC_E_MISUSE;
-	if (w->state != W_NEW)
-		return misuse(w, "writer is already open");
+	if (!w)
+		return FRC_MISUSE(w, "the writer is NULL");
+	if (!path)
+		return FRC_MISUSE(w, "path is NULL");
+	rc = take_options(w, __func__, &o, opts_in, opts_size);
+	if (rc)
+		return rc;
 	w->path = strdup(path);
 	if (!w->path)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	rc = apply_options(w, opts);
 	if (rc)
 		return rc;
-	w->direct = opts && opts->direct;
+	w->direct = opts->direct;
 	/* 0666: the caller's umask decides, as for any new file. */
 	w->fd = open(path, flags | O_EXCL, 0666);
 	if (w->fd < 0 && errno == EEXIST && opts && opts->overwrite) {
 		if (stat(path, &w->replaced) != 0)
-			return frc_fail_errno(&w->err, path, "cannot stat",
+			return frc_fail_errno(FRC_ERR(w), path, "cannot stat",
 					      errno);
 		if (!S_ISREG(w->replaced.st_mode))
-			return frc_fail_plain(&w->err, FRC_E_MISUSE,
-					      "%s: not a regular file (only a "
-					      "regular file is replaced)",
-					      path);
+			return misuse(w, "not a regular file (only a regular "
+					 "file is replaced)");
 		return open_replacement(w);
 	}
 	if (w->fd < 0) {
 		if (errno == EEXIST)
-			return frc_fail_plain(&w->err, FRC_E_EXISTS,
+			return frc_fail_plain(FRC_ERR(w), FRC_E_EXISTS,
 					      "%s: file exists (not "
 					      "overwriting it)", path);
-		return frc_fail_errno(&w->err, path, "cannot create", errno);
+		return frc_fail_errno(FRC_ERR(w), path, "cannot create", errno);
 	}
 	w->own_fd = 1;
 	if (opts && opts->direct) {
@@ -294,17 +312,26 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
  * the file's type and size in *st for the caller's own check.
  */
 static int fd_prologue(frc_writer_t *w, int fd, const char *name,
-		       struct stat *st)
+		       struct stat *st, const char *func,
+		       frc_writer_options_t *o,
+		       const frc_writer_options_t *opts, size_t opts_size)
 {
-	if (!w || fd < 0 || !name)
-		return FRC_E_MISUSE;
-	if (w->state != W_NEW)
-		return misuse(w, "writer is already open");
+	int rc;
+
+	if (!w)
+		return frc_misuse(w, func, "the writer is NULL");
+	if (fd < 0)
+		return frc_misuse(w, func, "%d is not a file descriptor", fd);
+	if (!name)
+		return frc_misuse(w, func, "name is NULL");
+	rc = take_options(w, func, o, opts, opts_size);
+	if (rc)
+		return rc;
 	w->path = strdup(name);
 	if (!w->path)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	if (fstat(fd, st) != 0)
-		return frc_fail_errno(&w->err, name, "cannot stat", errno);
+		return frc_fail_errno(FRC_ERR(w), name, "cannot stat", errno);
 	return FRC_OK;
 }
 
@@ -329,17 +356,19 @@ static int fd_take(frc_writer_t *w, int fd, const frc_writer_options_t *opts)
 }
 
 FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
-			       const frc_writer_options_t *opts)
+			       const frc_writer_options_t *opts,
+			       size_t opts_size)
 {
+	frc_writer_options_t o;
 	struct stat st;
-	int rc = fd_prologue(w, fd, name, &st);
+	int rc = fd_prologue(w, fd, name, &st, __func__, &o, opts, opts_size);
 
 	if (rc)
 		return rc;
 	if (!S_ISREG(st.st_mode) || st.st_size != 0)
 		return misuse(w, "frc_writer_open_fd wants an empty regular "
 				 "file");
-	return fd_take(w, fd, opts);
+	return fd_take(w, fd, &o);
 }
 
 FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
@@ -348,29 +377,31 @@ FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
 {
 	struct wregion *grown;
 	struct wregion *rg;
+	struct frc_err pe;
 	int rc;
 
 	if (!w || !id)
-		return FRC_E_MISUSE;
+		return misuse(w, "id is NULL");
 	if (w->state != W_OPEN)
 		return misuse(w, "regions can only be added after open and "
 				 "before the first page or section");
 	if (w->nregions >= FRC_REGIONS_MAX)
-		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+		return frc_fail_plain(FRC_ERR(w), FRC_E_LIMIT,
 				      "%s: more than %u regions (SPEC §11)",
 				      w->path, FRC_REGIONS_MAX);
-	rc = frc_region_check_params(&w->err, w->path, 0, id, strlen(id),
+	rc = frc_region_check_params(&pe, NULL, 0, id, strlen(id),
 				     used_length, page_size);
-	if (rc)
-		return rc;
+	if (rc == FRC_E_LIMIT)
+		return frc_fail_plain(FRC_ERR(w), rc, "%s: %s", w->path, pe.msg);
+	if (rc) /* the SPEC's rule for the table entry, broken by an argument */
+		return misuse(w, "%s", pe.msg);
 	for (uint32_t i = 0; i < w->nregions; i++)
 		if (strcmp(w->regions[i].r.id, id) == 0)
-			return frc_fail_plain(&w->err, FRC_E_MISUSE,
-					      "%s: region id '%s' is already "
-					      "used (SPEC §6.1)", w->path, id);
+			return misuse(w, "region id '%s' is already used "
+					 "(SPEC R-RT-ENTRY)", id);
 	grown = realloc(w->regions, (w->nregions + 1) * sizeof(*grown));
 	if (!grown)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	w->regions = grown;
 	rg = &w->regions[w->nregions];
 	memset(rg, 0, sizeof(*rg));
@@ -386,7 +417,7 @@ FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
 		free(rg->r.id);
 		free(rg->present);
 		free(rg->csums);
-		return frc_fail_plain(&w->err, FRC_E_NOMEM,
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM,
 				      "out of memory for region '%s'", id);
 	}
 	if (index)
@@ -423,7 +454,7 @@ static uint64_t plan_layout(frc_writer_t *w)
 		r->bitmap_offset = off;
 		off += frc_bitmap_bytes(r->page_count) + FRC_TRAILER;
 		r->csum_offset = off;
-		off += r->page_count * 8 + FRC_TRAILER;
+		off += frc_csum_table_bytes(r->page_count);
 	}
 	for (uint32_t i = 0; i < w->nregions; i++) {
 		struct frc_region *r = &w->regions[i].r;
@@ -444,7 +475,7 @@ static int write_fixed_area(frc_writer_t *w)
 	int err;
 
 	if (!buf)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	memcpy(buf, frc_signature, FRC_SIGNATURE_SIZE);
 	frc_sb_encode(&w->sb, buf + FRC_SLOT_A_OFFSET);
 	err = frc_pwrite_full(w->fd, buf, FRC_FIXED_AREA_END, 0);
@@ -460,7 +491,7 @@ static int write_tables(frc_writer_t *w)
 	int err;
 
 	if (!buf)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	frc_features_encode_builtin(buf);
 	frc_table_seal(buf, w->sb.ft_length,
 		       frc_key(w->sb.uuid, FRC_KEY_FEATURE_TABLE, 0, 0));
@@ -501,23 +532,33 @@ static int do_start(frc_writer_t *w)
 	return rc;
 }
 
-FRC_API int frc_writer_start(frc_writer_t *w)
+/* frc_writer_start() on behalf of the API call `func` (for its messages). */
+static int start_for(frc_writer_t *w, const char *func)
 {
 	int rc = FRC_OK;
 
 	if (!w)
-		return FRC_E_MISUSE;
+		return writer_misuse(w, func, "-");
 	pthread_mutex_lock(&w->start_lock);
-	if (w->state == W_OPEN)
+	if (w->state == W_OPEN) {
 		rc = do_start(w);
-	else if (w->state == W_FAILED && w->err.code)
-		rc = w->err.code; /* the failure already recorded stands */
-	else if (w->state != W_STARTED)
-		rc = frc_fail_plain(&w->err, FRC_E_MISUSE,
-				    "%s: writer is not open or already "
-				    "committed", w->path ? w->path : "(none)");
+		if (rc)
+			w->start_err = *FRC_ERR(w);
+	} else if (w->state == W_FAILED && w->start_err.code) {
+		/* the failure already recorded stands */
+		frc_err_adopt(w, &w->start_err);
+		rc = w->start_err.code;
+	} else if (w->state != W_STARTED) {
+		rc = writer_misuse(w, func, "the writer is not open, or "
+				   "already committed");
+	}
 	pthread_mutex_unlock(&w->start_lock);
 	return rc;
+}
+
+FRC_API int frc_writer_start(frc_writer_t *w)
+{
+	return start_for(w, __func__);
 }
 
 /* Writes `len` bytes of page data at `off`, through O_DIRECT when we can. */
@@ -561,27 +602,39 @@ static int clear_page(frc_writer_t *w, struct wregion *rg, uint64_t i)
 	return err ? io_fail(w, "cannot free page slot", err) : FRC_OK;
 }
 
-/* Checks the arguments of a page-range call; starts the file if needed. */
-static int page_range(frc_writer_t *w, uint32_t region, uint64_t first,
-		      uint64_t count, const void *data, struct wregion **rg)
+/*
+ * Checks the arguments of a page-range call made by API call `func`;
+ * starts the file if needed.
+ */
+static int page_range_of(frc_writer_t *w, uint32_t region, uint64_t first,
+			 uint64_t count, const void *data,
+			 struct wregion **rg, const char *func)
 {
 	uint64_t end;
 	int rc;
 
 	if (!w || (!data && count))
-		return FRC_E_MISUSE;
+		return writer_misuse(w, func, "data is NULL");
 	if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != W_STARTED) {
-		rc = frc_writer_start(w);
+		rc = start_for(w, func);
 		if (rc)
 			return rc;
 	}
 	if (region >= w->nregions)
-		return misuse(w, "no such region");
+		return writer_misuse(w, func, "no such region: %u (%u declared)",
+				     region, w->nregions);
 	*rg = &w->regions[region];
 	if (!frc_add_ok(first, count, &end) || end > (*rg)->r.page_count)
-		return misuse(w, "page index beyond the end of the region");
+		return writer_misuse(w, func,
+				     "pages %llu+%llu are beyond the end of "
+				     "region '%s' (%llu pages)",
+				     (unsigned long long)first,
+				     (unsigned long long)count, (*rg)->r.id,
+				     (unsigned long long)(*rg)->r.page_count);
 	return FRC_OK;
 }
+#define page_range(w, region, first, count, data, rg)                      \
+	page_range_of(w, region, first, count, data, rg, __func__)
 
 /*
  * Records page i: its checksum and present bit, or, for an all-zero page,
@@ -737,9 +790,9 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 	int n = 0, rc = FRC_OK;
 
 	if (!w || (count && (!indices || !pages)))
-		return FRC_E_MISUSE;
+		return misuse(w, "indices or pages is NULL");
 	if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != W_STARTED &&
-	    (rc = frc_writer_start(w)) != FRC_OK)
+	    (rc = start_for(w, __func__)) != FRC_OK)
 		return rc;
 	if (region >= w->nregions)
 		return misuse(w, "no such region");
@@ -815,8 +868,8 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 	int rc;
 
 	if (!w || !src)
-		return FRC_E_MISUSE;
-	rc = frc_writer_start(w);
+		return misuse(w, "src is NULL");
+	rc = start_for(w, __func__);
 	if (rc)
 		return rc;
 	if (region >= w->nregions)
@@ -829,7 +882,7 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 	j.pages_per_chunk = (CHUNK * 4) >> j.shift ? (CHUNK * 4) >> j.shift : 1;
 	pr.total = w->regions[region].r.used_length;
 	/* Hashing on one thread per CPU, writing on `threads` threads. */
-	return frc_pipeline_run(0, threads,
+	return frc_pipeline_run(w, w->path, 0, threads,
 				(j.page_count + j.pages_per_chunk - 1) /
 					j.pages_per_chunk,
 				hash_chunk, write_chunk, &j, &pr);
@@ -848,7 +901,7 @@ FRC_API int frc_writer_section_begin(frc_writer_t *w, uint32_t type,
 	int rc;
 
 	if (!w)
-		return FRC_E_MISUSE;
+		return misuse(w, "-");
 	if (type == 0)
 		return misuse(w, "section type 0 is reserved (SPEC §9.1)");
 	if (w->sec_open)
@@ -857,15 +910,15 @@ FRC_API int frc_writer_section_begin(frc_writer_t *w, uint32_t type,
 		return misuse(w, "section name must be up to 255 bytes of "
 				 "UTF-8 (SPEC §9.1)");
 	if (w->nsections >= FRC_SECTIONS_MAX)
-		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+		return frc_fail_plain(FRC_ERR(w), FRC_E_LIMIT,
 				      "%s: more than %u sections (SPEC §11)",
 				      w->path, FRC_SECTIONS_MAX);
-	rc = frc_writer_start(w);
+	rc = start_for(w, __func__);
 	if (rc)
 		return rc;
 	grown = realloc(w->sections, (w->nsections + 1) * sizeof(*grown));
 	if (!grown)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	w->sections = grown;
 	s = &w->sections[w->nsections];
 	memset(s, 0, sizeof(*s));
@@ -876,7 +929,7 @@ FRC_API int frc_writer_section_begin(frc_writer_t *w, uint32_t type,
 		free(s->name);
 		frc_stream_free(w->sec_hash);
 		w->sec_hash = NULL;
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	}
 	s->type = type;
 	s->flags = flags;
@@ -893,12 +946,12 @@ FRC_API int frc_writer_section_append(frc_writer_t *w, const void *data,
 	int err;
 
 	if (!w || (!data && length))
-		return FRC_E_MISUSE;
+		return misuse(w, "data is NULL");
 	if (!w->sec_open)
 		return misuse(w, "no section is open");
 	s = &w->sections[w->nsections];
 	if (length > FRC_SECTION_LENGTH_MAX - s->length)
-		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+		return frc_fail_plain(FRC_ERR(w), FRC_E_LIMIT,
 				      "%s: a section is at most 2^40 bytes "
 				      "(SPEC §11)", w->path);
 	err = frc_pwrite_full(w->fd, data, length, s->offset + s->length);
@@ -914,7 +967,7 @@ FRC_API int frc_writer_section_end(frc_writer_t *w)
 	struct frc_section *s;
 
 	if (!w)
-		return FRC_E_MISUSE;
+		return misuse(w, "-");
 	if (!w->sec_open)
 		return misuse(w, "no section is open");
 	s = &w->sections[w->nsections];
@@ -947,9 +1000,9 @@ FRC_API int frc_writer_add_section(frc_writer_t *w, uint32_t type,
 	int rc;
 
 	if (!w || (!data && length))
-		return FRC_E_MISUSE;
+		return misuse(w, "data is NULL");
 	if (length > FRC_SECTION_LENGTH_MAX)
-		return frc_fail_plain(&w->err, FRC_E_LIMIT,
+		return frc_fail_plain(FRC_ERR(w), FRC_E_LIMIT,
 				      "%s: a section is at most 2^40 bytes "
 				      "(SPEC §11)", w->path);
 	if (length > SIZE_MAX)
@@ -970,7 +1023,7 @@ FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
 	char *k, *v;
 
 	if (!w || !key || !value)
-		return FRC_E_MISUSE;
+		return misuse(w, "key or value is NULL");
 	if (w->state != W_OPEN && w->state != W_STARTED)
 		return misuse(w, "writer is not open");
 	if (frc_meta_key_check(key, strlen(key)))
@@ -983,7 +1036,8 @@ FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
 		if (strcmp(w->meta[i].key, key) == 0) {
 			v = strdup(value);
 			if (!v)
-				return FRC_E_NOMEM;
+				return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM,
+						      "out of memory");
 			free(w->meta[i].value);
 			w->meta[i].value = v;
 			return FRC_OK;
@@ -991,14 +1045,14 @@ FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
 	}
 	grown = realloc(w->meta, (w->nmeta + 1) * sizeof(*grown));
 	if (!grown)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	w->meta = grown;
 	k = strdup(key);
 	v = strdup(value);
 	if (!k || !v) {
 		free(k);
 		free(v);
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	}
 	w->meta[w->nmeta].key = k;
 	w->meta[w->nmeta].value = v;
@@ -1016,9 +1070,9 @@ static int flush_metadata(frc_writer_t *w)
 	if (!w->nmeta)
 		return FRC_OK;
 	if (frc_meta_encode(w->meta, w->nmeta, &body, &len))
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	if (len > FRC_METADATA_MAX)
-		rc = frc_fail_plain(&w->err, FRC_E_LIMIT,
+		rc = frc_fail_plain(FRC_ERR(w), FRC_E_LIMIT,
 				    "%s: metadata exceeds 1 MiB (SPEC §11)",
 				    w->path);
 	else
@@ -1031,7 +1085,7 @@ static int flush_metadata(frc_writer_t *w)
 static int progress_add(frc_writer_t *w, struct frc_progress *pr, uint64_t n)
 {
 	if (frc_progress_step(pr, n))
-		return frc_fail_plain(&w->err, FRC_E_CANCELED,
+		return frc_fail_plain(FRC_ERR(w), FRC_E_CANCELED,
 				      "%s: commit canceled", w->path);
 	return FRC_OK;
 }
@@ -1045,7 +1099,7 @@ static int write_bitmap(frc_writer_t *w, uint32_t idx)
 	int err;
 
 	if (!buf)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	for (uint64_t k = 0; k < len - FRC_TRAILER; k += 8)
 		frc_put64(buf + k, rg->present[k / 8]);
 	frc_table_seal(buf, len, frc_key(w->sb.uuid, FRC_KEY_BITMAP, idx, 0));
@@ -1066,7 +1120,7 @@ static int write_csum_table(frc_writer_t *w, uint32_t idx,
 	int rc = FRC_OK, err = 0;
 
 	if (!h || !buf) {
-		rc = frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		rc = frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (uint64_t i = 0; i < rg->r.page_count && !err && !rc;) {
@@ -1109,7 +1163,7 @@ static int write_section_table(frc_writer_t *w)
 		len += frc_section_entry_size(w->sections[i].name_length);
 	buf = calloc(1, len);
 	if (!buf)
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < w->nsections; i++) {
 		frc_section_encode(&w->sections[i], buf + pos);
 		pos += frc_section_entry_size(w->sections[i].name_length);
@@ -1164,11 +1218,14 @@ FRC_API int frc_writer_commit(frc_writer_t *w, frc_progress_fn progress,
 	int rc;
 
 	if (!w)
-		return FRC_E_MISUSE;
+		return misuse(w, "-");
 	if (w->sec_open)
 		return misuse(w, "a section is still open (call "
 				 "frc_writer_section_end first)");
-	rc = frc_writer_start(w);
+	if (w->state == W_NEW || w->state == W_COMMITTED)
+		return misuse(w, "the writer is not open, or already "
+				 "committed");
+	rc = start_for(w, __func__);
 	if (rc == FRC_OK)
 		rc = flush_metadata(w);
 	if (rc == FRC_OK)
@@ -1225,7 +1282,6 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 	frc_sections_free(w->sections, w->nsections);
 	frc_meta_free(w->meta, w->nmeta);
 	pthread_mutex_destroy(&w->start_lock);
-	pthread_mutex_destroy(&w->err_lock);
 	free(w->path);
 	free(w);
 }
@@ -1234,10 +1290,12 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 
 FRC_API int frc_writer_open_embedded(frc_writer_t *w, int fd, const char *name,
 				     uint64_t foreign_end,
-				     const frc_writer_options_t *opts)
+				     const frc_writer_options_t *opts,
+				     size_t opts_size)
 {
+	frc_writer_options_t o;
 	struct stat st;
-	int rc = fd_prologue(w, fd, name, &st);
+	int rc = fd_prologue(w, fd, name, &st, __func__, &o, opts, opts_size);
 
 	if (rc)
 		return rc;
@@ -1248,7 +1306,7 @@ FRC_API int frc_writer_open_embedded(frc_writer_t *w, int fd, const char *name,
 				 "past the fixed area");
 	w->embedded = 1;
 	w->foreign_end = foreign_end;
-	return fd_take(w, fd, opts);
+	return fd_take(w, fd, &o);
 }
 
 /* Does [off, off+len) meet a page area of an adopted region? */
@@ -1273,7 +1331,7 @@ FRC_API int frc_writer_add_region_at(frc_writer_t *w, const char *id,
 	int rc;
 
 	if (!w || !id)
-		return FRC_E_MISUSE;
+		return misuse(w, "id is NULL");
 	if (!w->embedded)
 		return misuse(w, "regions at given offsets need "
 				 "frc_writer_open_embedded");
@@ -1315,7 +1373,7 @@ static int adopt(frc_writer_t *w, uint32_t region, uint64_t first,
 	step = CHUNK >> rg->r.page_shift ? CHUNK >> rg->r.page_shift : 1;
 	if (posix_memalign((void **)&buf, DIRECT_ALIGN,
 			   (size_t)step << rg->r.page_shift))
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	for (uint64_t k = 0; k < count && rc == FRC_OK; k += step) {
 		uint64_t n = count - k < step ? count - k : step;
 		size_t len = (size_t)n << rg->r.page_shift;
@@ -1399,7 +1457,7 @@ FRC_API int frc_writer_adopt_section(frc_writer_t *w, uint32_t type,
 	int rc;
 
 	if (!w)
-		return FRC_E_MISUSE;
+		return misuse(w, "-");
 	if (!w->embedded || offset < FRC_FIXED_AREA_END ||
 	    offset > w->foreign_end || length > w->foreign_end - offset)
 		return misuse(w, "a section in place must lie inside the "
@@ -1417,7 +1475,7 @@ FRC_API int frc_writer_adopt_section(frc_writer_t *w, uint32_t type,
 	buf = malloc(CHUNK);
 	if (!buf) {
 		section_drop(w);
-		return frc_fail_plain(&w->err, FRC_E_NOMEM, "out of memory");
+		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	}
 	s = &w->sections[w->nsections];
 	for (uint64_t at = 0; at < length && rc == FRC_OK;) {

@@ -10,15 +10,46 @@
  * this header describes the C interface.
  *
  * Conventions used by every call below:
- *   - Functions returning `int` return FRC_OK (0) on success and one of the
- *     frc_error codes otherwise. The handle then carries a message naming the
- *     file, the byte offset and the SPEC section: frc_reader_errmsg() and
- *     frc_writer_errmsg(). The message stays valid until the next call on
- *     the same handle.
- *   - Handles own everything they allocate; frc_*_free() releases it and
- *     accepts NULL.
- *   - Strings returned by a handle stay valid until the handle is freed.
- *   - A handle is not thread-safe unless a call says so.
+ *
+ * Errors. Functions returning `int` return FRC_OK (0) on success and one of
+ *   the frc_error codes otherwise, and every code other than FRC_OK comes
+ *   with a message: frc_reader_errmsg() / frc_writer_errmsg() on the same
+ *   handle, called from the same thread. A file's defect names the file, the
+ *   byte offset and the SPEC rule ("f.frc: offset 0x3000: ... (SPEC
+ *   R-BM-PAD)"); a caller's mistake (a NULL pointer, an index out of range,
+ *   a call out of order, an argument the SPEC forbids, such as page size 3)
+ *   is FRC_E_MISUSE and names the call and the argument. Messages are kept
+ *   per thread: each thread sees the message of its own last failed call, so
+ *   threads sharing a handle never see each other's. A message stays valid
+ *   until the same thread's next failing libfrc call.
+ *
+ * Ownership. Handles own everything they allocate; frc_*_free() releases it
+ *   and accepts NULL. Strings and pointers returned by a handle (ids, names,
+ *   metadata, the generator) stay valid until the handle is freed; the
+ *   caller never frees them.
+ *
+ * Threads. A handle may be used by one thread at a time, except for the
+ *   calls marked "Thread-safe", which may run at once on one handle from any
+ *   number of threads (and at the same time as each other). Different
+ *   handles are independent.
+ *
+ * ABI. libfrc.so.1 keeps working for programs built against any earlier
+ *   1.x header. Symbols carry versions (FRC_1.0, then FRC_1.1 ... for calls
+ *   added later); codes, constants and enum values are never renumbered.
+ *   The structs the library fills or reads (frc_info_t, frc_region_info_t,
+ *   frc_section_info_t, frc_extent_t, frc_writer_options_t) grow only at
+ *   their end, and each call that takes one also takes its size: pass
+ *   sizeof(the struct) as your header declares it.
+ *     - Structs the library fills: it writes the fields that fit in `size`
+ *       (an older program gets the fields it knows) and zeroes the rest of
+ *       a newer program's struct.
+ *     - Structs the library reads (frc_writer_options_t): fields beyond
+ *       `size` take their zero value (an older program gets the defaults);
+ *       fields this library does not know must be zero, or the call fails
+ *       with FRC_E_MISUSE instead of ignoring what the program asked for.
+ *     - `size` below the struct's size in libfrc 1.0 is FRC_E_MISUSE.
+ *   Structs the library passes to callbacks (frc_problem_t) begin with
+ *   their own size: fields at or beyond it are absent.
  */
 #ifndef FRC_H
 #define FRC_H
@@ -41,23 +72,36 @@ extern "C" {
 #define FRC_LIB_VERSION_MINOR 0
 #define FRC_LIB_VERSION_PATCH 0
 #define FRC_LIB_VERSION_STRING "1.0.0"
+/* MAJOR * 1000000 + MINOR * 1000 + PATCH: 1.2.3 is 1002003. */
+#define FRC_LIB_VERSION_NUMBER                                              \
+	(FRC_LIB_VERSION_MAJOR * 1000000 + FRC_LIB_VERSION_MINOR * 1000 +   \
+	 FRC_LIB_VERSION_PATCH)
 
 /* Version of the on-disk format this library writes and fully understands. */
 #define FRC_FORMAT_VERSION_MAJOR 1
 #define FRC_FORMAT_VERSION_MINOR 1
 
-/* Returns FRC_LIB_VERSION_STRING of the library actually linked. */
+/*
+ * FRC_LIB_VERSION_STRING of the library actually linked (which may be newer
+ * than the header a program was built with). Static; thread-safe.
+ */
 FRC_API const char *frc_version_string(void);
 
 /*
- * Error codes. Codes 1 to 63 are the error classes of SPEC.adoc §12 (the
+ * FRC_LIB_VERSION_NUMBER of the library actually linked, for comparisons:
+ * `if (frc_version_number() >= 1001000)` (1.1.0 or later). Thread-safe.
+ */
+FRC_API unsigned long frc_version_number(void);
+
+/*
+ * Error codes. Codes 1 to 63 are the error classes of SPEC.adoc (the
  * reason a file is rejected); their numbers and names are stable forever.
  * Codes 64 and above describe the environment or the caller, not the file;
  * they are stable too. New codes may be appended; none is ever renumbered.
  */
 enum frc_error {
 	FRC_OK = 0,
-	/* File error classes (SPEC §12). */
+	/* File error classes (SPEC, "Error classes"). */
 	FRC_E_BAD_SIGNATURE = 1,       /* "bad-signature" */
 	FRC_E_UNSUPPORTED_VERSION = 2, /* "unsupported-version" */
 	FRC_E_UNSUPPORTED_FEATURE = 3, /* "unsupported-feature" */
@@ -78,35 +122,46 @@ enum frc_error {
 	FRC_E_READ_ONLY = 70  /* the file may not be modified (ro-compat feature) */
 };
 
-/* Codes below this value are file error classes (SPEC §12). */
+/* Codes below this value are file error classes. */
 #define FRC_ERROR_CLASS_LIMIT 64
 
-/* A short English description of a code ("checksum mismatch"). Never NULL. */
+/*
+ * A short English description of a code ("checksum mismatch"), or "unknown
+ * error". Never NULL; static storage; thread-safe.
+ */
 FRC_API const char *frc_strerror(int code);
 
 /*
  * The SPEC error-class name of a code ("checksum-mismatch"), for codes 1-63;
- * "io", "nomem", "misuse", ... for the others; "unknown" otherwise.
+ * "io", "nomem", "misuse", ... for the others; "unknown" otherwise. These
+ * names are stable (conformance reports use them). Static; thread-safe.
  */
 FRC_API const char *frc_error_name(int code);
 
-/* Feature bits of the superblock (SPEC §4.4, registry in §13). */
+/* Feature bits of the superblock (SPEC "Features", registry "Feature bits"). */
 #define FRC_INCOMPAT_INCOMPLETE (UINT64_C(1) << 0)
 #define FRC_INCOMPAT_KNOWN FRC_INCOMPAT_INCOMPLETE
 #define FRC_RO_COMPAT_KNOWN UINT64_C(0)
 #define FRC_COMPAT_KNOWN UINT64_C(0)
 
-/* Checksum algorithms (SPEC §7.1). */
+/* The three feature words of the superblock (SPEC "Features"). */
+enum frc_feature_kind {
+	FRC_FEATURE_INCOMPAT = 0,  /* a reader must understand it to read */
+	FRC_FEATURE_RO_COMPAT = 1, /* ... to modify; may read without */
+	FRC_FEATURE_COMPAT = 2     /* may be ignored */
+};
+
+/* Checksum algorithms (SPEC "Checksums"). */
 #define FRC_CSUM_XXH3_64 1
 
-/* Section types (SPEC §9, registry in §13). */
+/* Section types (SPEC "Sections", registry "Section types"). */
 #define FRC_SECTION_DEVICE_STATE 1
 #define FRC_SECTION_METADATA 2
-#define FRC_SECTION_QEMU 16 /* QEMU migration stream bytes (SPEC §9.4) */
+#define FRC_SECTION_QEMU 16 /* QEMU migration stream bytes (SPEC, type 16) */
 /* Section flags. */
 #define FRC_SECTION_MUST_UNDERSTAND (UINT32_C(1) << 0)
 
-/* Limits (SPEC §11). */
+/* Limits (SPEC "Limits"). */
 #define FRC_PAGE_SIZE_MIN 512u
 #define FRC_PAGE_SIZE_MAX (16u * 1024 * 1024)
 #define FRC_ID_MAX 255u
@@ -131,9 +186,14 @@ typedef int (*frc_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 typedef struct frc_writer frc_writer_t;
 
-/* Options of frc_writer_open(). Zero-initialise, then set what you need. */
+/*
+ * Options of frc_writer_open() and its variants, passed with their size (see
+ * "ABI" above). Zero-initialise, then set what you need: every zero field
+ * means the default.
+ */
 typedef struct frc_writer_options {
-	uint32_t alignment;      /* page-area alignment; 0 = 1 MiB (SPEC §6.2) */
+	uint32_t alignment;      /* page-area alignment, a power of two from
+				    512 to 2^30; 0 = 1 MiB (SPEC R-PAGE-ALIGN) */
 	int direct;              /* non-zero: write pages with O_DIRECT */
 	int overwrite;           /* non-zero: replace an existing file */
 	int have_uuid;           /* non-zero: use `uuid` instead of a random one */
@@ -145,20 +205,27 @@ typedef struct frc_writer_options {
 	const char *generator;   /* up to 63 bytes; NULL = "libfrc VERSION" */
 } frc_writer_options_t;
 
-/* Allocates a writer handle. Returns NULL when out of memory. */
+/*
+ * Allocates a writer handle, to be opened with one of frc_writer_open(),
+ * frc_writer_open_fd() or frc_writer_open_embedded() and released with
+ * frc_writer_free(). Returns NULL when out of memory.
+ */
 FRC_API frc_writer_t *frc_writer_new(void);
 
 /*
- * Creates `path` (refusing an existing file unless opts->overwrite) and
- * remembers the options. `opts` may be NULL for defaults. Nothing but an
- * empty file exists on disk until frc_writer_start().
- * Replacing an existing file is atomic (SPEC §10.6): the new file is
+ * Creates `path` (refusing an existing file with FRC_E_EXISTS unless
+ * opts->overwrite) and remembers the options; opts_size is sizeof(*opts).
+ * `opts` may be NULL (opts_size 0) for defaults. Once per handle; then
+ * declare regions, write pages and sections, commit. Nothing but an empty
+ * file exists on disk until frc_writer_start().
+ * Replacing an existing file is atomic (SPEC "Replacing an existing file"): the new file is
  * written under a temporary name beside it and renamed over the old one by
  * frc_writer_commit(); until then, and after any failure, the old file is
  * untouched.
  */
 FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
-			    const frc_writer_options_t *opts);
+			    const frc_writer_options_t *opts,
+			    size_t opts_size);
 
 /*
  * Like frc_writer_open(), but writes into `fd`, an empty regular file the
@@ -169,7 +236,8 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
  * opts->overwrite is ignored.
  */
 FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
-			       const frc_writer_options_t *opts);
+			       const frc_writer_options_t *opts,
+			       size_t opts_size);
 
 /*
  * Embedding: FRC around bytes of another format already in a file, with
@@ -186,12 +254,14 @@ FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
  */
 FRC_API int frc_writer_open_embedded(frc_writer_t *w, int fd, const char *name,
 				     uint64_t foreign_end,
-				     const frc_writer_options_t *opts);
+				     const frc_writer_options_t *opts,
+				     size_t opts_size);
 
 /*
  * A region whose page area already lies at `pages_offset` (a multiple of
  * page_size, inside the foreign bytes, overlapping no other page area).
- * Before the first page or section, like frc_writer_add_region().
+ * Before the first page or section, like frc_writer_add_region(); only on
+ * a writer opened with frc_writer_open_embedded() (FRC_E_MISUSE otherwise).
  */
 FRC_API int frc_writer_add_region_at(frc_writer_t *w, const char *id,
 				     uint64_t used_length, uint32_t page_size,
@@ -218,7 +288,8 @@ FRC_API int frc_writer_adopt_pages_from(frc_writer_t *w, uint32_t region,
 
 /*
  * Pages [first, first+count) of a region added at an offset are absent:
- * their slots become holes so that they read as zeros.
+ * their slots become holes so that they read as zeros. Thread-safe for
+ * distinct pages, like frc_writer_adopt_pages().
  */
 FRC_API int frc_writer_clear_pages(frc_writer_t *w, uint32_t region,
 				   uint64_t first, uint64_t count);
@@ -237,16 +308,20 @@ FRC_API int frc_writer_adopt_section(frc_writer_t *w, uint32_t type,
  * (a multiple of page_size) and `page_size` (a power of two between
  * FRC_PAGE_SIZE_MIN and FRC_PAGE_SIZE_MAX). Regions are numbered from 0 in
  * the order declared; the number is stored in *index when index is not NULL.
- * Only before frc_writer_start().
+ * Only before frc_writer_start() (FRC_E_MISUSE after). An id, length or
+ * page size the SPEC does not allow is FRC_E_MISUSE naming the argument;
+ * more than FRC_REGIONS_MAX regions is FRC_E_LIMIT.
  */
 FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
 				  uint64_t used_length, uint32_t page_size,
 				  uint32_t *index);
 
 /*
- * Fixes the layout and writes the file in the incomplete state (SPEC §10):
- * signature, region table and an incomplete superblock, flushed to disk.
- * Called implicitly by the first page write.
+ * Fixes the layout and writes the file in the incomplete state (SPEC
+ * "Creating a file and writing pages"): signature, region table and an
+ * incomplete superblock, flushed to disk. Called implicitly by the first page or section write; calling it
+ * again does nothing. If it fails, every later call on the handle returns
+ * the same code and message. Thread-safe.
  */
 FRC_API int frc_writer_start(frc_writer_t *w);
 
@@ -287,7 +362,7 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 				    frc_progress_fn progress, void *ctx);
 
 /*
- * Adds a section of `type` (SPEC §9) with optional `name` (NULL or up to 255
+ * Adds a section of `type` (SPEC "Sections") with optional `name` (NULL or up to 255
  * bytes of UTF-8) and `flags`. The bytes are copied into a temporary
  * location in the file right away; the caller's buffer may be reused.
  * Not thread-safe with other calls on the handle.
@@ -309,7 +384,14 @@ FRC_API int frc_writer_section_append(frc_writer_t *w, const void *data,
 				      size_t length);
 FRC_API int frc_writer_section_end(frc_writer_t *w);
 
-/* Adds a key/value pair to the file's metadata section (SPEC §9.2). */
+/*
+ * Adds a key/value pair to the file's metadata section (SPEC R-META,
+ * R-META-KEYS): key
+ * 1-255 bytes of [a-z0-9._-] starting with a letter or digit, value UTF-8;
+ * setting a key again replaces its value. Anything else is FRC_E_MISUSE;
+ * more than FRC_METADATA_MAX bytes in all is FRC_E_LIMIT (at commit).
+ * Before frc_writer_commit().
+ */
 FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
 				    const char *value);
 
@@ -317,15 +399,19 @@ FRC_API int frc_writer_set_metadata(frc_writer_t *w, const char *key,
  * Commits: writes bitmaps, checksum tables, sections and the section table,
  * flushes, flips the superblock to complete (both copies), flushes again.
  * After it returns FRC_OK the file is complete and the handle accepts no
- * more writes. `progress` may be NULL.
+ * more writes (only frc_writer_free()). After a failure the file stays
+ * marked incomplete; free the handle. `progress` may be NULL.
  */
 FRC_API int frc_writer_commit(frc_writer_t *w, frc_progress_fn progress,
 			      void *ctx);
 
-/* Non-zero when pages are really written with O_DIRECT. */
+/*
+ * Non-zero when pages are really written with O_DIRECT (opts->direct was
+ * set and the file system accepted it; after opening). Thread-safe.
+ */
 FRC_API int frc_writer_is_direct(const frc_writer_t *w);
 
-/* The page size and page count of a declared region (0 if no such region). */
+/* The page size of a declared region, or 0 if there is no such region. */
 FRC_API uint32_t frc_writer_page_size(const frc_writer_t *w, uint32_t region);
 
 /*
@@ -335,6 +421,11 @@ FRC_API uint32_t frc_writer_page_size(const frc_writer_t *w, uint32_t region);
  */
 FRC_API void frc_writer_free(frc_writer_t *w);
 
+/*
+ * The message of the calling thread's last failed call on `w` (see
+ * "Errors" above), or "" if that thread's last failure was on another
+ * handle or there was none. Never NULL.
+ */
 FRC_API const char *frc_writer_errmsg(const frc_writer_t *w);
 
 /* ------------------------------------------------------------------ */
@@ -347,7 +438,7 @@ typedef struct frc_reader frc_reader_t;
 #define FRC_OPEN_SALVAGE 1u /* accept incomplete or damaged files, read-only */
 #define FRC_OPEN_DIRECT 2u  /* read page data with O_DIRECT where aligned */
 
-/* What the superblock says (frc_reader_get_info()). */
+/* What the superblock says (frc_reader_get_info(); see "ABI" above). */
 typedef struct frc_info {
 	uint16_t version_major, version_minor;
 	uint32_t header_length;
@@ -366,11 +457,13 @@ typedef struct frc_info {
 	int slot_used;  /* superblock copy used: 0 = A, 1 = B */
 	int other_slot; /* the other copy: 1 valid, 0 empty, -1 damaged */
 	int other_slot_error; /* why the other copy is damaged (FRC_E_*) */
-	/* Where the tables are (0, 0 when absent), for layout dumps. */
+	/* Where the tables are (0, 0 when absent); frc_reader_layout() lists
+	 * every structure. */
 	uint64_t feature_table_offset, region_table_offset, section_table_offset;
 	uint32_t feature_table_length, region_table_length, section_table_length;
 } frc_info_t;
 
+/* One region (frc_reader_region(); see "ABI" above). */
 typedef struct frc_region_info {
 	const char *id; /* NUL-terminated; ids never contain NUL */
 	uint32_t id_length;
@@ -380,6 +473,7 @@ typedef struct frc_region_info {
 	int bitmap_valid; /* 0 only in salvage mode: presence unknown */
 } frc_region_info_t;
 
+/* One section (frc_reader_section(); see "ABI" above). */
 typedef struct frc_section_info {
 	uint32_t type, flags;
 	const char *name; /* "" when unnamed */
@@ -387,43 +481,63 @@ typedef struct frc_section_info {
 	int known; /* the type is one this library understands */
 } frc_section_info_t;
 
+/*
+ * Allocates a reader handle, to be opened with frc_reader_open() and
+ * released with frc_reader_free(). Returns NULL when out of memory.
+ */
 FRC_API frc_reader_t *frc_reader_new(void);
 
 /*
- * Opens `path` and validates its structure (SPEC §14.1): signature,
+ * Opens `path` and validates its structure (SPEC "Order of checks"): signature,
  * superblocks, features, region and section tables, bitmaps, bounds and
  * overlaps. Reads no page data. Refuses an incomplete file with
  * FRC_E_INCOMPLETE unless `flags` has FRC_OPEN_SALVAGE; in salvage mode it
  * also tolerates damaged bitmaps (the region then reports bitmap_valid 0).
+ * The code returned for a damaged file is the error class the SPEC gives
+ * it. Once per handle. Every other reader call needs a successful open
+ * (FRC_E_MISUSE otherwise); after a failed open only frc_reader_errmsg()
+ * and frc_reader_free() are useful.
  */
 FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags);
 
-FRC_API void frc_reader_get_info(const frc_reader_t *r, frc_info_t *info);
+/* Fills *info (info_size = sizeof(*info)) from the open file's superblock. */
+FRC_API int frc_reader_get_info(const frc_reader_t *r, frc_info_t *info,
+				size_t info_size);
 
 /*
- * Names of the feature bits set in `mask` of `kind` (0 incompat, 1 ro-compat,
- * 2 compat), as given by this library or the file's feature-name table,
- * "bit N" when nobody knows, comma-separated, into buf. Returns buf.
+ * Names of the feature bits set in `mask` of `kind`, as given by this
+ * library or the file's feature-name table, "bit N" when nobody knows,
+ * comma-separated, into buf (truncated to size - 1 bytes, always
+ * NUL-terminated when size > 0). Returns buf; "" for a kind that is not an
+ * enum frc_feature_kind. Thread-safe.
  */
-FRC_API const char *frc_reader_feature_names(const frc_reader_t *r, int kind,
+FRC_API const char *frc_reader_feature_names(const frc_reader_t *r,
+					     enum frc_feature_kind kind,
 					     uint64_t mask, char *buf,
 					     size_t size);
 
 /*
- * The name of one feature bit (kind as above, bit 0-63): this library's
- * name, else the file's feature-name table's, else NULL.
+ * The name of one feature bit (bit 0-63): this library's name, else the
+ * file's feature-name table's, else NULL (also for a bad kind or bit).
+ * Owned by the library or the handle. Thread-safe.
  */
-FRC_API const char *frc_reader_feature_name(const frc_reader_t *r, int kind,
+FRC_API const char *frc_reader_feature_name(const frc_reader_t *r,
+					    enum frc_feature_kind kind,
 					    unsigned bit);
 
+/* Number of regions of the open file (0 when none is open). Thread-safe. */
 FRC_API uint32_t frc_reader_region_count(const frc_reader_t *r);
+/* Fills *info (info_size = sizeof(*info)) for region `region`. Thread-safe. */
 FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
-			      frc_region_info_t *info);
-/* Finds a region by id; FRC_E_NOT_FOUND if there is none. */
+			      frc_region_info_t *info, size_t info_size);
+/* Finds a region by id; FRC_E_NOT_FOUND if there is none. Thread-safe. */
 FRC_API int frc_reader_find_region(const frc_reader_t *r, const char *id,
 				   uint32_t *region);
 
-/* 1 if the page is present in the file, 0 if it reads as zeros. */
+/*
+ * 1 if the page is present in the file, 0 if it reads as zeros (also for a
+ * region or page that does not exist). Thread-safe.
+ */
 FRC_API int frc_reader_page_present(const frc_reader_t *r, uint32_t region,
 				    uint64_t page);
 
@@ -472,14 +586,20 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
  * Maps a region read-only for lazy, on-demand access. *addr receives
  * used_length bytes in which absent pages read as zeros. Pages are NOT
  * verified when touched: call frc_reader_verify_page() on those you use.
- * Release with frc_reader_unmap_region(). A region of length 0 maps to NULL.
+ * Release with frc_reader_unmap_region() before frc_reader_free(). A region
+ * of length 0 maps to NULL.
  */
 FRC_API int frc_reader_map_region(frc_reader_t *r, uint32_t region,
 				  const void **addr);
+/* Unmaps what frc_reader_map_region() returned for `region`. */
 FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
 				     const void *addr);
 
-/* Verifies `data` (page_size bytes) as the contents of page `page`. */
+/*
+ * Verifies `data` (page_size bytes) as the contents of page `page`: a
+ * present page against its checksum, an absent page must be zero.
+ * Thread-safe.
+ */
 FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 				   uint64_t page, const void *data);
 
@@ -498,7 +618,7 @@ FRC_API int frc_reader_set_source(frc_reader_t *r, uint32_t region, int fd,
 				  uint64_t offset);
 
 /*
- * Verifies the whole file (SPEC §14.1): every checksum table, every present
+ * Verifies the whole file (SPEC "Order of checks"): every checksum table, every present
  * page, every absent page's checksum entry, every section. Stops at the first
  * problem. `progress` counts bytes read and may be NULL.
  */
@@ -507,6 +627,7 @@ FRC_API int frc_reader_verify(frc_reader_t *r, frc_progress_fn progress,
 
 /* One problem found by frc_reader_verify_all(). */
 typedef struct frc_problem {
+	size_t size;         /* bytes of this struct the library filled */
 	int code;            /* FRC_E_* error class */
 	int64_t region;      /* region index, or -1 */
 	int64_t page;        /* page index, or -1 (whole region or section) */
@@ -515,7 +636,11 @@ typedef struct frc_problem {
 	const char *message; /* as frc_reader_errmsg(); valid during the call */
 } frc_problem_t;
 
-/* Return 0 to go on verifying, anything else to stop. */
+/*
+ * Called once per problem, from the thread that called
+ * frc_reader_verify_all(); `problem` is valid during the call only. Return
+ * 0 to go on verifying, anything else to stop.
+ */
 typedef int (*frc_problem_fn)(void *ctx, const frc_problem_t *problem);
 
 /*
@@ -529,9 +654,11 @@ FRC_API int frc_reader_verify_all(frc_reader_t *r, frc_problem_fn on_problem,
 				  void *problem_ctx, frc_progress_fn progress,
 				  void *ctx, uint64_t *problems);
 
+/* Number of sections of the open file (0 when none is open). Thread-safe. */
 FRC_API uint32_t frc_reader_section_count(const frc_reader_t *r);
+/* Fills *info (info_size = sizeof(*info)) for section `section`. Thread-safe. */
 FRC_API int frc_reader_section(const frc_reader_t *r, uint32_t section,
-			       frc_section_info_t *info);
+			       frc_section_info_t *info, size_t info_size);
 /* Reads a whole section into buf (buf_size >= length), checksum verified. */
 FRC_API int frc_reader_read_section(frc_reader_t *r, uint32_t section,
 				    void *buf, uint64_t buf_size);
@@ -564,8 +691,8 @@ FRC_API int frc_reader_next_run(const frc_reader_t *r, uint32_t region,
 				uint64_t from, uint64_t *first, uint64_t *count);
 
 /*
- * SPEC §8: counts the absent pages of a region whose slots do not read as
- * zeros (a writer MUST leave them zero; a reader never depends on it, so
+ * SPEC R-W-ABSENT-ZEROS: counts the absent pages of a region whose slots
+ * do not read as zeros (a writer MUST leave them zero; a reader never depends on it, so
  * this is a writer defect, not damage to the data). Reads only allocated
  * extents of the page area. *first_page (may be NULL) receives the first
  * such page, or UINT64_MAX.
@@ -573,15 +700,63 @@ FRC_API int frc_reader_next_run(const frc_reader_t *r, uint32_t region,
 FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
 				   uint64_t *pages, uint64_t *first_page);
 
-/* Key/value pairs of the metadata section, in file order. */
+/*
+ * Key/value pairs of the metadata section, in file order: how many, and
+ * item `item` (key and value may each be NULL). The strings belong to the
+ * handle. Thread-safe.
+ */
 FRC_API uint32_t frc_reader_metadata_count(const frc_reader_t *r);
 FRC_API int frc_reader_metadata_item(const frc_reader_t *r, uint32_t item,
 				     const char **key, const char **value);
-/* The value of `key`, or NULL. */
+/* The value of `key` (first occurrence), or NULL. Thread-safe. */
 FRC_API const char *frc_reader_metadata_get(const frc_reader_t *r,
 					    const char *key);
 
+/*
+ * Where every structure of the open file lies, as the reader found them
+ * (SPEC "File layout"): one extent per structure, sorted by offset (ties:
+ * in the order of enum frc_extent_kind). Structures of length 0 are not
+ * listed. A layout dump is these extents; nothing needs to re-derive them.
+ */
+enum frc_extent_kind {
+	FRC_EXTENT_SIGNATURE = 1,
+	FRC_EXTENT_SUPERBLOCK = 2,     /* index 0: copy A, 1: copy B */
+	FRC_EXTENT_FEATURE_TABLE = 3,
+	FRC_EXTENT_REGION_TABLE = 4,
+	FRC_EXTENT_SECTION_TABLE = 5,
+	FRC_EXTENT_BITMAP = 6,         /* index: region */
+	FRC_EXTENT_CHECKSUM_TABLE = 7, /* index: region */
+	FRC_EXTENT_PAGE_AREA = 8,      /* index: region */
+	FRC_EXTENT_SECTION = 9         /* index: section */
+};
+
+typedef struct frc_extent {
+	enum frc_extent_kind kind;
+	const char *kind_name; /* "signature", "superblock", "bitmap", ... */
+	uint32_t index;        /* as the kind says; 0 otherwise */
+	uint64_t offset, length;
+} frc_extent_t;
+
+/* Number of extents of the open file (0 when none is open). Thread-safe. */
+FRC_API uint32_t frc_reader_layout_count(const frc_reader_t *r);
+/*
+ * Fills *extent (extent_size = sizeof(*extent)) with extent `index`
+ * (0 .. frc_reader_layout_count() - 1). Thread-safe.
+ */
+FRC_API int frc_reader_layout(const frc_reader_t *r, uint32_t index,
+			      frc_extent_t *extent, size_t extent_size);
+
+/*
+ * Frees the handle and everything it owns (unmap mapped regions first).
+ * Accepts NULL.
+ */
 FRC_API void frc_reader_free(frc_reader_t *r);
+
+/*
+ * The message of the calling thread's last failed call on `r` (see
+ * "Errors" above), or "" if that thread's last failure was on another
+ * handle or there was none. Never NULL.
+ */
 FRC_API const char *frc_reader_errmsg(const frc_reader_t *r);
 
 #ifdef __cplusplus

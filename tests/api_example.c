@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	if (argc != 2)
 		return 2;
 	/* Save: declare a 1 MiB region of 4 KiB pages, write two pages. */
-	rc = frc_writer_open(w, argv[1], NULL);
+	rc = frc_writer_open(w, argv[1], NULL, 0);
 	if (!rc)
 		rc = frc_writer_add_region(w, "pc.ram", 1 << 20, 4096, NULL);
 	memset(page, 0x5a, sizeof(page));

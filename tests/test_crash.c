@@ -52,7 +52,7 @@ static void writer(const char *path, unsigned v, int mark, int overwrite)
 	static uint8_t page[4096];
 
 	o.overwrite = overwrite;
-	if (frc_writer_open(w, path, &o))
+	if (frc_writer_open(w, path, &o, sizeof(o)))
 		_exit(2);
 	for (unsigned r = 0; r < REGIONS; r++) {
 		char id[16];

@@ -135,9 +135,9 @@ static void test_name_limits(void **state)
 	(void)state;
 	memset(longname, 'n', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	assert_int_equal(frc_writer_open(w, path, &o), FRC_OK);
+	assert_int_equal(frc_writer_open(w, path, &o, sizeof(o)), FRC_OK);
 	assert_int_equal(frc_writer_add_region(w, longname, 4096, 4096, NULL),
-			 FRC_E_BAD_FIELD);
+			 FRC_E_MISUSE);
 	assert_int_equal(frc_writer_add_section(w, 1, 0, longname, "x", 1),
 			 FRC_E_MISUSE);
 	longname[256] = '\0'; /* a 256-byte metadata key: one too many */
@@ -267,7 +267,7 @@ static void test_read_while_writing(void **state)
 		rc.done = 0;
 		for (int i = 0; i < 3; i++)
 			pthread_create(&th[i], NULL, racing_reader, &rc);
-		assert_int_equal(frc_writer_open(w, rc.path, &o), FRC_OK);
+		assert_int_equal(frc_writer_open(w, rc.path, &o, sizeof(o)), FRC_OK);
 		assert_int_equal(frc_writer_add_region(w, "ram", 256 * 4096, 4096,
 						       NULL), FRC_OK);
 		for (int pass = 0; pass < 3; pass++)

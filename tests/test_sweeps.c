@@ -29,7 +29,7 @@ static int metadata_spans(const char *path, struct span *v)
 	int n = 0;
 
 	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	v[n++] = (struct span){ 0, 8, "signature" };
 	v[n++] = (struct span){ 4096, in.header_length, "superblock A" };
 	v[n++] = (struct span){ 8192, in.header_length, "superblock B" };
@@ -42,7 +42,7 @@ static int metadata_spans(const char *path, struct span *v)
 	for (uint32_t i = 0; i < in.region_count; i++) {
 		frc_region_info_t g;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		if (!g.page_count)
 			continue;
 		v[n++] = (struct span){ g.bitmap_offset,
@@ -54,7 +54,7 @@ static int metadata_spans(const char *path, struct span *v)
 	for (uint32_t i = 0; i < in.section_count; i++) {
 		frc_section_info_t s;
 
-		frc_reader_section(r, i, &s);
+		frc_reader_section(r, i, &s, sizeof(s));
 		v[n++] = (struct span){ s.offset, s.length, "section" };
 	}
 	frc_reader_free(r);
@@ -74,7 +74,7 @@ static enum outcome judge(const char *path)
 	if (rc == FRC_OK)
 		rc = frc_reader_verify(r, NULL, NULL);
 	if (rc == FRC_OK) {
-		frc_reader_get_info(r, &in);
+		frc_reader_get_info(r, &in, sizeof(in));
 		o = in.other_slot < 0 ? RECOVERED : ACCEPTED;
 	}
 	frc_reader_free(r);
@@ -144,8 +144,8 @@ static void test_page_flips(void **state)
 
 	(void)state;
 	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
-	frc_reader_region(r, 0, &g[0]);
-	frc_reader_region(r, 1, &g[1]);
+	frc_reader_region(r, 0, &g[0], sizeof(g[0]));
+	frc_reader_region(r, 1, &g[1], sizeof(g[1]));
 	frc_reader_free(r);
 	fd = open(path, O_RDWR);
 	for (int i = 0; i < 2; i++) {
@@ -214,7 +214,7 @@ static void test_truncations(void **state)
 	for (uint32_t i = 0; i < 2; i++) {
 		frc_region_info_t g;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		for (int k = 0; k <= 8; k++) /* the page areas, sampled */
 			points[np++] = g.pages_offset + g.used_length * (uint64_t)k / 8;
 	}

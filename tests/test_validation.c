@@ -496,7 +496,7 @@ static void test_reported_state(void **state)
 	img_save(&im, path);
 	img_free(&im);
 	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	assert_int_equal(in.read_only, 1);
 	assert_int_equal(in.unknown_ro_compat, UINT64_C(1) << 3);
 	assert_int_equal(in.slot_used, 1);
@@ -520,12 +520,12 @@ static void test_salvage_bad_bitmap(void **state)
 	img_save(&im, path);
 	img_free(&im);
 	assert_int_equal(frc_reader_open(r, path, FRC_OPEN_SALVAGE), FRC_OK);
-	assert_int_equal(frc_reader_region(r, 0, &g), FRC_OK);
+	assert_int_equal(frc_reader_region(r, 0, &g, sizeof(g)), FRC_OK);
 	assert_int_equal(g.bitmap_valid, 0);
 	tu_page(want, 4096, 0, 1);
 	assert_int_equal(frc_reader_read_page(r, 0, 1, got), FRC_E_INCOMPLETE);
 	assert_memory_equal(got, want, 4096);
-	assert_int_equal(frc_reader_region(r, 1, &g), FRC_OK);
+	assert_int_equal(frc_reader_region(r, 1, &g, sizeof(g)), FRC_OK);
 	assert_int_equal(g.bitmap_valid, 1);
 	frc_reader_free(r);
 }

@@ -127,7 +127,7 @@ static inline int tu_build(const char *path, const struct tu_region *rg,
 	frc_writer_options_t o = tu_opts();
 	frc_writer_t *w = frc_writer_new();
 	uint8_t *page = malloc(FRC_PAGE_SIZE_MAX);
-	int rc = frc_writer_open(w, path, &o);
+	int rc = frc_writer_open(w, path, &o, sizeof(o));
 
 	for (unsigned i = 0; i < n && !rc; i++)
 		rc = frc_writer_add_region(w, rg[i].id,

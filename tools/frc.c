@@ -274,7 +274,7 @@ int tool_warnings(frc_reader_t *r, const char *path, char w[][400], int max)
 	frc_info_t in;
 	int n = 0, k;
 
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	/* SPEC §4.5: a committed file has both copies; a missing one is
 	 * damage too, survived through the other copy. */
 	if (in.header_length && n < max &&

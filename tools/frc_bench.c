@@ -214,7 +214,7 @@ static double frc_save(struct bench *b, unsigned threads)
 	unlink(b->frc_path); /* freeing the old file's blocks is not saving */
 	sync();
 	t0 = now();
-	if (frc_writer_open(w, b->frc_path, &o) ||
+	if (frc_writer_open(w, b->frc_path, &o, sizeof(o)) ||
 	    frc_writer_add_region(w, "pc.ram", b->size, PAGE, NULL) ||
 	    frc_writer_write_region(w, 0, b->guest, threads, NULL, NULL) ||
 	    frc_writer_commit(w, NULL, NULL)) {
@@ -312,7 +312,7 @@ static void live_save(struct bench *b, struct live_result *res)
 	o.direct = b->direct;
 	/* a new file, not an atomic replacement: its size is what we watch */
 	unlink(b->frc_path);
-	if (!stream || !idx || !ptr || frc_writer_open(w, b->frc_path, &o) ||
+	if (!stream || !idx || !ptr || frc_writer_open(w, b->frc_path, &o, sizeof(o)) ||
 	    frc_writer_add_region(w, "pc.ram", b->live_size, PAGE, NULL))
 		die("live save");
 	for (unsigned pass = 0; pass < b->passes; pass++) {

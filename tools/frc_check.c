@@ -94,7 +94,7 @@ static void salvage_region(frc_reader_t *r, uint32_t i,
 	uint8_t *buf = malloc(FRC_PAGE_SIZE_MAX);
 
 	memset(c, 0, sizeof(*c));
-	frc_reader_region(r, i, &g);
+	frc_reader_region(r, i, &g, sizeof(g));
 	c->zero = g.page_count;
 	for (uint64_t p = 0, first, count; buf && p < g.page_count;
 	     p = first + count) {
@@ -121,7 +121,7 @@ static int salvage_report(frc_reader_t *r, struct check_state *cs,
 	frc_info_t in;
 	int worst;
 
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	worst = in.complete ? FRC_OK : FRC_E_INCOMPLETE;
 	if (o)
 		out_list(o, "salvage");
@@ -129,7 +129,7 @@ static int salvage_report(frc_reader_t *r, struct check_state *cs,
 		struct salvage_counts c;
 		frc_region_info_t g;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		salvage_region(r, i, &c);
 		if (c.damaged && worst == FRC_OK)
 			worst = FRC_E_CHECKSUM;
@@ -187,7 +187,7 @@ static int absent_warnings(frc_reader_t *r, const char *path,
 		frc_region_info_t g;
 		uint64_t count, first;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		if (frc_reader_absent_data(r, i, &count, &first) || !count)
 			continue;
 		snprintf(w[n++], 400, "%s: offset 0x%" PRIx64 ": %" PRIu64
@@ -208,7 +208,7 @@ static int set_memory(frc_reader_t *r, const char *path, struct guestmems *g)
 		const struct guestmem *m;
 		int err;
 
-		frc_reader_region(r, i, &ri);
+		frc_reader_region(r, i, &ri, sizeof(ri));
 		m = guestmem_open(g, ri.id, ri.used_length, &err);
 		if (err)
 			return -1;

@@ -84,7 +84,7 @@ static int digest_region(frc_reader_t *r, uint32_t idx, char hex[65])
 	struct digest *d = digest_new();
 	uint8_t *page;
 	uint64_t p = 0, first, count;
-	int rc = frc_reader_region(r, idx, &g);
+	int rc = frc_reader_region(r, idx, &g, sizeof(g));
 
 	page = malloc(g.page_size ? g.page_size : 1);
 	if (!page)
@@ -134,12 +134,12 @@ static void run_libfrc(const char *path, struct outcome *o)
 	rc = r ? frc_reader_open(r, path, 0) : FRC_E_NOMEM;
 	if (rc == FRC_OK)
 		rc = frc_reader_verify(r, NULL, NULL);
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	for (uint32_t i = 0; rc == FRC_OK && i < in.region_count &&
 			     i < MAX_ITEMS; i++) {
 		frc_region_info_t g;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		o->regions[i].id = strdup(g.id);
 		o->nregions++;
 		rc = digest_region(r, i, o->regions[i].sha);
@@ -148,7 +148,7 @@ static void run_libfrc(const char *path, struct outcome *o)
 			     i < MAX_ITEMS; i++) {
 		frc_section_info_t s;
 
-		frc_reader_section(r, i, &s);
+		frc_reader_section(r, i, &s, sizeof(s));
 		o->sections[i].index = i;
 		o->sections[i].type = s.type;
 		o->nsections++;

@@ -463,7 +463,7 @@ int cmd_create(int argc, char **argv)
 	}
 	if (outfile_open(&o, a.out, a.force, OUT_SEEKABLE, inputs))
 		goto out;
-	if (frc_writer_open_fd(w, o.fd, a.out, &a.wopts)) {
+	if (frc_writer_open_fd(w, o.fd, a.out, &a.wopts, sizeof(a.wopts))) {
 		tool_err("%s", frc_writer_errmsg(w));
 		goto out;
 	}

@@ -92,12 +92,12 @@ static int diff_region(struct diff_ctx *d, uint32_t ia)
 	uint32_t ib;
 	int rc = 0;
 
-	frc_reader_region(d->a, ia, &ga);
+	frc_reader_region(d->a, ia, &ga, sizeof(ga));
 	if (frc_reader_find_region(d->b, ga.id, &ib)) {
 		status = "only-in-a";
 		say(d, "region '%s': only in A", tool_esc(ga.id));
 	} else {
-		frc_reader_region(d->b, ib, &gb);
+		frc_reader_region(d->b, ib, &gb, sizeof(gb));
 		if (ga.used_length != gb.used_length ||
 		    ga.page_size != gb.page_size) {
 			status = "layout-differs";
@@ -136,7 +136,7 @@ static void regions_only_in_b(struct diff_ctx *d)
 		frc_region_info_t g;
 		uint32_t ia;
 
-		frc_reader_region(d->b, i, &g);
+		frc_reader_region(d->b, i, &g, sizeof(g));
 		if (!frc_reader_find_region(d->a, g.id, &ia))
 			continue;
 		d->differ = 1;
@@ -159,7 +159,7 @@ static uint8_t *section_bytes(frc_reader_t *r, uint32_t i, uint64_t *len)
 	frc_section_info_t s;
 	uint8_t *buf;
 
-	frc_reader_section(r, i, &s);
+	frc_reader_section(r, i, &s, sizeof(s));
 	*len = s.length;
 	buf = s.length < SIZE_MAX ? malloc(s.length + 1) : NULL;
 	if (buf && frc_reader_read_section(r, i, buf, s.length) == FRC_OK)
@@ -185,8 +185,8 @@ static int diff_sections(struct diff_ctx *d)
 			uint64_t la, lb;
 			uint8_t *ba, *bb;
 
-			frc_reader_section(d->a, i, &sa);
-			frc_reader_section(d->b, i, &sb);
+			frc_reader_section(d->a, i, &sa, sizeof(sa));
+			frc_reader_section(d->b, i, &sb, sizeof(sb));
 			ba = section_bytes(d->a, i, &la);
 			bb = ba ? section_bytes(d->b, i, &lb) : NULL;
 			if (!ba || !bb)
@@ -259,7 +259,7 @@ static int run_diff(struct diff_ctx *d)
 	for (uint32_t i = 0; i < frc_reader_region_count(d->a); i++) {
 		frc_region_info_t g;
 
-		frc_reader_region(d->a, i, &g);
+		frc_reader_region(d->a, i, &g, sizeof(g));
 		d->total += g.used_length;
 	}
 	tool_progress_init(&d->pr, d->t.progress, "diff");

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,67 +53,62 @@ add(struct layout *l, uint64_t off, uint64_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int cmp_structure(const void *a, const void *b)
+/* "region 'pc.ram'" or "section 2 (device-state vmstate)" */
+static void owner_label(frc_reader_t *r, const frc_extent_t *e, char *buf,
+			size_t size)
 {
-	const struct structure *x = a, *y = b;
+	frc_region_info_t g;
+	frc_section_info_t s;
 
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
+	if (e->kind == FRC_EXTENT_SECTION &&
+	    frc_reader_section(r, e->index, &s, sizeof(s)) == FRC_OK)
+		snprintf(buf, size, "%u (%s%s%s)", e->index,
+			 tool_section_type_name(s.type), *s.name ? " " : "",
+			 s.name);
+	else if (frc_reader_region(r, e->index, &g, sizeof(g)) == FRC_OK)
+		snprintf(buf, size, "of region '%s'", g.id);
+	else
+		snprintf(buf, size, "%u", e->index);
 }
 
-static uint64_t bitmap_length(uint64_t pages)
-{
-	return ((pages + 7) / 8 + 7) / 8 * 8 + 8;
-}
-
-/* Every structure the superblock and tables point at, sorted. */
+/* Every structure of the file, as the reader found them (sorted). */
 static int collect_layout(frc_reader_t *r, struct layout *l)
 {
 	frc_info_t in;
+	uint32_t n = frc_reader_layout_count(r);
 
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	l->n = 0;
-	l->v = calloc(8 + 3 * (size_t)in.region_count + in.section_count,
-		      sizeof(*l->v));
+	l->v = calloc(n ? n : 1, sizeof(*l->v));
 	if (!l->v)
 		return -1;
-	add(l, 0, 8, "signature");
-	add(l, in.slot_used ? 8192 : 4096, in.header_length,
-	    "superblock copy %s (current)", in.slot_used ? "B" : "A");
-	if (in.other_slot != 0)
-		add(l, in.slot_used ? 4096 : 8192, 4096, "superblock copy %s",
-		    in.other_slot > 0 ? (in.slot_used ? "A (intact)" : "B (intact)")
-				      : (in.slot_used ? "A (damaged)"
-						      : "B (damaged)"));
-	add(l, in.feature_table_offset, in.feature_table_length,
-	    "feature-name table");
-	add(l, in.region_table_offset, in.region_table_length,
-	    "region table");
-	add(l, in.section_table_offset, in.section_table_length,
-	    "section table");
-	for (uint32_t i = 0; i < in.region_count; i++) {
-		frc_region_info_t g;
-
-		frc_reader_region(r, i, &g);
-		if (!g.page_count)
-			continue;
-		add(l, g.bitmap_offset, bitmap_length(g.page_count),
-		    "bitmap of region '%s'", g.id);
-		add(l, g.checksum_table_offset, g.page_count * 8 + 8,
-		    "checksum table of region '%s'", g.id);
-		add(l, g.pages_offset, g.used_length, "page area of region '%s'",
-		    g.id);
-	}
-	for (uint32_t i = 0; i < in.section_count; i++) {
-		frc_section_info_t s;
+	for (uint32_t i = 0; i < n; i++) {
+		frc_extent_t e;
 		char label[300];
+		bool current;
 
-		frc_reader_section(r, i, &s);
-		snprintf(label, sizeof(label), "%u (%s%s%s)", i,
-			 tool_section_type_name(s.type), *s.name ? " " : "",
-			 s.name);
-		add(l, s.offset, s.length, "section %s", label);
+		if (frc_reader_layout(r, i, &e, sizeof(e)) != FRC_OK)
+			return -1;
+		switch (e.kind) {
+		case FRC_EXTENT_SUPERBLOCK:
+			current = e.index == (uint32_t)in.slot_used;
+			add(l, e.offset, e.length, "superblock copy %c (%s)",
+			    "AB"[e.index & 1],
+			    current ? "current"
+			    : in.other_slot > 0 ? "intact" : "damaged");
+			break;
+		case FRC_EXTENT_BITMAP:
+		case FRC_EXTENT_CHECKSUM_TABLE:
+		case FRC_EXTENT_PAGE_AREA:
+		case FRC_EXTENT_SECTION:
+			owner_label(r, &e, label, sizeof(label));
+			add(l, e.offset, e.length, "%s %s", e.kind_name, label);
+			break;
+		default:
+			add(l, e.offset, e.length, "%s", e.kind_name);
+			break;
+		}
 	}
-	qsort(l->v, l->n, sizeof(*l->v), cmp_structure);
 	return 0;
 }
 
@@ -121,7 +117,7 @@ static int region_runs(frc_reader_t *r, uint32_t i, struct runs *runs)
 	frc_region_info_t g;
 
 	memset(runs, 0, sizeof(*runs));
-	frc_reader_region(r, i, &g);
+	frc_reader_region(r, i, &g, sizeof(g));
 	for (uint64_t p = 0, first, count; g.bitmap_valid && p < g.page_count;
 	     p = first + count) {
 		if (frc_reader_next_run(r, i, p, &first, &count) || !count)
@@ -193,7 +189,7 @@ static int dump_page(frc_reader_t *r, const char *spec, struct out *o)
 	int rc;
 
 	if (parse_page(r, spec, &region, &page) ||
-	    (frc_reader_region(r, region, &g), page >= g.page_count)) {
+	    (frc_reader_region(r, region, &g, sizeof(g)), page >= g.page_count)) {
 		tool_err("--page '%s': no such region or page", spec);
 		return -1;
 	}
@@ -236,7 +232,7 @@ static void print_layout(const struct layout *l, frc_reader_t *r,
 	frc_info_t in;
 	char runs_text[65536];
 
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	printf("%-18s %-12s %s\n", "offset", "length", "structure");
 	for (size_t i = 0; i < l->n; i++)
 		printf("0x%016" PRIx64 " %-12" PRIu64 " %s\n", l->v[i].offset,
@@ -247,7 +243,7 @@ static void print_layout(const struct layout *l, frc_reader_t *r,
 		frc_region_info_t g;
 		struct runs runs;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		if (region_runs(r, i, &runs))
 			break;
 		printf("\nregion '%s': %" PRIu64 " of %" PRIu64
@@ -267,7 +263,7 @@ static void emit_layout(const struct layout *l, frc_reader_t *r,
 {
 	frc_info_t in;
 
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	out_uint(o, "file_length", in.file_length);
 	out_bool(o, "complete", in.complete);
 	out_list(o, "structures");
@@ -284,7 +280,7 @@ static void emit_layout(const struct layout *l, frc_reader_t *r,
 		frc_region_info_t g;
 		struct runs runs;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		region_runs(r, i, &runs);
 		out_map(o, NULL);
 		out_str(o, "id", g.id);

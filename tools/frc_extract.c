@@ -58,7 +58,7 @@ static int copy_region(frc_reader_t *r, uint32_t idx, struct outfile *o,
 	uint64_t per, pos = 0, first, count;
 	int rc = 0;
 
-	frc_reader_region(r, idx, &g);
+	frc_reader_region(r, idx, &g, sizeof(g));
 	per = g.page_size >= WRITE_CHUNK ? 1 : WRITE_CHUNK / g.page_size;
 	buf = malloc(per * g.page_size);
 	if (!buf) {
@@ -140,7 +140,7 @@ static int extract_one(frc_reader_t *r, struct extract_args *a)
 			tool_err("%s: no region '%s'", a->file, a->region);
 			return -1;
 		}
-		frc_reader_region(r, idx, &g);
+		frc_reader_region(r, idx, &g, sizeof(g));
 		a->total = g.used_length;
 	} else if (a->section < 0 ||
 		   (uint64_t)a->section >= frc_reader_section_count(r)) {
@@ -193,14 +193,14 @@ static int write_named(frc_reader_t *r, struct extract_args *a,
 	int rc, changed;
 
 	if (is_region) {
-		frc_reader_region(r, idx, &g);
+		frc_reader_region(r, idx, &g, sizeof(g));
 		orig = g.id;
 		changed = tool_safe_name(orig, safe, 200);
 		unique_name(names, *n, safe, ".img");
 	} else {
 		char label[300];
 
-		frc_reader_section(r, idx, &s);
+		frc_reader_section(r, idx, &s, sizeof(s));
 		orig = s.name;
 		snprintf(label, sizeof(label), "section-%u-%s%s%s", idx,
 			 tool_section_type_name(s.type), *s.name ? "-" : "",
@@ -296,7 +296,7 @@ static int extract_all(frc_reader_t *r, struct extract_args *a)
 	for (uint32_t i = 0; i < nr; i++) {
 		frc_region_info_t g;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		a->total += g.used_length;
 	}
 	size_t n = 0;

@@ -56,7 +56,7 @@ static void emit_regions(struct out *o, const frc_reader_t *r)
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		out_map(o, NULL);
 		out_uint(o, "index", i);
 		out_str(o, "id", g.id);
@@ -87,7 +87,7 @@ static void emit_sections(struct out *o, const frc_reader_t *r)
 	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
 		frc_section_info_t s;
 
-		frc_reader_section(r, i, &s);
+		frc_reader_section(r, i, &s, sizeof(s));
 		out_map(o, NULL);
 		out_uint(o, "index", i);
 		out_uint(o, "type", s.type);
@@ -116,7 +116,7 @@ static void emit_info(struct out *o, const char *path, const frc_reader_t *r)
 	frc_info_t in;
 	char uuid[37], t[64], ver[16];
 
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	tool_format_uuid(in.uuid, uuid);
 	snprintf(ver, sizeof(ver), "%u.%u", in.version_major, in.version_minor);
 	out_str(o, "file", path);
@@ -165,7 +165,7 @@ static void print_regions(const frc_reader_t *r)
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		printf("  [%u] '%s'\n"
 		       "      size %s (%" PRIu64 " bytes), page size %u, "
 		       "%" PRIu64 " pages\n",
@@ -192,7 +192,7 @@ static void print_sections(const frc_reader_t *r)
 	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
 		frc_section_info_t s;
 
-		frc_reader_section(r, i, &s);
+		frc_reader_section(r, i, &s, sizeof(s));
 		printf("  [%u] %s (type %u)%s%s%s, %" PRIu64 " bytes at 0x%"
 		       PRIx64 "%s\n",
 		       i, tool_section_type_name(s.type), s.type,
@@ -216,7 +216,7 @@ static void print_info(const char *path, const frc_reader_t *r)
 	char uuid[37], t[64], sz[32];
 	const char *ts;
 
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	tool_format_uuid(in.uuid, uuid);
 	printf("file:        %s\n", tool_esc(path));
 	printf("format:      FRC %u.%u (superblock %u bytes)\n",

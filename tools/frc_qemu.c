@@ -986,7 +986,7 @@ int cmd_import_qemu(int argc, char **argv)
 	o.generator = "frc import-qemu " FRC_LIB_VERSION_STRING;
 	o.direct = 1; /* pages bypass the page cache where the file allows */
 	w = frc_writer_new();
-	rc = w ? frc_writer_open_fd(w, of.fd, out, &o) : FRC_E_NOMEM;
+	rc = w ? frc_writer_open_fd(w, of.fd, out, &o, sizeof(o)) : FRC_E_NOMEM;
 	if (rc)
 		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
 	else if ((rc = import_to_frc(&s, &q, w)) == 0 &&
@@ -1080,7 +1080,7 @@ static int64_t section_named(frc_reader_t *r, const char *name)
 	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
 		frc_section_info_t s;
 
-		frc_reader_section(r, i, &s);
+		frc_reader_section(r, i, &s, sizeof(s));
 		if (s.type == FRC_SECTION_QEMU && !strcmp(s.name, name))
 			return i;
 	}
@@ -1171,7 +1171,7 @@ static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 	unsigned issued = 0, done = 0, started = 0;
 	int rc = 0;
 
-	frc_reader_region(r, i, &g);
+	frc_reader_region(r, i, &g, sizeof(g));
 	memset(c, 0, sizeof(c));
 	for (unsigned k = 0; k < NCHUNK; k++)
 		if (posix_memalign((void **)&c[k].data, 4096,
@@ -1267,7 +1267,7 @@ static int put_region_records(frc_reader_t *r, uint32_t i,
 	frc_region_info_t g;
 	struct records rec;
 
-	frc_reader_region(r, i, &g);
+	frc_reader_region(r, i, &g, sizeof(g));
 	rec.o = o;
 	rec.id = g.id;
 	rec.page_size = g.page_size;
@@ -1280,7 +1280,7 @@ static int put_stream_ram(frc_reader_t *r, struct out_stream *o,
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		if (put_str(o, g.id) || put64(o, g.used_length))
 			return -1;
 	}
@@ -1308,7 +1308,7 @@ static int put_mapped_bitmap(frc_reader_t *r, uint32_t i, struct out_stream *o,
 	frc_region_info_t g;
 	uint64_t first = 0, count = 0, from = 0;
 
-	frc_reader_region(r, i, &g);
+	frc_reader_region(r, i, &g, sizeof(g));
 	for (uint64_t at = 0; at < bytes; at += OUT_BUF) {
 		size_t n = bytes - at < OUT_BUF ? (size_t)(bytes - at) : OUT_BUF;
 		uint64_t lo = at * 8, hi = lo + (uint64_t)n * 8;
@@ -1422,7 +1422,7 @@ static int put_mapped_ram(frc_reader_t *r, struct out_stream *o,
 		uint64_t bytes, bitmap_off, pages_off;
 		int err;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		im.m = guestmem_open(gm, g.id, g.used_length, &err);
 		im.page_size = g.page_size;
 		if (err)
@@ -1478,7 +1478,7 @@ static int load_section(frc_reader_t *r, int64_t idx, uint8_t **p, size_t *n)
 {
 	frc_section_info_t si;
 
-	frc_reader_section(r, (uint32_t)idx, &si);
+	frc_reader_section(r, (uint32_t)idx, &si, sizeof(si));
 	if (si.length > KEPT_MAX) {
 		tool_err("section '%s' (%" PRIu64 " bytes) is too large to "
 			 "convert", si.name, si.length);
@@ -1699,7 +1699,7 @@ int cmd_export_qemu(int argc, char **argv)
 		frc_region_info_t g;
 		int err;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		guestmem_open(&gm, g.id, g.used_length, &err);
 		if (err)
 			goto fail;
@@ -1791,7 +1791,7 @@ int cmd_prepare_qemu(int argc, char **argv)
 	if (outfile_open(&of, argv[optind], force, OUT_SEEKABLE, NULL))
 		return 1;
 	w = frc_writer_new();
-	rc = w ? frc_writer_open_fd(w, of.fd, argv[optind], &o) : FRC_E_NOMEM;
+	rc = w ? frc_writer_open_fd(w, of.fd, argv[optind], &o, sizeof(o)) : FRC_E_NOMEM;
 	if (rc == FRC_OK)
 		rc = frc_writer_start(w); /* the fixed area, incomplete */
 	if (rc)
@@ -2159,7 +2159,7 @@ int cmd_seal_qemu(int argc, char **argv)
 				 "of QEMU's save", s.name, p.end);
 		else if (pread(fd, fixed, sizeof(fixed), 0) != sizeof(fixed))
 			tool_err("cannot read '%s': %s", s.name, strerror(errno));
-		else if (frc_writer_open_embedded(w, fd, s.name, p.end, &o))
+		else if (frc_writer_open_embedded(w, fd, s.name, p.end, &o, sizeof(o)))
 			tool_err("%s", frc_writer_errmsg(w));
 		else if ((rc = seal(&s, &q, &p, w, &g)) != 0)
 			touched = 1;

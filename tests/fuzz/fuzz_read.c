@@ -24,7 +24,7 @@ static void read_regions(frc_reader_t *r)
 		const void *map;
 		uint8_t *buf;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		if (g.used_length > MAX_REGION)
 			continue;
 		buf = malloc(g.used_length + 1);
@@ -52,7 +52,7 @@ static void read_sections(frc_reader_t *r)
 		frc_section_info_t s;
 		uint8_t *buf;
 
-		frc_reader_section(r, i, &s);
+		frc_reader_section(r, i, &s, sizeof(s));
 		if (s.length > MAX_REGION)
 			continue;
 		buf = malloc(s.length + 1);
