@@ -2,9 +2,17 @@
 #
 #   make            library (static + shared) and tools into build/
 #   make check      every test (installs missing Debian packages first)
+#   make check-core offline: what needs only the build dependencies and
+#                   cmocka (unit tests, CLI basics, vectors, install, faults)
+#   make check-cli | check-reference | check-doc | check-valgrind |
+#        check-fuzz | check-qemu | check-deb
+#                   one suite each, for what needs one more tool (jq,
+#                   python3-xxhash, asciidoctor, valgrind, clang, QEMU,
+#                   dpkg-dev + lintian + debootstrap); a missing tool fails
 #   make demo       the main job on a built-in sample
 #   make doc        SPEC.adoc and man pages to HTML / man with asciidoctor
-#   make install    honours PREFIX and DESTDIR; make uninstall undoes it
+#   make install    honours PREFIX, LIBDIR, DESTDIR (man pages when built by
+#                   make doc; install-doc builds and installs them)
 #   WERROR=1        turn warnings into errors (make check and CI set it)
 #   CC, CFLAGS, CPPFLAGS, LDFLAGS are honoured
 
@@ -62,7 +70,7 @@ TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file
 	$(B)/tests/serial_client
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
-.PHONY: all lib tools check check-run demo doc deps deps-build install uninstall clean \
+.PHONY: all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean \
 	bench-qemu \
 	fuzz fuzz-check
 
@@ -126,6 +134,56 @@ check: deps
 check-run: all $(TEST_BIN) $(B)/tests/fault_shim.so doc-run fuzz-check
 	sh tests/run_tests.sh $(B)
 
+# Suites by what they need beyond the build dependencies and cmocka. Each
+# target checks for its tool and fails, saying what to install, without it.
+CORE_SUITES := units cli_test vectors_test install_test fault_test
+need = @command -v $(1) >/dev/null 2>&1 || { echo "$@ needs $(1) (Debian \
+	package $(2)); make check installs it" >&2; exit 1; }
+TEST_DEPS = all $(TEST_BIN) $(B)/tests/fault_shim.so
+
+check-core: need-cmocka
+	$(MAKE) WERROR=1 $(TEST_DEPS)
+	sh tests/run_tests.sh $(B) $(CORE_SUITES)
+
+.PHONY: need-cmocka check-core check-cli check-reference check-doc \
+	check-valgrind check-fuzz check-qemu check-deb
+need-cmocka:
+	@pkg-config --exists cmocka 2>/dev/null || { echo "the tests need \
+	cmocka (Debian package libcmocka-dev); make check installs it" >&2; exit 1; }
+
+check-cli: need-cmocka
+	$(call need,jq,jq)
+	$(MAKE) WERROR=1 $(TEST_DEPS)
+	sh tests/run_tests.sh $(B) cli_tools_test cli_large_test
+
+check-reference: all
+	@/usr/bin/python3 -c 'import xxhash' 2>/dev/null || { echo "$@ needs \
+	python3 with xxhash (Debian package python3-xxhash)" >&2; exit 1; }
+	sh tests/run_tests.sh $(B) reference_test
+
+check-doc:
+	$(call need,asciidoctor,asciidoctor)
+	$(MAKE) doc-run
+
+check-valgrind: need-cmocka
+	$(call need,valgrind,valgrind)
+	$(MAKE) WERROR=1 $(TEST_DEPS)
+	sh tests/run_tests.sh $(B) valgrind_test
+
+check-fuzz:
+	$(call need,clang,clang and libclang-rt-dev)
+	$(MAKE) fuzz-check
+
+check-qemu: need-cmocka
+	$(MAKE) WERROR=1 $(TEST_DEPS)
+	sh tests/run_tests.sh $(B) qemu_test guest_test
+
+check-deb:
+	$(call need,dpkg-buildpackage,dpkg-dev)
+	$(call need,lintian,lintian)
+	$(call need,debootstrap,debootstrap)
+	sh tests/run_tests.sh $(B) deb_test
+
 # Fuzz targets (libFuzzer, clang, ASan + UBSan). The *_nocsum variants
 # accept any checksum so that mutations reach the parsers behind them.
 FUZZ_B := build-fuzz
@@ -171,7 +229,7 @@ doc-run: | $(B)/doc
 	  asciidoctor --failure-level=WARN -D $(B)/doc $$m || exit 1; \
 	done
 
-install: all doc-run
+install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(B)/libfrc.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(B)/libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
@@ -181,6 +239,11 @@ install: all doc-run
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' tools/frc.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/frc.pc
 	install -m 755 $(B)/frc $(DESTDIR)$(BINDIR)/
 	if ls $(B)/doc/*.1 >/dev/null 2>&1; then install -m 644 $(B)/doc/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
+
+# The man pages need asciidoctor: built and installed on their own.
+install-doc: doc
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(B)/doc/*.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libfrc.a $(DESTDIR)$(LIBDIR)/libfrc.so \

@@ -1,8 +1,13 @@
 #!/bin/sh
-# Runs every test program and script; prints one closing line
-# "N passed, N failed" over all of them and fails if anything failed.
-# usage: tests/run_tests.sh BUILD_DIR
+# Runs test programs and scripts; prints one closing line "N passed, N
+# failed" over all of them and fails if anything failed.
+# usage: tests/run_tests.sh BUILD_DIR [SUITE...]
+# A SUITE is "units" (the cmocka programs BUILD_DIR/tests/test_*) or the
+# name of a script tests/NAME.sh; without any, every one of them.
 B=${1:-build}
+[ $# -gt 0 ] && shift
+SUITES=${*:-units $(cd "$(dirname "$0")" && ls *_test.sh | sed 's/\.sh$//')}
+want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
 passed=0
 failed=0
 log=$(mktemp)
@@ -20,7 +25,7 @@ report() {
 	fi
 }
 
-for t in "$B"/tests/test_*; do
+want units && for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
 	echo "== $t"
 	start=$(date +%s)
@@ -40,6 +45,7 @@ for t in "$B"/tests/test_*; do
 done
 
 for t in tests/*_test.sh; do
+	want "$(basename "$t" .sh)" || continue
 	# valgrind and AddressSanitizer cannot watch the same process; the
 	# sanitizer build is checked by the sanitizers instead
 	if [ "$t" = tests/valgrind_test.sh ] && [ -n "${ASAN_OPTIONS:-}" ]; then
