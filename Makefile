@@ -100,9 +100,18 @@ $(B)/libfrc.so: $(B)/libfrc.so.$(VERSION)
 $(B)/frc.pc: tools/frc.pc.in include/frc.h | $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-# The tools link the static library: they use only include/frc.h.
-$(B)/frc: $(FRC_OBJ) $(B)/libfrc.a
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(FRC_OBJ) $(B)/libfrc.a $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)
+# The tools use only include/frc.h. They link the static library, or with
+# TOOLS_LINK=shared the shared one (as the Debian package does: frc then
+# depends on libfrc1).
+ifeq ($(TOOLS_LINK),shared)
+FRC_LIB_DEP := $(B)/libfrc.so
+FRC_LIB_LINK := -L$(B) -lfrc
+else
+FRC_LIB_DEP := $(B)/libfrc.a
+FRC_LIB_LINK := $(B)/libfrc.a
+endif
+$(B)/frc: $(FRC_OBJ) $(FRC_LIB_DEP)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(FRC_OBJ) $(FRC_LIB_LINK) $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)
 
 # The vector generator shares no code with the library (tools/vecbuild.c).
 $(B)/frc-gen-vectors: $(GEN_OBJ)
@@ -180,6 +189,7 @@ check-qemu: need-cmocka
 
 check-deb:
 	$(call need,dpkg-buildpackage,dpkg-dev)
+	$(call need,dh,debhelper)
 	$(call need,lintian,lintian)
 	$(call need,debootstrap,debootstrap)
 	sh tests/run_tests.sh $(B) deb_test
@@ -240,8 +250,9 @@ install: all
 	install -m 755 $(B)/frc $(DESTDIR)$(BINDIR)/
 	if ls $(B)/doc/*.1 >/dev/null 2>&1; then install -m 644 $(B)/doc/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 
-# The man pages need asciidoctor: built and installed on their own.
-install-doc: doc
+# The man pages need asciidoctor (make doc installs it): built and installed
+# on their own.
+install-doc: doc-run
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(B)/doc/*.1 $(DESTDIR)$(MANDIR)/man1/
 
