@@ -4,9 +4,9 @@
 #   make check      every test (installs missing Debian packages first)
 #   make check-core offline: what needs only the build dependencies and
 #                   cmocka (unit tests, CLI basics, vectors, install, faults)
-#   make check-cli | check-reference | check-doc | check-valgrind |
-#        check-fuzz | check-qemu | check-deb
-#                   one suite each, for what needs one more tool (jq,
+#   make check-cli | check-fixtures | check-reference | check-doc |
+#        check-valgrind | check-fuzz | check-qemu | check-deb
+#                   one suite each, for what needs one more tool (jq, xz,
 #                   python3-xxhash, asciidoctor, valgrind, clang, QEMU,
 #                   dpkg-dev + lintian + debootstrap); a missing tool fails
 #   make demo       the main job on a built-in sample
@@ -60,11 +60,13 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
 LIB_SRC := $(wildcard codec/*.c)
 LIB_OBJ := $(patsubst codec/%.c,$(B)/codec/%.o,$(LIB_SRC))
-FRC_SRC := $(wildcard tools/frc*.c) tools/digest.c tools/output.c tools/outfile.c tools/guestmem.c \
-	tools/relay.c
+# tools/frc: the frc command and its subcommands; tools/qemu: its QEMU
+# import/export module; tools/vectors: the vector generator.
+FRC_SRC := $(wildcard tools/frc/*.c tools/qemu/*.c)
 FRC_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(FRC_SRC))
-GEN_SRC := tools/gen_vectors.c tools/gen_recipes.c tools/vecbuild.c tools/digest.c
+GEN_SRC := $(wildcard tools/vectors/*.c) tools/frc/digest.c
 GEN_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(GEN_SRC))
+TOOL_INC := -Itools/frc -Itools/qemu -Itools/vectors
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file $(B)/tests/yaml_get $(B)/tests/qmp_client \
 	$(B)/tests/serial_client
@@ -82,8 +84,9 @@ tools: $(B)/frc $(B)/frc-gen-vectors
 $(B)/codec/%.o: codec/%.c codec/*.h include/frc.h | $(B)/codec
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
-$(B)/tools/%.o: tools/%.c tools/*.h include/frc.h | $(B)/tools
-	$(CC) $(BASE_CFLAGS) -c $< -o $@
+$(B)/tools/%.o: tools/%.c tools/*/*.h include/frc.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(TOOL_INC) -c $< -o $@
 
 $(B)/libfrc.a: $(LIB_OBJ)
 	rm -f $@
@@ -97,7 +100,7 @@ $(B)/libfrc.so: $(B)/libfrc.so.$(VERSION)
 	ln -sf libfrc.so.$(VERSION) $(B)/libfrc.so.$(MAJOR)
 	ln -sf libfrc.so.$(VERSION) $@
 
-$(B)/frc.pc: tools/frc.pc.in include/frc.h | $(B)
+$(B)/frc.pc: tools/helpers/frc.pc.in include/frc.h | $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
 # The tools use only include/frc.h. They link the static library, or with
@@ -113,7 +116,7 @@ endif
 $(B)/frc: $(FRC_OBJ) $(FRC_LIB_DEP)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(FRC_OBJ) $(FRC_LIB_LINK) $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)
 
-# The vector generator shares no code with the library (tools/vecbuild.c).
+# The vector generator shares no code with the library (tools/vectors/vecbuild.c).
 $(B)/frc-gen-vectors: $(GEN_OBJ)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(GEN_OBJ) $(YAML_LIBS) $(CRYPTO_LIBS) $(PKG_LIBS)
 
@@ -129,11 +132,11 @@ $(B) $(B)/codec $(B)/tools $(B)/tests $(B)/doc:
 	mkdir -p $@
 
 deps:
-	@sh tools/install_deps.sh
+	@sh tools/helpers/install_deps.sh
 
 # only what building needs (make demo)
 deps-build:
-	@sh tools/install_deps.sh --build
+	@sh tools/helpers/install_deps.sh --build
 
 # The README's test command: install what is missing, then run everything.
 
@@ -154,7 +157,7 @@ check-core: need-cmocka
 	$(MAKE) WERROR=1 $(TEST_DEPS)
 	sh tests/run_tests.sh $(B) $(CORE_SUITES)
 
-.PHONY: need-cmocka check-core check-cli check-reference check-doc \
+.PHONY: need-cmocka check-core check-cli check-fixtures check-reference check-doc \
 	check-valgrind check-fuzz check-qemu check-deb
 need-cmocka:
 	@pkg-config --exists cmocka 2>/dev/null || { echo "the tests need \
@@ -164,6 +167,10 @@ check-cli: need-cmocka
 	$(call need,jq,jq)
 	$(MAKE) WERROR=1 $(TEST_DEPS)
 	sh tests/run_tests.sh $(B) cli_tools_test cli_large_test
+
+check-fixtures: all
+	$(call need,xz,xz-utils)
+	sh tests/run_tests.sh $(B) qemu_fixtures_test
 
 check-reference: all
 	@/usr/bin/python3 -c 'import xxhash' 2>/dev/null || { echo "$@ needs \
@@ -181,6 +188,7 @@ check-valgrind: need-cmocka
 
 check-fuzz:
 	$(call need,clang,clang and libclang-rt-dev)
+	$(call need,xz,xz-utils)
 	$(MAKE) fuzz-check
 
 check-qemu: need-cmocka
@@ -197,11 +205,20 @@ check-deb:
 # Fuzz targets (libFuzzer, clang, ASan + UBSan). The *_nocsum variants
 # accept any checksum so that mutations reach the parsers behind them.
 FUZZ_B := build-fuzz
-FUZZ_TARGETS := fuzz_open fuzz_read fuzz_open_nocsum fuzz_read_nocsum
+FUZZ_TARGETS := fuzz_open fuzz_read fuzz_open_nocsum fuzz_read_nocsum fuzz_qemu
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Icodec $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-DFRC_BUILDING_LIBRARY
 FUZZ_SECONDS ?= 10
+
+# The QEMU stream and mapped-ram parser of frc import-qemu, with what it
+# needs of the frc command.
+QEMU_FUZZ_SRC := tools/qemu/stream.c tools/frc/common.c tools/frc/output.c \
+	tools/frc/outfile.c tools/frc/relay.c
+$(FUZZ_B)/fuzz_qemu: tests/fuzz/fuzz_qemu.c tests/fuzz/*.h $(QEMU_FUZZ_SRC) tools/*/*.h \
+		$(LIB_SRC) codec/*.h | $(FUZZ_B)
+	clang $(FUZZ_FLAGS) $(TOOL_INC) -o $@ $< $(QEMU_FUZZ_SRC) $(LIB_SRC) \
+		$(PKG_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS) -lpthread
 
 $(FUZZ_B)/%_nocsum: tests/fuzz/%.c tests/fuzz/*.h $(LIB_SRC) codec/*.h | $(FUZZ_B)
 	clang $(FUZZ_FLAGS) -DFRC_FUZZ_NO_CHECKSUMS -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lpthread
@@ -221,12 +238,12 @@ fuzz-check: fuzz
 
 demo: deps-build
 	$(MAKE) all
-	sh tools/demo.sh $(B)
+	sh tools/helpers/demo.sh $(B)
 
 # QEMU 7.2 and 10.0 saving and restoring through FRC and through their own
-# best paths, back to back (tools/qemu_bench.sh; ARGS e.g. "-r 5 -s 2048").
+# best paths, back to back (tools/qemu/qemu_bench.sh; ARGS e.g. "-r 5 -s 2048").
 bench-qemu: all $(B)/tests/qmp_client
-	sh tools/qemu_bench.sh $(ARGS) $(B)
+	sh tools/qemu/qemu_bench.sh $(ARGS) $(B)
 
 doc: deps
 	$(MAKE) doc-run
@@ -246,7 +263,7 @@ install: all
 	ln -sf libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfrc.so.$(MAJOR)
 	ln -sf libfrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfrc.so
 	install -m 644 include/frc.h $(DESTDIR)$(INCLUDEDIR)/
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' tools/frc.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/frc.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' tools/helpers/frc.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/frc.pc
 	install -m 755 $(B)/frc $(DESTDIR)$(BINDIR)/
 	if ls $(B)/doc/*.1 >/dev/null 2>&1; then install -m 644 $(B)/doc/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 

@@ -29,7 +29,7 @@ ok "the guest and QEMU 10.0 are there"
 MEM=256M
 GUEST_MIB=16
 
-. "$SRC/tools/qemu_lib.sh"
+. "$SRC/tools/qemu/qemu_lib.sh"
 # start VERSION NAME EXTRA...: a guest with its QMP and serial sockets
 start() {
 	v=$1; n=$2; shift 2
@@ -246,7 +246,7 @@ rm -f rest.qemu
 # streams imported, mapped-ram imported, and saves sealed in place
 . "$SRC/tests/reference.sh"
 if [ -z "$REF" ]; then
-	notok "python3 with xxhash is installed (tools/install_deps.sh)"
+	notok "python3 with xxhash is installed (tools/helpers/install_deps.sh)"
 else
 	bad=
 	for f in s7.frc s10.frc m.frc ip.frc gm.frc pm.frc; do
@@ -256,12 +256,12 @@ else
 	[ -n "$bad" ] && echo "# disagree:$bad"
 fi
 
-# the QEMU benchmark (tools/qemu_bench.sh) runs and reports every path;
+# the QEMU benchmark (tools/qemu/qemu_bench.sh) runs and reports every path;
 # its figures are printed, never judged here
-TMPDIR=$T sh "$SRC/tools/qemu_bench.sh" -r 1 -s 64 -j qb.json "$B" > qb.txt 2>&1
+TMPDIR=$T sh "$SRC/tools/qemu/qemu_bench.sh" -r 1 -s 64 -j qb.json "$B" > qb.txt 2>&1
 st=$?
 sed 's/^/# /' qb.txt
-check "tools/qemu_bench.sh runs every path" \
+check "tools/qemu/qemu_bench.sh runs every path" \
 	'[ $st -eq 0 ] && [ "$(jq ".rows | length" qb.json)" -eq 9 ] &&
 	 [ "$(jq "[.rows[] | select(.save_s > 0 and .restore_s > 0)] | length" qb.json)" -eq 9 ] &&
 	 [ "$(grep -c " s " qb.txt)" -eq 9 ] && [ "$(jq ".goals | length" qb.json)" -eq 6 ] &&

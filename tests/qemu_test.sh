@@ -21,7 +21,7 @@ cd "$T" || exit 1
 
 # ---- live, with Debian's QEMU ----
 if ! command -v qemu-system-x86_64 >/dev/null; then
-	notok "qemu-system-x86_64 is installed (tools/install_deps.sh)"
+	notok "qemu-system-x86_64 is installed (tools/helpers/install_deps.sh)"
 	exit 1
 fi
 # a 4 MiB pattern loaded into guest RAM, made here
@@ -162,7 +162,7 @@ check "guest memory after the live round trip equals the source's" '[ -n "$a" ] 
 # the educational reader agrees with libfrc on every file frc import-qemu made
 . "$SRC/tests/reference.sh"
 if [ -z "$REF" ]; then
-	notok "python3 with xxhash is installed (tools/install_deps.sh)"
+	notok "python3 with xxhash is installed (tools/helpers/install_deps.sh)"
 else
 	bad=
 	for f in legacy-7.2.frc piped.frc conv.frc vm.frc live.frc; do

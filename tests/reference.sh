@@ -1,10 +1,10 @@
 # reference.sh - sourced by the tests that compare the educational reader
-# (tools/frc_reference.py) with libfrc. Needs FRC and SRC; sets PY and REF
+# (tools/reference/frc_reference.py) with libfrc. Needs FRC and SRC; sets PY and REF
 # (empty when Debian's python3 with xxhash is missing).
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 REF=
-"$PY" -c 'import xxhash' 2>/dev/null && REF="$PY $SRC/tools/frc_reference.py"
+"$PY" -c 'import xxhash' 2>/dev/null && REF="$PY $SRC/tools/reference/frc_reference.py"
 
 # verdict_of_libfrc FILE: "accept" or the class frc digest refuses it with
 verdict_of_libfrc() {

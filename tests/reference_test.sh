@@ -1,5 +1,5 @@
 #!/bin/sh
-# The educational reader (tools/frc_reference.py) against libfrc: every
+# The educational reader (tools/reference/frc_reference.py) against libfrc: every
 # test vector through the `frc conform --impl` protocol, files of many
 # shapes made by `frc create`, and hundreds of single-byte mutations of
 # one: both readers give the same verdict on every file (accepted with the
@@ -14,7 +14,7 @@ trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/reference.sh"
 cd "$T" || exit 1
-[ -n "$REF" ] || { notok "python3 with xxhash is installed (tools/install_deps.sh)"; exit 1; }
+[ -n "$REF" ] || { notok "python3 with xxhash is installed (tools/helpers/install_deps.sh)"; exit 1; }
 
 V=$SRC/testvectors/v1
 "$FRC" conform -q --timeout 120 --impl "$REF" "$V/valid.yaml" "$V/invalid.yaml" "$V/future.yaml" > out 2>&1

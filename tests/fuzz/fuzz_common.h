@@ -34,7 +34,7 @@ static inline void fuzz_walk(frc_reader_t *r)
 	frc_info_t in;
 	char names[256];
 
-	frc_reader_get_info(r, &in);
+	frc_reader_get_info(r, &in, sizeof(in));
 	for (int k = 0; k < 3; k++)
 		frc_reader_feature_names(r, k, ~UINT64_C(0), names,
 					 sizeof(names));
@@ -42,13 +42,13 @@ static inline void fuzz_walk(frc_reader_t *r)
 		frc_region_info_t g;
 		uint32_t found;
 
-		frc_reader_region(r, i, &g);
+		frc_reader_region(r, i, &g, sizeof(g));
 		frc_reader_find_region(r, g.id, &found);
 	}
 	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
 		frc_section_info_t s;
 
-		frc_reader_section(r, i, &s);
+		frc_reader_section(r, i, &s, sizeof(s));
 	}
 	for (uint32_t i = 0; i < frc_reader_metadata_count(r); i++) {
 		const char *k, *v;

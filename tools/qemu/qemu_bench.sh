@@ -10,7 +10,7 @@
 # Every FRC path verifies: restores check every page checksum, in the
 # file or (shared guest RAM) in the restored guest's memory. The ratios
 # are then judged against the goals of issue 11 ("goals:" lines).
-# usage: tools/qemu_bench.sh [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json]
+# usage: tools/qemu/qemu_bench.sh [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json]
 #                            [-p "PATH..."] [BUILD_DIR]
 # -p runs only the paths named (ids as in the JSON: cat72 frc72 cat10 frc10
 # mapped10 inplace10 shared10 frcmapped10), with their baselines.
@@ -31,7 +31,7 @@ done
 shift $((OPTIND - 1))
 case $JSON in "" | /*) ;; *) JSON=$PWD/$JSON ;; esac
 B=$(cd "${1:-build}" && pwd)
-SRC=$(cd "$(dirname "$0")/.." && pwd)
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 FRC=$B/frc
 QMP=$B/tests/qmp_client
 for f in "$FRC" "$QMP"; do
@@ -41,7 +41,7 @@ Q10=$(sh "$SRC/tests/fetch_qemu.sh") || exit 1
 T=$(mktemp -d "${TMPDIR:-$B}/frc-qbench-XXXXXX")
 # guest RAM shared with frc lives in memory (tmpfs), not on the disk
 RD=$(mktemp -d /dev/shm/frc-qbench-XXXXXX 2>/dev/null) || RD=$T
-. "$SRC/tools/qemu_lib.sh"
+. "$SRC/tools/qemu/qemu_lib.sh"
 cleanup() {
 	quit_all
 	rm -rf "$T" "$RD"

@@ -2,7 +2,7 @@
 # The main job on a built-in sample: make a guest RAM image with zero and
 # data pages, save it as an FRC container, verify it, show what is inside,
 # then show that a single flipped bit is caught.
-# usage: tools/demo.sh BUILD_DIR
+# usage: tools/helpers/demo.sh BUILD_DIR
 set -eu
 B=$(cd "${1:-build}" && pwd)
 FRC=$B/frc

@@ -1,4 +1,4 @@
-# qemu_lib.sh - sourced by tests/guest_test.sh and tools/qemu_bench.sh: the
+# qemu_lib.sh - sourced by tests/guest_test.sh and tools/qemu/qemu_bench.sh: the
 # two QEMUs side by side and their QMP sockets. Needs Q10 (the directory
 # tests/fetch_qemu.sh printed), QMP (tests/qmp_client) and T (where the
 # sockets NAME.qmp live).

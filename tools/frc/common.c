@@ -1,5 +1,6 @@
 /*
- * frc.c - the frc command: dispatch to subcommands, and shared helpers.
+ * common.c - helpers shared by the frc subcommands: messages, sizes,
+ * progress, opening files, section type names, runs of pages.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,33 +11,6 @@
 
 #include "frc_tool.h"
 #include "outfile.h"
-
-static const struct {
-	const char *name;
-	int (*fn)(int, char **);
-	const char *summary;
-} commands[] = {
-	{ "create", cmd_create, "build a container from raw memory images" },
-	{ "info", cmd_info, "show what a container holds" },
-	{ "check", cmd_check, "verify every checksum and structural rule" },
-	{ "extract", cmd_extract, "write regions and sections out as raw files" },
-	{ "dump", cmd_dump, "show the layout, the bitmaps and a page in hex" },
-	{ "diff", cmd_diff, "compare two containers page by page" },
-	{ "bench", cmd_bench, "measure save and restore against raw I/O" },
-	{ "import-qemu", cmd_import_qemu, "save a QEMU migration stream as FRC" },
-	{ "export-qemu", cmd_export_qemu, "write FRC back as a QEMU migration "
-					  "file" },
-	{ "prepare-qemu", cmd_prepare_qemu, "make a file for QEMU mapped-ram "
-					    "to save into" },
-	{ "seal-qemu", cmd_seal_qemu, "checksum and commit a QEMU save made "
-				      "in place" },
-	{ "conform", cmd_conform, "run an implementation against the test "
-				  "vectors" },
-	{ "digest", cmd_digest, "print the SHA-256 of every region and "
-				"section" },
-};
-
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 const char *tool_esc(const char *s)
 {
@@ -411,64 +385,4 @@ int tool_safe_name(const char *name, char *out, size_t size)
 		out[k++] = '_';
 	out[k] = '\0';
 	return strcmp(out, name) != 0;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: frc COMMAND [OPTIONS] ...\n\n"
-		   "Fixed-RAM Container (FRC) tool, libfrc %s, format %d.%d\n\n"
-		   "commands:\n",
-		frc_version_string(), FRC_FORMAT_VERSION_MAJOR,
-		FRC_FORMAT_VERSION_MINOR);
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name,
-			commands[i].summary);
-	fprintf(f, "\n'frc COMMAND --help' describes a command.\n");
-}
-
-/*
- * What a command printed must have reached standard output: a full disk
- * or a closed pipe there is an error, not a success. `diff` says
- * "could not compare" with 2, every other command with 1.
- */
-static int finish(const char *cmd, int rc)
-{
-	int failed = fflush(stdout) != 0 || ferror(stdout);
-	int err = errno;
-
-	if (fclose(stdout) != 0 && !failed) {
-		failed = 1;
-		err = errno;
-	}
-	if (!failed)
-		return rc;
-	tool_err("cannot write standard output: %s", strerror(err));
-	if (rc)
-		return rc;
-	return strcmp(cmd, "diff") == 0 ? 2 : 1;
-}
-
-int main(int argc, char **argv)
-{
-	if (argc < 2) {
-		usage(stderr);
-		return 1;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("frc (libfrc) %s, format %d.%d\n", frc_version_string(),
-		       FRC_FORMAT_VERSION_MAJOR, FRC_FORMAT_VERSION_MINOR);
-		return 0;
-	}
-	outfile_init();
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return finish(commands[i].name,
-				      commands[i].fn(argc - 1, argv + 1));
-	tool_err("unknown command '%s' (see 'frc --help')", argv[1]);
-	return 1;
 }

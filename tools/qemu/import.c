@@ -1,0 +1,117 @@
+/*
+ * import.c - `frc import-qemu`: a QEMU migration file (stream or
+ * mapped-ram, from a file or a pipe) into an FRC container (stream.c
+ * parses it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frc_tool.h"
+#include "outfile.h"
+#include "guestmem.h"
+#include "relay.h"
+
+#include "stream.h"
+
+int cmd_import_qemu(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "list-records", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] =
+		"usage: frc import-qemu [-f] [-q] [--list-records] IN OUT.frc\n"
+		"\n"
+		"Reads a QEMU migration file (the sequential stream, or a\n"
+		"mapped-ram file), from a file or from standard input ('-'), and\n"
+		"writes it as an FRC container: every RAM block a region, all\n"
+		"other state kept verbatim. For a live save into FRC:\n"
+		"  (qemu) migrate \"exec:frc import-qemu - vm.frc\"\n"
+		"  -f, --force   replace OUT.frc if it exists\n"
+		"  -q, --quiet   print nothing but errors\n"
+		"  --list-records  also print the offset of every record\n";
+	frc_writer_options_t o;
+	struct outfile of;
+	struct qemu_file q;
+	struct in s;
+	frc_writer_t *w;
+	const char *in, *out, *inputs[2] = { NULL, NULL };
+	uint64_t size;
+	int c, quiet = 0, force = 0, rc;
+
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "fqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': force = 1; break;
+		case 'q': quiet = 1; break;
+		case 'L': qemu_list_records = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 1;
+		}
+	}
+	if (optind != argc - 2) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	in = argv[optind];
+	out = argv[optind + 1];
+	memset(&s, 0, sizeof(s));
+	memset(&q, 0, sizeof(q));
+	q.page_size = 4096; /* TARGET_PAGE_SIZE unless the stream says */
+	s.name = strcmp(in, "-") ? in : "(standard input)";
+	inputs[0] = in;
+	/* The output first: a refused OUT costs the stream nothing. */
+	if (outfile_open(&of, out, force, OUT_SEEKABLE, inputs))
+		return 1;
+	s.fd = infile_open(in, &size);
+	s.buf = s.fd < 0 ? NULL : malloc(IN_BUF);
+	if (!s.buf) {
+		if (s.fd >= 0)
+			tool_err("out of memory");
+		outfile_abort(&of);
+		if (s.fd > STDIN_FILENO)
+			close(s.fd);
+		return 1;
+	}
+	/* a larger pipe lets QEMU run ahead of the parser */
+	(void)fcntl(s.fd, F_SETPIPE_SZ, (int)IN_BUF);
+	o.generator = "frc import-qemu " FRC_LIB_VERSION_STRING;
+	o.direct = 1; /* pages bypass the page cache where the file allows */
+	w = frc_writer_new();
+	rc = w ? frc_writer_open_fd(w, of.fd, out, &o, sizeof(o)) : FRC_E_NOMEM;
+	if (rc)
+		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
+	else if ((rc = import_to_frc(&s, &q, w)) == 0 &&
+		 (rc = frc_writer_commit(w, NULL, NULL)) != 0)
+		tool_err("%s", frc_writer_errmsg(w));
+	frc_writer_free(w);
+	if (rc == 0)
+		rc = outfile_commit(&of);
+	outfile_abort(&of); /* a failed import leaves nothing behind */
+	if (!rc && !quiet)
+		fprintf(stderr, "frc: imported %u RAM blocks (%s, %s) into %s\n",
+			q.nblocks, q.mapped_ram ? "mapped-ram" : "stream",
+			q.machine, out);
+	if (s.fd > STDIN_FILENO)
+		close(s.fd);
+	free(s.buf);
+	free(s.cap);
+	free(q.commands);
+	return rc ? 1 : 0;
+}
+
+
+/*
+ * The export's output: every byte goes through a 1 MiB buffer to the
+ * output policy's writer (outfile.c), which names the output and the
+ * offset of any failure.
+ */

@@ -1,0 +1,473 @@
+/*
+ * seal.c - `frc prepare-qemu` and `frc seal-qemu`: QEMU writes its
+ * mapped-ram save inside an FRC file, and frc seals it in place (SPEC,
+ * "QEMU mapped-ram inside an FRC file").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frc_tool.h"
+#include "outfile.h"
+#include "guestmem.h"
+#include "relay.h"
+
+#include "stream.h"
+
+#define INPLACE_OFFSET (1u << 20) /* where QEMU's file starts by default */
+#define FIXED_AREA 12288u /* SPEC: the fixed layout of every FRC file's first bytes */
+
+static int parse_offset(const char *arg, uint64_t *off)
+{
+	char *end;
+
+	errno = 0;
+	*off = strtoull(arg, &end, 0);
+	if (errno || *end || !*arg || *off < 12288 || *off % 4096) {
+		tool_err("offset '%s': a multiple of 4096, at least 12288", arg);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_prepare_qemu(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "offset", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] =
+		"usage: frc prepare-qemu [--offset=N] [-f] OUT.frc\n"
+		"\n"
+		"Makes OUT.frc ready for QEMU (>= 9, mapped-ram) to save into it\n"
+		"from byte N on (default 1048576): an FRC file marked incomplete\n"
+		"until `frc seal-qemu` has checksummed it. Prints the migration\n"
+		"URI to give QEMU: file:OUT.frc,offset=N\n";
+	frc_writer_options_t o;
+	struct outfile of;
+	frc_writer_t *w;
+	uint64_t off = INPLACE_OFFSET;
+	int c, force = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': if (parse_offset(optarg, &off)) return 1; break;
+		case 'f': force = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	memset(&o, 0, sizeof(o));
+	o.generator = "frc prepare-qemu " FRC_LIB_VERSION_STRING;
+	if (outfile_open(&of, argv[optind], force, OUT_SEEKABLE, NULL))
+		return 1;
+	w = frc_writer_new();
+	rc = w ? frc_writer_open_fd(w, of.fd, argv[optind], &o, sizeof(o)) : FRC_E_NOMEM;
+	if (rc == FRC_OK)
+		rc = frc_writer_start(w); /* the fixed area, incomplete */
+	if (rc)
+		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
+	frc_writer_free(w);
+	if (rc == FRC_OK)
+		rc = outfile_commit(&of);
+	outfile_abort(&of);
+	if (rc)
+		return 1;
+	printf("file:%s,offset=%" PRIu64 "\n", argv[optind], off);
+	return 0;
+}
+
+/* Where the kept parts of QEMU's file lie, found by parsing it in place. */
+struct inplace {
+	uint64_t base, head_end, framing_start, framing_end, end;
+};
+
+static int parse_in_place(struct in *s, struct qemu_file *q, struct inplace *p)
+{
+	int current = -1;
+
+	if (in_seek(s, p->base) || read_head(s, q))
+		return -1;
+	p->head_end = s->pos;
+	if (!q->mapped_ram)
+		return fail_at(s, "not a mapped-ram save: QEMU must save with "
+			       "the mapped-ram capability on");
+	if (read_ram_blocks(s, q) || expect_eos(s))
+		return -1;
+	p->framing_start = s->pos - 8; /* the EOS belongs to the framing */
+	if (read_ram_rest(s, q, NULL, &current))
+		return -1;
+	p->framing_end = s->pos;
+	if (read_tail(s, NULL))
+		return -1;
+	p->end = s->pos;
+	return 0;
+}
+
+/*
+ * Adopting pages means reading them where QEMU wrote them: runs go to two
+ * worker threads, a job of at most SEAL_JOB pages each, so that two reads
+ * are in flight while the bitmap is scanned.
+ */
+#define SEAL_JOB 1024u
+#define SEAL_WORKERS 2
+#define SEAL_JOBS (SEAL_WORKERS * RELAY_DEPTH)
+
+struct adopt_job {
+	struct relay_job job;
+	frc_writer_t *w;
+	uint32_t region;
+	uint64_t first, count;
+	const struct seal_src *src;
+	int busy;
+};
+
+/* Where a block's pages are: in the file, or also in guest memory. */
+struct seal_src {
+	struct in *s;
+	const struct block *b;
+	uint32_t page_size;
+	int mem_fd; /* --memory, or -1 */
+	uint64_t mem_off; /* of the block's first byte in mem_fd */
+	const char *mem_path;
+	int *differs; /* set by the first job that finds memory differing */
+};
+
+struct sealer {
+	struct relay rl[SEAL_WORKERS];
+	struct adopt_job jobs[SEAL_JOBS];
+	unsigned next;
+	int failed;
+};
+
+/*
+ * Pages taken from guest memory: the first page of every job is compared
+ * with the file, so that memory that is not what QEMU saved (another
+ * guest's, or a guest resumed since) is refused before anything is sealed.
+ */
+static int adopt_from_memory(struct adopt_job *j)
+{
+	const struct seal_src *c = j->src;
+	uint64_t off = c->b->pages_offset + j->first * c->page_size;
+	uint8_t *pg = malloc(2 * (size_t)c->page_size);
+	int rc = -1;
+
+	if (!pg)
+		tool_err("out of memory");
+	else if (pread(c->s->fd, pg, c->page_size, (off_t)off) !=
+		 (ssize_t)c->page_size ||
+		 pread(c->mem_fd, pg + c->page_size, c->page_size,
+		       (off_t)(c->mem_off + j->first * c->page_size)) !=
+			 (ssize_t)c->page_size)
+		tool_err("%s: offset 0x%" PRIx64 ": cannot read page %" PRIu64
+			 " of block '%s' here and in '%s'", c->s->name, off,
+			 j->first, tool_esc(c->b->id), c->mem_path);
+	else if (memcmp(pg, pg + c->page_size, c->page_size)) {
+		if (!__atomic_exchange_n(c->differs, 1, __ATOMIC_RELAXED))
+				tool_err("%s: offset 0x%" PRIx64 ": page %" PRIu64
+				 " of block '%s' differs from its memory in "
+				 "'%s': not the memory QEMU saved (another "
+				 "guest's, or the guest ran since "
+				 "the save); nothing sealed", c->s->name, off,
+				 j->first, tool_esc(c->b->id), c->mem_path);
+	} else if (frc_writer_adopt_pages_from(j->w, j->region, j->first,
+					     j->count, c->mem_fd, c->mem_off))
+		tool_err("%s", frc_writer_errmsg(j->w));
+	else
+		rc = 0;
+	free(pg);
+	return rc;
+}
+
+static int adopt_run(void *ctx, struct relay_job *job)
+{
+	struct adopt_job *j = (struct adopt_job *)job;
+
+	(void)ctx;
+	if (j->src->mem_fd >= 0)
+		return adopt_from_memory(j);
+	if (frc_writer_adopt_pages(j->w, j->region, j->first, j->count)) {
+		tool_err("%s", frc_writer_errmsg(j->w));
+		return -1;
+	}
+	return 0;
+}
+
+static int sealer_submit(struct sealer *sl, frc_writer_t *w, uint32_t region,
+			 const struct seal_src *src, uint64_t first,
+			 uint64_t count)
+{
+	while (count && !sl->failed) {
+		unsigned k = sl->next;
+		struct adopt_job *j = &sl->jobs[k];
+		uint64_t n = count < SEAL_JOB ? count : SEAL_JOB;
+
+		if (j->busy && relay_wait(&sl->rl[k % SEAL_WORKERS], &j->job))
+			sl->failed = 1;
+		j->busy = 0;
+		if (sl->failed)
+			break;
+		j->w = w;
+		j->region = region;
+		j->first = first;
+		j->count = n;
+		j->src = src;
+		j->busy = 1;
+		relay_submit(&sl->rl[k % SEAL_WORKERS], &j->job);
+		sl->next = (k + 1) % SEAL_JOBS;
+		first += n;
+		count -= n;
+	}
+	return sl->failed ? -1 : 0;
+}
+
+/* Waits for every job and ends the workers; -1 if any job failed. */
+static int sealer_finish(struct sealer *sl)
+{
+	for (unsigned k = 0; k < SEAL_JOBS; k++)
+		if (sl->jobs[k].busy) {
+			if (relay_wait(&sl->rl[k % SEAL_WORKERS], &sl->jobs[k].job))
+				sl->failed = 1;
+			sl->jobs[k].busy = 0;
+		}
+	for (unsigned i = 0; i < SEAL_WORKERS; i++)
+		relay_stop(&sl->rl[i]);
+	return sl->failed ? -1 : 0;
+}
+
+/* A block's pages: runs of set bits adopted, runs of clear bits emptied. */
+static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
+		      frc_writer_t *w, uint8_t *bm, struct sealer *sl,
+		      const struct seal_src *src)
+{
+	struct block *b = &q->blocks[i];
+	uint64_t pages = b->used / q->page_size, bytes = (pages + 63) / 64 * 8;
+
+	for (uint64_t at = 0; at < bytes; at += BITMAP_PIECE) {
+		size_t n = bytes - at < BITMAP_PIECE ? (size_t)(bytes - at)
+						     : BITMAP_PIECE;
+		uint64_t end = (at + n) * 8 < pages ? (at + n) * 8 : pages;
+
+		if (pread(s->fd, bm, n, (off_t)(b->bitmap_offset + at)) !=
+		    (ssize_t)n) {
+			s->pos = b->bitmap_offset + at;
+			return fail_at(s, "cannot read the mapped-ram bitmap");
+		}
+		for (uint64_t p = at * 8; p < end;) {
+			int set = bm[p / 8 - at] >> (p % 8) & 1;
+			uint64_t k = 1;
+
+			while (p + k < end &&
+			       (bm[(p + k) / 8 - at] >> ((p + k) % 8) & 1) == set)
+				k++;
+			if (set) {
+				if (sealer_submit(sl, w, i, src, p, k))
+					return -1;
+			} else if (frc_writer_clear_pages(w, i, p, k)) {
+				tool_err("%s", frc_writer_errmsg(w));
+				return -1;
+			}
+			p += k;
+		}
+	}
+	return 0;
+}
+
+static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
+		frc_writer_t *w, struct guestmems *g)
+{
+	char val[32];
+	uint8_t *bm = malloc(BITMAP_PIECE);
+	struct seal_src *src = calloc(q->nblocks ? q->nblocks : 1, sizeof(*src));
+	struct sealer sl;
+	int rc = -1, err, differs = 0;
+
+	if (!bm || !src) {
+		tool_err("out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < q->nblocks; i++) {
+		const struct guestmem *m = guestmem_open(g, q->blocks[i].id,
+							  q->blocks[i].used, &err);
+
+		if (err)
+			goto out;
+		src[i] = (struct seal_src){ s, &q->blocks[i], q->page_size,
+					    m ? m->fd : -1, m ? m->offset : 0,
+					    m ? m->path : NULL, &differs };
+		if (frc_writer_add_region_at(w, q->blocks[i].id,
+					     q->blocks[i].used, q->page_size,
+					     q->blocks[i].pages_offset, NULL)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			goto out;
+		}
+	}
+	if (guestmem_all_used(g, s->name))
+		goto out;
+	memset(&sl, 0, sizeof(sl));
+	for (unsigned i = 0; i < SEAL_WORKERS; i++)
+		if (relay_start(&sl.rl[i], adopt_run, NULL)) {
+			sl.failed = 1;
+			tool_err("cannot start threads");
+			break;
+		}
+	for (unsigned i = 0; i < q->nblocks && !sl.failed; i++)
+		if (seal_block(s, q, i, w, bm, &sl, &src[i]))
+			sl.failed = 1;
+	if (sealer_finish(&sl))
+		goto out;
+	if (frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-head",
+				     p->base, p->head_end - p->base) ||
+	    frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0,
+				     "qemu-stream-commands", p->framing_start,
+				     p->framing_end - p->framing_start) ||
+	    frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-tail",
+				     p->framing_end, p->end - p->framing_end)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		goto out;
+	}
+	if (set_qemu_metadata(w, q))
+		goto out;
+	snprintf(val, sizeof(val), "%" PRIu64, p->base);
+	if (frc_writer_set_metadata(w, "qemu.file-offset", val) ||
+	    frc_writer_commit(w, NULL, NULL)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(src);
+	free(bm);
+	return rc;
+}
+
+int cmd_seal_qemu(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "offset", required_argument, NULL, 'o' },
+		{ "memory", required_argument, NULL, 'M' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] =
+		"usage: frc seal-qemu [--offset=N] [--memory=ID=PATH[@OFF]]... [-q] FILE.frc\n"
+		"\n"
+		"Completes a file made by `frc prepare-qemu` into which QEMU saved\n"
+		"with mapped-ram (`migrate file:FILE.frc,offset=N`): every page\n"
+		"checksummed where QEMU wrote it, bitmaps, checksum tables and the\n"
+		"non-RAM state (in place) recorded, then committed. No page is\n"
+		"copied. QEMU restores it in place with migrate-incoming\n"
+		"file:FILE.frc,offset=N after `frc check`.\n"
+		"  --memory=ID=PATH[@OFF]  RAM block ID is in PATH from byte OFF on\n"
+		"                    (a memory-backend-file QEMU shares, or\n"
+		"                    /proc/QEMU-PID/mem at the block's HVA from\n"
+		"                    `info ramblock`) and the guest is paused since\n"
+		"                    the save: its pages are checksummed there, not\n"
+		"                    read back from the disk\n";
+	frc_writer_options_t o;
+	frc_reader_t *r;
+	frc_writer_t *w;
+	struct qemu_file q;
+	struct inplace p;
+	struct in s;
+	struct stat st;
+	struct guestmems g;
+	uint64_t off = INPLACE_OFFSET;
+	uint8_t fixed[FIXED_AREA]; /* frc's own bytes, as prepare-qemu left them */
+	int c, quiet = 0, rc, fd, touched = 0;
+
+	memset(&g, 0, sizeof(g));
+	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': if (parse_offset(optarg, &off)) goto usage; break;
+		case 'M': if (guestmem_add(&g, optarg)) goto usage; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage, stdout); guestmem_free(&g); return 0;
+		default: goto usage;
+		}
+	}
+	if (optind != argc - 1)
+		goto usage;
+	/* only a file frc prepared and nobody sealed yet */
+	rc = tool_open(&r, argv[optind], 0, 1);
+	frc_reader_free(r);
+	if (rc != FRC_E_INCOMPLETE) {
+		tool_err("%s: %s", argv[optind],
+			 rc == FRC_OK ? "already sealed (a complete FRC file)"
+				      : "not a file made by `frc prepare-qemu` "
+					"(not an incomplete FRC file)");
+		guestmem_free(&g);
+		return 1;
+	}
+	fd = open(argv[optind], O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		tool_err("cannot open '%s' for sealing: %s", argv[optind],
+			 fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		guestmem_free(&g);
+		return 1;
+	}
+	memset(&s, 0, sizeof(s));
+	memset(&q, 0, sizeof(q));
+	memset(&p, 0, sizeof(p));
+	q.page_size = 4096;
+	s.fd = fd;
+	s.name = argv[optind];
+	s.buf = malloc(IN_BUF);
+	p.base = off;
+	memset(&o, 0, sizeof(o));
+	o.generator = "frc seal-qemu " FRC_LIB_VERSION_STRING;
+	o.direct = 1;
+	w = frc_writer_new();
+	rc = -1;
+	if (!s.buf || !w)
+		tool_err("out of memory");
+	else if (parse_in_place(&s, &q, &p) == 0) {
+		if (p.end != (uint64_t)st.st_size)
+			tool_err("%s: offset 0x%" PRIx64 ": bytes after the end "
+				 "of QEMU's save", s.name, p.end);
+		else if (pread(fd, fixed, sizeof(fixed), 0) != sizeof(fixed))
+			tool_err("cannot read '%s': %s", s.name, strerror(errno));
+		else if (frc_writer_open_embedded(w, fd, s.name, p.end, &o, sizeof(o)))
+			tool_err("%s", frc_writer_errmsg(w));
+		else if ((rc = seal(&s, &q, &p, w, &g)) != 0)
+			touched = 1;
+	}
+	frc_writer_free(w);
+	/* a seal that failed leaves the file as prepare-qemu and QEMU left
+	 * it: the fixed area rewritten, what the writer appended cut off */
+	if (touched && (pwrite(fd, fixed, sizeof(fixed), 0) != sizeof(fixed) ||
+			ftruncate(fd, st.st_size) != 0 || fdatasync(fd) != 0))
+		tool_err("%s: cannot put the unsealed file back as it was: %s",
+			 s.name, strerror(errno));
+	if (close(fd) != 0 && !rc) {
+		tool_err("cannot close '%s': %s", s.name, strerror(errno));
+		rc = -1;
+	}
+	if (!rc && !quiet)
+		fprintf(stderr, "frc: sealed %u RAM blocks (%s) of QEMU's save "
+			"at offset %" PRIu64 " in %s\n", q.nblocks, q.machine,
+			off, s.name);
+	free(s.buf);
+	free(q.commands);
+	guestmem_free(&g);
+	return rc ? 1 : 0;
+usage:
+	fputs(usage, stderr);
+	guestmem_free(&g);
+	return 1;
+}
+
