@@ -46,9 +46,9 @@ void frc_features_encode_builtin(uint8_t *table)
 	for (size_t i = 0; i < BUILTIN_COUNT; i++) {
 		uint8_t *p = table + i * FRC_FEATURE_ENTRY_SIZE;
 
-		p[0] = builtin[i].kind;
-		p[1] = builtin[i].bit;
-		memcpy(p + 8, builtin[i].name, strlen(builtin[i].name));
+		p[FRC_FE_KIND_AT] = builtin[i].kind;
+		p[FRC_FE_BIT_AT] = builtin[i].bit;
+		memcpy(p + FRC_FE_NAME_AT, builtin[i].name, strlen(builtin[i].name));
 	}
 }
 
@@ -56,25 +56,25 @@ static int decode_entry(const uint8_t *p, uint64_t at,
 			struct frc_feature_name *f, struct frc_err *e,
 			const char *path)
 {
-	size_t n = strnlen((const char *)p + 8, FRC_FEATURE_NAME_SIZE);
+	size_t n = strnlen((const char *)p + FRC_FE_NAME_AT, FRC_FEATURE_NAME_SIZE);
 
 	/* SPEC §5: kind 0..2, bit 0..63, reserved zero, name NUL-padded. */
-	if (p[0] > 2 || p[1] > 63)
+	if (p[FRC_FE_KIND_AT] > 2 || p[FRC_FE_BIT_AT] > 63)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-FT",
 				"feature-name entry has kind %u bit %u",
-				p[0], p[1]);
-	if (!frc_all_zero(p + 2, 6))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 2, "R-FT",
+				p[FRC_FE_KIND_AT], p[FRC_FE_BIT_AT]);
+	if (!frc_all_zero(p + FRC_FE_RESERVED_AT, 6))
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_FE_RESERVED_AT, "R-FT",
 				"reserved bytes of a feature-name entry are "
 				"not zero");
-	if (n == 0 || !frc_utf8_valid(p + 8, n) ||
-	    !frc_all_zero(p + 8 + n, FRC_FEATURE_NAME_SIZE - n))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 8, "R-FT",
+	if (n == 0 || !frc_utf8_valid(p + FRC_FE_NAME_AT, n) ||
+	    !frc_all_zero(p + FRC_FE_NAME_AT + n, FRC_FEATURE_NAME_SIZE - n))
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_FE_NAME_AT, "R-FT",
 				"feature name is not 1-40 bytes of NUL-padded "
 				"UTF-8");
-	f->kind = p[0];
-	f->bit = p[1];
-	memcpy(f->name, p + 8, n);
+	f->kind = p[FRC_FE_KIND_AT];
+	f->bit = p[FRC_FE_BIT_AT];
+	memcpy(f->name, p + FRC_FE_NAME_AT, n);
 	f->name[n] = '\0';
 	return FRC_OK;
 }

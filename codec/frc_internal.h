@@ -19,29 +19,7 @@
 
 #define FRC_INTERNAL __attribute__((visibility("hidden")))
 
-/* ---- Fixed geometry (SPEC §2.1) ---- */
-#define FRC_SIGNATURE_SIZE 8
-#define FRC_SLOT_SIZE 4096u
-#define FRC_SLOT_A_OFFSET 4096u
-#define FRC_SLOT_B_OFFSET 8192u
-#define FRC_FIXED_AREA_END 12288u
-
-/* ---- Superblock (SPEC §4.2) ---- */
-#define FRC_SB_MAGIC "FRCSUPER"
-#define FRC_SB_V1_LENGTH 256u
-#define FRC_SB_MAX_LENGTH FRC_SLOT_SIZE
-#define FRC_GENERATOR_SIZE 64u
-
-/* Region table entry: fixed part, then the id padded to 8 (SPEC §6.1). */
-#define FRC_REGION_ENTRY_FIXED 64u
-/* Section table entry: fixed part, then the name padded to 8 (SPEC §9.1). */
-#define FRC_SECTION_ENTRY_FIXED 40u
-/* Feature-name table entry (SPEC §5). */
-#define FRC_FEATURE_ENTRY_SIZE 48u
-#define FRC_FEATURE_NAME_SIZE 40u
-#define FRC_FEATURES_MAX 192u
-/* Every table ends with an 8-byte checksum (SPEC §7.3). */
-#define FRC_TRAILER 8u
+#include "format.h"
 
 extern const uint8_t frc_signature[FRC_SIGNATURE_SIZE] FRC_INTERNAL;
 
@@ -306,12 +284,7 @@ struct frc_region {
 	uint64_t bitmap_offset, csum_offset, pages_offset;
 };
 
-uint64_t frc_bitmap_bytes(uint64_t page_count) FRC_INTERNAL;
-/* SPEC R-CSUM: a checksum table's length, its trailer included. */
-static inline uint64_t frc_csum_table_bytes(uint64_t page_count)
-{
-	return page_count * 8 + FRC_TRAILER;
-}
+
 uint64_t frc_region_entry_size(uint32_t id_length) FRC_INTERNAL;
 void frc_region_encode(const struct frc_region *rg, uint8_t *p) FRC_INTERNAL;
 int frc_region_check_params(struct frc_err *e, const char *path,

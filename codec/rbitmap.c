@@ -46,7 +46,7 @@ bool frc_bm_get(const struct rregion *rg, uint64_t i)
 	const struct frc_bm_chunk *c = chunk_of(rg, i / CHUNK_BITS, &pos);
 	uint64_t b = i % CHUNK_BITS;
 
-	return c && ((c->bits[b / 8] >> (b % 8)) & 1);
+	return c && frc_bitmap_test(c->bits, b);
 }
 
 /* First i in [from, end) whose bit equals `want`, or end. */
@@ -81,7 +81,7 @@ uint64_t frc_bm_find(const struct rregion *rg, uint64_t from, uint64_t end,
 				i += 7;
 				continue;
 			}
-			if (((byte >> (b % 8)) & 1) == want)
+			if (frc_bitmap_test(c->bits, b) == want)
 				return i;
 		}
 	}

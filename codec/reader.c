@@ -201,7 +201,7 @@ static int choose_superblock(frc_reader_t *r)
 	if (sb[0].intact && sb[1].intact && sb[0].sequence == sb[1].sequence &&
 	    memcmp(buf[0], buf[1], sb[0].header_length) != 0)
 		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path,
-				FRC_SLOT_B_OFFSET + 16, "R-SEL-SAMESEQ",
+				FRC_SLOT_B_OFFSET + FRC_SB_SEQUENCE_AT, "R-SEL-SAMESEQ",
 				"the superblock copies share sequence %llu "
 				"but differ",
 				(unsigned long long)sb[0].sequence);
@@ -258,19 +258,19 @@ static int load_feature_names(frc_reader_t *r)
 	if (r->sb.ft_length < FRC_TRAILER ||
 	    (r->sb.ft_length - FRC_TRAILER) % FRC_FEATURE_ENTRY_SIZE ||
 	    r->sb.ft_offset % 8)
-		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path, at + 128,
+		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path, at + FRC_SB_FT_OFFSET_AT,
 				"R-FT", "feature-name table offset 0x%llx or "
 				"length %u is malformed",
 				(unsigned long long)r->sb.ft_offset,
 				r->sb.ft_length);
 	if ((r->sb.ft_length - FRC_TRAILER) / FRC_FEATURE_ENTRY_SIZE >
 	    FRC_FEATURES_MAX)
-		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, at + 136, "R-LIMITS",
+		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, at + FRC_SB_FT_LENGTH_AT, "R-LIMITS",
 				"feature-name table has more than 192 entries");
-	rc = frc_r_check_extent(r, r->sb.ft_offset, r->sb.ft_length, at + 128,
+	rc = frc_r_check_extent(r, r->sb.ft_offset, r->sb.ft_length, at + FRC_SB_FT_OFFSET_AT,
 				"feature-name table");
 	if (rc == FRC_OK)
-		rc = place_table(r, r->sb.ft_offset, r->sb.ft_length, at + 128,
+		rc = place_table(r, r->sb.ft_offset, r->sb.ft_length, at + FRC_SB_FT_OFFSET_AT,
 				 "feature-name table", 1);
 	if (rc == FRC_OK)
 		rc = read_struct(r, r->sb.ft_offset, r->sb.ft_length,
@@ -302,21 +302,21 @@ static int check_features(frc_reader_t *r)
 		frc_features_describe(r->fnames, r->nfnames, 0, unknown, names,
 				      sizeof(names));
 		return frc_fail(FRC_ERR(r), FRC_E_UNSUPPORTED_FEATURE, r->path,
-				at + 24, "R-INCOMPAT",
+				at + FRC_SB_INCOMPAT_AT, "R-INCOMPAT",
 				"unsupported incompatible feature(s): %s",
 				names);
 	}
 	/* SPEC §7.1: only algorithms the reader knows. */
 	if (r->sb.csum_algo != FRC_CSUM_XXH3_64)
 		return frc_fail(FRC_ERR(r), FRC_E_UNSUPPORTED_FEATURE, r->path,
-				at + 92, "R-ALGO",
+				at + FRC_SB_CSUM_ALGO_AT, "R-ALGO",
 				"unsupported checksum algorithm %u",
 				r->sb.csum_algo);
 	r->read_only = (r->sb.ro_compat & ~FRC_RO_COMPAT_KNOWN) != 0;
 	r->complete = !(r->sb.incompat & FRC_INCOMPAT_INCOMPLETE);
 	/* SPEC §10.3: an incomplete file is refused unless salvaging. */
 	if (!r->complete && !(r->flags & FRC_OPEN_SALVAGE))
-		return frc_fail(FRC_ERR(r), FRC_E_INCOMPLETE, r->path, at + 24,
+		return frc_fail(FRC_ERR(r), FRC_E_INCOMPLETE, r->path, at + FRC_SB_INCOMPAT_AT,
 				"R-INCOMPLETE",
 				"the file is incomplete: its save was "
 				"interrupted before commit");
@@ -342,7 +342,7 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 	}
 	/* SPEC §11: count limits. */
 	if (count > max_count)
-		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, field_at + 12,
+		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, field_at + (FRC_SB_RT_COUNT_AT - FRC_SB_RT_OFFSET_AT),
 				"R-LIMITS", "%s has %u entries, more than %u", what,
 				count, max_count);
 	if (off % 8 || len % 8 || len < FRC_TRAILER ||
@@ -431,7 +431,8 @@ static int check_sections(frc_reader_t *r)
 
 	for (uint32_t i = 0; i < r->nsections; i++) {
 		struct frc_section *s = &r->sections[i];
-		int rc = frc_r_check_extent(r, s->offset, s->length, at + 8,
+		int rc = frc_r_check_extent(r, s->offset, s->length,
+					    at + FRC_SE_OFFSET_AT,
 					    "section");
 
 		if (rc)
@@ -465,7 +466,7 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 {
 	struct rregion *rg = &r->regions[idx];
 	uint64_t bytes = frc_bitmap_bytes(rg->r.page_count);
-	uint64_t used = (rg->r.page_count + 7) / 8;
+	uint64_t used = frc_bitmap_used_bytes(rg->r.page_count);
 	struct frc_stream_hash *h =
 		frc_stream_new(frc_key(r->sb.uuid, FRC_KEY_BITMAP, idx, 0));
 	uint8_t trailer[FRC_TRAILER];

@@ -20,12 +20,6 @@
 
 #include "frc_internal.h"
 
-uint64_t frc_bitmap_bytes(uint64_t page_count)
-{
-	/* SPEC §8: ceil(page_count / 8) rounded up to a multiple of 8. */
-	return frc_align_up((page_count + 7) / 8, 8);
-}
-
 uint64_t frc_region_entry_size(uint32_t id_length)
 {
 	return FRC_REGION_ENTRY_FIXED + frc_align_up(id_length, 8);
@@ -34,12 +28,12 @@ uint64_t frc_region_entry_size(uint32_t id_length)
 void frc_region_encode(const struct frc_region *rg, uint8_t *p)
 {
 	memset(p, 0, frc_region_entry_size(rg->id_length));
-	frc_put64(p + 0, rg->used_length);
-	frc_put32(p + 8, rg->page_size);
-	frc_put16(p + 12, (uint16_t)rg->id_length);
-	frc_put64(p + 16, rg->bitmap_offset);
-	frc_put64(p + 24, rg->csum_offset);
-	frc_put64(p + 32, rg->pages_offset);
+	frc_put64(p + FRC_RE_USED_LENGTH_AT, rg->used_length);
+	frc_put32(p + FRC_RE_PAGE_SIZE_AT, rg->page_size);
+	frc_put16(p + FRC_RE_ID_LENGTH_AT, (uint16_t)rg->id_length);
+	frc_put64(p + FRC_RE_BITMAP_OFFSET_AT, rg->bitmap_offset);
+	frc_put64(p + FRC_RE_CSUM_OFFSET_AT, rg->csum_offset);
+	frc_put64(p + FRC_RE_PAGES_OFFSET_AT, rg->pages_offset);
 	memcpy(p + FRC_REGION_ENTRY_FIXED, rg->id, rg->id_length);
 }
 
@@ -54,7 +48,7 @@ int frc_region_check_params(struct frc_err *e, const char *path, uint64_t off,
 	/* SPEC §6.1: page_size is a power of two in 512..16 MiB. */
 	if (!frc_is_pow2(page_size) || page_size < FRC_PAGE_SIZE_MIN ||
 	    page_size > FRC_PAGE_SIZE_MAX)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, off + 8, "R-RT-ENTRY",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, off + FRC_RE_PAGE_SIZE_AT, "R-RT-ENTRY",
 				"page_size %u is not a power of two between "
 				"512 and 16777216", page_size);
 	/* SPEC §6.1: used_length is a multiple of page_size. */
@@ -70,7 +64,7 @@ int frc_region_check_params(struct frc_err *e, const char *path, uint64_t off,
 				(unsigned long long)(used_length / page_size));
 	/* SPEC §6.1: ids are 1..255 bytes of UTF-8 without NUL. */
 	if (id_length < 1 || id_length > FRC_ID_MAX)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, off + 12, "R-RT-ENTRY",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, off + FRC_RE_ID_LENGTH_AT, "R-RT-ENTRY",
 				"region id length %zu is not in 1..255",
 				id_length);
 	if (!frc_utf8_valid((const uint8_t *)id, id_length))
@@ -87,7 +81,7 @@ static int check_offsets(const struct frc_region *rg, uint64_t at,
 	if (rg->page_count == 0) {
 		/* SPEC §6.1: a region without pages has all offsets 0. */
 		if (rg->bitmap_offset || rg->csum_offset || rg->pages_offset)
-			return frc_fail(e, FRC_E_BAD_FIELD, path, at + 16,
+			return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_RE_BITMAP_OFFSET_AT,
 					"R-RT-EMPTY",
 					"empty region '%s' has non-zero offsets",
 					rg->id);
@@ -95,16 +89,16 @@ static int check_offsets(const struct frc_region *rg, uint64_t at,
 	}
 	/* SPEC §8, §7.4: bitmaps and checksum tables are 8-aligned. */
 	if (rg->bitmap_offset % 8)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 16, "R-ALIGN8",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_RE_BITMAP_OFFSET_AT, "R-ALIGN8",
 				"bitmap of region '%s' is not 8-byte aligned",
 				rg->id);
 	if (rg->csum_offset % 8)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 24, "R-ALIGN8",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_RE_CSUM_OFFSET_AT, "R-ALIGN8",
 				"checksum table of region '%s' is not 8-byte "
 				"aligned", rg->id);
 	/* SPEC §6.2: a page area is aligned to its page size. */
 	if (rg->pages_offset % rg->page_size)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 32, "R-PAGE-ALIGN",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_RE_PAGES_OFFSET_AT, "R-PAGE-ALIGN",
 				"page area of region '%s' at 0x%llx is not "
 				"aligned to its page size %u", rg->id,
 				(unsigned long long)rg->pages_offset,
@@ -126,19 +120,19 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-RT-FILL",
 				"region table ends inside an entry");
 	rg->used_length = frc_get64(p);
-	rg->page_size = frc_get32(p + 8);
-	rg->id_length = frc_get16(p + 12);
-	rg->bitmap_offset = frc_get64(p + 16);
-	rg->csum_offset = frc_get64(p + 24);
-	rg->pages_offset = frc_get64(p + 32);
+	rg->page_size = frc_get32(p + FRC_RE_PAGE_SIZE_AT);
+	rg->id_length = frc_get16(p + FRC_RE_ID_LENGTH_AT);
+	rg->bitmap_offset = frc_get64(p + FRC_RE_BITMAP_OFFSET_AT);
+	rg->csum_offset = frc_get64(p + FRC_RE_CSUM_OFFSET_AT);
+	rg->pages_offset = frc_get64(p + FRC_RE_PAGES_OFFSET_AT);
 	size = frc_region_entry_size(rg->id_length);
 	if (end - pos < size)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-RT-FILL",
 				"region table ends inside an entry");
 	/* SPEC §6.1: reserved bytes are zero, and so is the id padding. */
-	if (!frc_all_zero(p + 14, 2) || !frc_all_zero(p + 40, 24))
+	if (!frc_all_zero(p + FRC_RE_RESERVED1_AT, 2) || !frc_all_zero(p + FRC_RE_RESERVED2_AT, 24))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
-				at + (frc_all_zero(p + 14, 2) ? 40 : 14), "R-RT-ENTRY",
+				at + (frc_all_zero(p + FRC_RE_RESERVED1_AT, 2) ? FRC_RE_RESERVED2_AT : FRC_RE_RESERVED1_AT), "R-RT-ENTRY",
 				"reserved bytes of a region entry are not zero");
 	if (!frc_all_zero(p + FRC_REGION_ENTRY_FIXED + rg->id_length,
 			  size - FRC_REGION_ENTRY_FIXED - rg->id_length))

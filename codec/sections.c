@@ -38,12 +38,12 @@ bool frc_section_type_known(uint32_t type)
 void frc_section_encode(const struct frc_section *s, uint8_t *p)
 {
 	memset(p, 0, frc_section_entry_size(s->name_length));
-	frc_put32(p + 0, s->type);
-	frc_put32(p + 4, s->flags);
-	frc_put64(p + 8, s->offset);
-	frc_put64(p + 16, s->length);
-	frc_put64(p + 24, s->checksum);
-	frc_put16(p + 32, (uint16_t)s->name_length);
+	frc_put32(p + FRC_SE_TYPE_AT, s->type);
+	frc_put32(p + FRC_SE_FLAGS_AT, s->flags);
+	frc_put64(p + FRC_SE_OFFSET_AT, s->offset);
+	frc_put64(p + FRC_SE_LENGTH_AT, s->length);
+	frc_put64(p + FRC_SE_CHECKSUM_AT, s->checksum);
+	frc_put16(p + FRC_SE_NAME_LENGTH_AT, (uint16_t)s->name_length);
 	if (s->name_length)
 		memcpy(p + FRC_SECTION_ENTRY_FIXED, s->name, s->name_length);
 }
@@ -60,11 +60,11 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
 				"section table ends inside an entry");
 	s->type = frc_get32(p);
-	s->flags = frc_get32(p + 4);
-	s->offset = frc_get64(p + 8);
-	s->length = frc_get64(p + 16);
-	s->checksum = frc_get64(p + 24);
-	s->name_length = frc_get16(p + 32);
+	s->flags = frc_get32(p + FRC_SE_FLAGS_AT);
+	s->offset = frc_get64(p + FRC_SE_OFFSET_AT);
+	s->length = frc_get64(p + FRC_SE_LENGTH_AT);
+	s->checksum = frc_get64(p + FRC_SE_CHECKSUM_AT);
+	s->name_length = frc_get16(p + FRC_SE_NAME_LENGTH_AT);
 	size = frc_section_entry_size(s->name_length);
 	if (end - pos < size)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
@@ -74,10 +74,10 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
 				"section type is 0");
 	/* SPEC §9.1: reserved bytes and name padding are zero. */
-	if (!frc_all_zero(p + 34, 6) ||
+	if (!frc_all_zero(p + FRC_SE_RESERVED_AT, 6) ||
 	    !frc_all_zero(p + FRC_SECTION_ENTRY_FIXED + s->name_length,
 			  size - FRC_SECTION_ENTRY_FIXED - s->name_length))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 34, "R-ST-FILL",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_SE_RESERVED_AT, "R-ST-FILL",
 				"reserved bytes or name padding of a section "
 				"entry are not zero");
 	if (s->name_length > FRC_ID_MAX ||
@@ -87,12 +87,12 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 				"section name is not valid UTF-8 (or has NUL)");
 	/* SPEC §11: a section is at most 2^40 bytes. */
 	if (s->length > FRC_SECTION_LENGTH_MAX)
-		return frc_fail(e, FRC_E_LIMIT, path, at + 16, "R-LIMITS",
+		return frc_fail(e, FRC_E_LIMIT, path, at + FRC_SE_LENGTH_AT, "R-LIMITS",
 				"section length %llu exceeds 2^40",
 				(unsigned long long)s->length);
 	/* SPEC §9.1: an empty section has offset 0. */
 	if (s->length == 0 && s->offset != 0)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 8, "R-ST-FILL",
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_SE_OFFSET_AT, "R-ST-FILL",
 				"empty section has a non-zero offset");
 	s->name = strndup((const char *)p + FRC_SECTION_ENTRY_FIXED,
 			  s->name_length);
@@ -160,18 +160,19 @@ int frc_meta_encode(const struct frc_meta *items, uint32_t count,
 	uint8_t *buf;
 
 	for (uint32_t i = 0; i < count; i++)
-		total += 6 + strlen(items[i].key) + strlen(items[i].value);
+		total += FRC_MI_KEY_AT + strlen(items[i].key) +
+			 strlen(items[i].value);
 	buf = malloc(total ? total : 1);
 	if (!buf)
 		return FRC_E_NOMEM;
 	for (uint32_t i = 0; i < count; i++) {
 		size_t kl = strlen(items[i].key), vl = strlen(items[i].value);
 
-		frc_put16(buf + pos, (uint16_t)kl);
-		frc_put32(buf + pos + 2, (uint32_t)vl);
-		memcpy(buf + pos + 6, items[i].key, kl);
-		memcpy(buf + pos + 6 + kl, items[i].value, vl);
-		pos += 6 + kl + vl;
+		frc_put16(buf + pos + FRC_MI_KEY_LENGTH_AT, (uint16_t)kl);
+		frc_put32(buf + pos + FRC_MI_VALUE_LENGTH_AT, (uint32_t)vl);
+		memcpy(buf + pos + FRC_MI_KEY_AT, items[i].key, kl);
+		memcpy(buf + pos + FRC_MI_KEY_AT + kl, items[i].value, vl);
+		pos += FRC_MI_KEY_AT + kl + vl;
 	}
 	*out = buf;
 	*len = total;
@@ -185,25 +186,26 @@ static int meta_item(const uint8_t *p, uint64_t len, uint64_t *pos,
 	uint64_t at = base + *pos, kl, vl;
 
 	/* SPEC §9.2: items fill the section exactly. */
-	if (len - *pos < 6)
+	if (len - *pos < FRC_MI_KEY_AT)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-META",
 				"metadata item header runs past the section");
-	kl = frc_get16(p + *pos);
-	vl = frc_get32(p + *pos + 2);
-	if (len - *pos - 6 < kl + vl)
+	kl = frc_get16(p + *pos + FRC_MI_KEY_LENGTH_AT);
+	vl = frc_get32(p + *pos + FRC_MI_VALUE_LENGTH_AT);
+	if (len - *pos - FRC_MI_KEY_AT < kl + vl)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-META",
 				"metadata item runs past the section");
-	if (frc_meta_key_check((const char *)p + *pos + 6, kl))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 6, "R-META",
+	if (frc_meta_key_check((const char *)p + *pos + FRC_MI_KEY_AT, kl))
+		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_MI_KEY_AT, "R-META",
 				"metadata key is not 1-255 bytes of "
 				"[a-z0-9._-]");
-	if (!frc_utf8_valid(p + *pos + 6 + kl, vl))
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at + 6 + kl, "R-META",
+	if (!frc_utf8_valid(p + *pos + FRC_MI_KEY_AT + kl, vl))
+		return frc_fail(e, FRC_E_BAD_FIELD, path,
+				at + FRC_MI_KEY_AT + kl, "R-META",
 				"metadata value is not valid UTF-8 (or has "
 				"NUL)");
-	m->key = strndup((const char *)p + *pos + 6, kl);
-	m->value = strndup((const char *)p + *pos + 6 + kl, vl);
-	*pos += 6 + kl + vl;
+	m->key = strndup((const char *)p + *pos + FRC_MI_KEY_AT, kl);
+	m->value = strndup((const char *)p + *pos + FRC_MI_KEY_AT + kl, vl);
+	*pos += FRC_MI_KEY_AT + kl + vl;
 	if (!m->key || !m->value)
 		return frc_fail_plain(e, FRC_E_NOMEM, "out of memory");
 	return FRC_OK;

@@ -1090,7 +1090,8 @@ static int progress_add(frc_writer_t *w, struct frc_progress *pr, uint64_t n)
 	return FRC_OK;
 }
 
-/* SPEC §8: bit i of the bitmap is bit (i % 8) of byte (i / 8). */
+/* R-BM-PAD: the present words as little-endian bytes are the bitmap
+ * (format.h); bits past the last page were never set. */
 static int write_bitmap(frc_writer_t *w, uint32_t idx)
 {
 	struct wregion *rg = &w->regions[idx];
