@@ -202,6 +202,25 @@ int frc_pwrite_full(int fd, const void *buf, size_t len,
 		    uint64_t off) FRC_INTERNAL;
 int frc_punch_hole(int fd, uint64_t off, uint64_t len) FRC_INTERNAL;
 
+/* ---- Direct I/O (io.c: the policy is described there) ---- */
+#define FRC_DIRECT_ALIGN 4096u
+/* buf (may be NULL: not checked), len and off allow O_DIRECT */
+static inline bool frc_direct_aligned(const void *buf, uint64_t len,
+				      uint64_t off)
+{
+	return (uintptr_t)buf % FRC_DIRECT_ALIGN == 0 &&
+	       len % FRC_DIRECT_ALIGN == 0 && off % FRC_DIRECT_ALIGN == 0;
+}
+/* An O_DIRECT descriptor of path (or of the file open as fd), or -1. */
+int frc_direct_open(const char *path, bool rw) FRC_INTERNAL;
+int frc_direct_reopen(int fd, bool rw) FRC_INTERNAL;
+/* Page data through dfd (-1: none) where the policy allows, else fd; the
+ * return values of frc_pread_full() / frc_pwrite_full(). */
+int frc_pread_pages(int dfd, int fd, void *buf, size_t len,
+		    uint64_t off) FRC_INTERNAL;
+int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
+		     uint64_t off) FRC_INTERNAL;
+
 /* ---- Checksums (checksum.c, SPEC §7) ---- */
 /*
  * Every comparison of a stored checksum with a computed one goes through

@@ -1,5 +1,6 @@
 /*
- * io.c - whole-buffer pread/pwrite and hole punching.
+ * io.c - whole-buffer pread/pwrite, hole punching, and the direct-I/O
+ * policy.
  *
  * Each helper returns 0 on success or an errno value; a read that meets the
  * end of the file returns EIO-free "short" as -1 so callers can tell a
@@ -7,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "frc_internal.h"
@@ -77,4 +80,59 @@ int frc_punch_hole(int fd, uint64_t off, uint64_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+/*
+ * The direct-I/O policy, in one place. Page data may bypass the page cache:
+ * the handle keeps a second descriptor opened with O_DIRECT (none where the
+ * file system refuses it, and everything then goes through the page cache);
+ * a transfer takes it only when its buffer, length and offset are all
+ * FRC_DIRECT_ALIGN-aligned; a transfer the file system refuses with EINVAL
+ * is made again through the page cache. Structures never go direct.
+ */
+int frc_direct_open(const char *path, bool rw)
+{
+	return open(path, (rw ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
+}
+
+int frc_direct_reopen(int fd, bool rw)
+{
+	char proc[64];
+
+	/* a second open file description of the same file */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return frc_direct_open(proc, rw);
+}
+
+int frc_pread_pages(int dfd, int fd, void *buf, size_t len, uint64_t off)
+{
+	if (dfd >= 0 && frc_direct_aligned(buf, len, off)) {
+		int err = frc_pread_full(dfd, buf, len, off);
+
+		if (err != EINVAL)
+			return err;
+	}
+	return frc_pread_full(fd, buf, len, off);
+}
+
+int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
+		     uint64_t off)
+{
+	if (dfd >= 0 && frc_direct_aligned(NULL, len, off)) {
+		void *bounce = NULL;
+		int err;
+
+		if (frc_direct_aligned(buf, 0, 0)) {
+			err = frc_pwrite_full(dfd, buf, len, off);
+		} else { /* an unaligned buffer goes through an aligned copy */
+			if (posix_memalign(&bounce, FRC_DIRECT_ALIGN, len))
+				return ENOMEM;
+			memcpy(bounce, buf, len);
+			err = frc_pwrite_full(dfd, bounce, len, off);
+			free(bounce);
+		}
+		if (err != EINVAL)
+			return err;
+	}
+	return frc_pwrite_full(fd, buf, len, off);
 }

@@ -13,7 +13,6 @@
 #include "reader_internal.h"
 
 #define SCAN_BYTES (4u << 20) /* page bytes read per step of a scan */
-#define DIRECT_ALIGN 4096u
 #define TABLE_CHUNK (1u << 20)
 
 /* Records an error from any thread. */
@@ -109,11 +108,11 @@ static bool present(const struct rregion *rg, uint64_t page)
 	return !rg->bitmap_valid || frc_bm_get(rg, page);
 }
 
-/* Reads without taking the error lock path twice; for threads. */
-static int read_at(frc_reader_t *r, void *buf, size_t len, uint64_t off,
-		   const char *what)
+/* Reads [off, off+len) of the file, through dfd where allowed (-1: never). */
+static int read_via(frc_reader_t *r, int dfd, void *buf, size_t len,
+		    uint64_t off, const char *what)
 {
-	int err = frc_pread_full(r->fd, buf, len, off);
+	int err = frc_pread_pages(dfd, r->fd, buf, len, off);
 
 	if (err < 0)
 		return fail(r, FRC_E_TRUNCATED, off, "R-FILE-LENGTH",
@@ -125,24 +124,16 @@ static int read_at(frc_reader_t *r, void *buf, size_t len, uint64_t off,
 	return FRC_OK;
 }
 
-/* Reads page data, with O_DIRECT when the reader has it and all aligns. */
+static int read_at(frc_reader_t *r, void *buf, size_t len, uint64_t off,
+		   const char *what)
+{
+	return read_via(r, -1, buf, len, off, what);
+}
+
+/* Reads page data, with O_DIRECT where the policy allows (io.c). */
 static int read_pages(frc_reader_t *r, uint8_t *dst, size_t len, uint64_t off)
 {
-	if (r->dfd >= 0 && (uintptr_t)dst % DIRECT_ALIGN == 0 &&
-	    len % DIRECT_ALIGN == 0 && off % DIRECT_ALIGN == 0) {
-		int err = frc_pread_full(r->dfd, dst, len, off);
-
-		if (err == 0)
-			return FRC_OK;
-		if (err != EINVAL)
-			return err < 0 ? fail(r, FRC_E_TRUNCATED, off, "R-FILE-LENGTH",
-					      "file ends inside the page area "
-					      "(it shrank after open)")
-				       : fail(r, FRC_E_IO, off, NULL,
-					      "cannot read page area: %s",
-					      strerror(err));
-	}
-	return read_at(r, dst, len, off, "page area");
+	return read_via(r, r->dfd, dst, len, off, "page area");
 }
 
 /*
@@ -669,7 +660,7 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	if (step == 0)
 		step = 1;
 	entries = malloc(step * 8);
-	if (!dst && posix_memalign((void **)&scratch, DIRECT_ALIGN,
+	if (!dst && posix_memalign((void **)&scratch, FRC_DIRECT_ALIGN,
 				   step << rg->r.page_shift))
 		scratch = NULL;
 	if (!entries || (!dst && !scratch)) {

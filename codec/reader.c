@@ -611,7 +611,7 @@ FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags)
 	/* Page data may bypass the page cache; where the filesystem refuses,
 	 * everything is read through it. */
 	if (flags & FRC_OPEN_DIRECT)
-		r->dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+		r->dfd = frc_direct_open(path, false);
 	rc = validate(r);
 	r->open_ok = rc == FRC_OK;
 	return rc;

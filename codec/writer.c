@@ -24,8 +24,6 @@
 
 #include "frc_internal.h"
 
-/* Pages pass through an aligned bounce buffer of this size for O_DIRECT. */
-#define DIRECT_ALIGN 4096u
 #define CHUNK (1u << 20)
 /* Shorter runs of pages are written through the page cache. */
 #define DIRECT_MIN_RUN (256u << 10)
@@ -209,7 +207,7 @@ static int open_replacement(frc_writer_t *w)
 	 * into place with the mode and owner of the file it replaces. */
 	w->own_fd = 1;
 	if (w->direct)
-		w->dfd = open(w->tmp_path, O_RDWR | O_DIRECT | O_CLOEXEC);
+		w->dfd = frc_direct_open(w->tmp_path, true);
 	w->state = W_OPEN;
 	return FRC_OK;
 }
@@ -299,10 +297,8 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 		return frc_fail_errno(FRC_ERR(w), path, "cannot create", errno);
 	}
 	w->own_fd = 1;
-	if (opts && opts->direct) {
-		/* Where the filesystem refuses O_DIRECT, pages go buffered. */
-		w->dfd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
-	}
+	if (opts->direct)
+		w->dfd = frc_direct_open(path, true);
 	w->state = W_OPEN;
 	return FRC_OK;
 }
@@ -338,7 +334,6 @@ static int fd_prologue(frc_writer_t *w, int fd, const char *name,
 /* ...and, the file accepted, the writer takes it (never closing it). */
 static int fd_take(frc_writer_t *w, int fd, const frc_writer_options_t *opts)
 {
-	char proc[64];
 	int rc = apply_options(w, opts);
 
 	if (rc)
@@ -346,11 +341,8 @@ static int fd_take(frc_writer_t *w, int fd, const frc_writer_options_t *opts)
 	w->direct = opts && opts->direct;
 	w->fd = fd;
 	w->own_fd = 0;
-	if (w->direct) {
-		/* A second open file description, for O_DIRECT only. */
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		w->dfd = open(proc, O_RDWR | O_DIRECT | O_CLOEXEC);
-	}
+	if (w->direct)
+		w->dfd = frc_direct_reopen(fd, true);
 	w->state = W_OPEN;
 	return FRC_OK;
 }
@@ -429,7 +421,7 @@ FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
 /* SPEC §10.1: where every structure goes, decided once at start. */
 static uint64_t plan_layout(frc_writer_t *w)
 {
-	uint64_t off = w->embedded ? frc_align_up(w->foreign_end, DIRECT_ALIGN)
+	uint64_t off = w->embedded ? frc_align_up(w->foreign_end, FRC_DIRECT_ALIGN)
 				   : FRC_FIXED_AREA_END;
 
 	w->sb.ft_offset = off;
@@ -513,7 +505,7 @@ static int do_start(frc_writer_t *w)
 	int rc;
 
 	w->data_end = plan_layout(w);
-	w->cursor = frc_align_up(w->data_end, DIRECT_ALIGN);
+	w->cursor = frc_align_up(w->data_end, FRC_DIRECT_ALIGN);
 	w->sb.file_length = w->data_end;
 	w->sb.sequence = 1;
 	/* SPEC §10.1 steps 1-3: signature, tables and the incomplete
@@ -565,24 +557,8 @@ FRC_API int frc_writer_start(frc_writer_t *w)
 static int put_pages(frc_writer_t *w, const uint8_t *data, size_t len,
 		     uint64_t off)
 {
-	int err;
+	int err = frc_pwrite_pages(w->dfd, w->fd, data, len, off);
 
-	if (w->dfd >= 0 && off % DIRECT_ALIGN == 0 && len % DIRECT_ALIGN == 0) {
-		if ((uintptr_t)data % DIRECT_ALIGN == 0) {
-			err = frc_pwrite_full(w->dfd, data, len, off);
-		} else {
-			void *bounce = NULL;
-
-			if (posix_memalign(&bounce, DIRECT_ALIGN, len))
-				return io_fail(w, "cannot write page", ENOMEM);
-			memcpy(bounce, data, len);
-			err = frc_pwrite_full(w->dfd, bounce, len, off);
-			free(bounce);
-		}
-		if (err != EINVAL)
-			return err ? io_fail(w, "cannot write page", err) : 0;
-	}
-	err = frc_pwrite_full(w->fd, data, len, off);
 	return err ? io_fail(w, "cannot write page", err) : FRC_OK;
 }
 
@@ -742,13 +718,13 @@ FRC_API int frc_writer_write_page(frc_writer_t *w, uint32_t region,
 /* Writes iov[0..n) at off: O_DIRECT when every piece allows it. */
 static int put_vector(frc_writer_t *w, struct iovec *iov, int n, uint64_t off)
 {
-	int fd = w->dfd >= 0 && off % DIRECT_ALIGN == 0 ? w->dfd : w->fd;
+	int fd = w->dfd >= 0 && frc_direct_aligned(NULL, 0, off) ? w->dfd
+								  : w->fd;
 	size_t total = 0;
 
 	for (int i = 0; i < n; i++) {
 		total += iov[i].iov_len;
-		if ((uintptr_t)iov[i].iov_base % DIRECT_ALIGN ||
-		    iov[i].iov_len % DIRECT_ALIGN)
+		if (!frc_direct_aligned(iov[i].iov_base, iov[i].iov_len, 0))
 			fd = w->fd;
 	}
 	if (total < DIRECT_MIN_RUN)
@@ -1372,7 +1348,7 @@ static int adopt(frc_writer_t *w, uint32_t region, uint64_t first,
 	if (!rg->adopted)
 		return misuse(w, "the region's pages are not in place");
 	step = CHUNK >> rg->r.page_shift ? CHUNK >> rg->r.page_shift : 1;
-	if (posix_memalign((void **)&buf, DIRECT_ALIGN,
+	if (posix_memalign((void **)&buf, FRC_DIRECT_ALIGN,
 			   (size_t)step << rg->r.page_shift))
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	for (uint64_t k = 0; k < count && rc == FRC_OK; k += step) {
@@ -1383,12 +1359,8 @@ static int adopt(frc_writer_t *w, uint32_t region, uint64_t first,
 
 		if (fd >= 0)
 			err = frc_pread_full(fd, buf, len, off);
-		else {
-			err = frc_pread_full(w->dfd >= 0 ? w->dfd : w->fd, buf,
-					     len, off);
-			if (err == EINVAL && w->dfd >= 0)
-				err = frc_pread_full(w->fd, buf, len, off);
-		}
+		else
+			err = frc_pread_pages(w->dfd, w->fd, buf, len, off);
 		if (err)
 			rc = io_fail(w, fd >= 0 ? "cannot read pages from their "
 					"source" : "cannot read page in place",
