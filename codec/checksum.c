@@ -1,13 +1,16 @@
 /*
  * checksum.c - XXH3-64 checksums and the keys that bind each checksum to
- * its place in the file (SPEC §7).
+ * its place in the file (SPEC "Checksums").
  */
 #include <string.h>
 #include <xxhash.h>
 
 #include "frc_internal.h"
 
-/* 8-byte ASCII domain tags of SPEC §7.2, indexed by enum frc_key_tag. */
+/*
+ * 8-byte ASCII domain tags of SPEC "Keys: binding checksums to their place",
+ * indexed by enum frc_key_tag.
+ */
 static const char key_tags[][9] = {
 	[FRC_KEY_PAGE] = "FRC-PAGE",
 	[FRC_KEY_BITMAP] = "FRC-BMAP",
@@ -19,7 +22,8 @@ static const char key_tags[][9] = {
 };
 
 /*
- * SPEC §7.2: key = XXH3-64 (seed 0) of tag[8] || uuid[16] || le64(a) ||
+ * SPEC "Keys: binding checksums to their place": key = XXH3-64 (seed 0) of
+ * tag[8] || uuid[16] || le64(a) ||
  * le64(b). The key is the seed of the checksum of the structure it names.
  */
 uint64_t frc_key(const uint8_t uuid[16], enum frc_key_tag tag, uint64_t a,
@@ -39,7 +43,7 @@ uint64_t frc_hash(const void *data, size_t len, uint64_t seed)
 	return XXH3_64bits_withSeed(data, len, seed);
 }
 
-/* SPEC §7.3: the trailer is the checksum of all bytes before it. */
+/* SPEC "Table trailers": the trailer is the checksum of all bytes before it. */
 void frc_table_seal(uint8_t *table, size_t len, uint64_t seed)
 {
 	frc_put64(table + len - FRC_TRAILER,

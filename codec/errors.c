@@ -9,7 +9,8 @@
 
 struct frc_code_text {
 	int code;
-	const char *name;  /* SPEC §12 error class, or API code name */
+	/* SPEC "Error classes" error class, or API code name */
+	const char *name;
 	const char *descr; /* short English description */
 };
 

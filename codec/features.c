@@ -1,5 +1,6 @@
 /*
- * features.c - feature bits and the feature-name table (SPEC §4.4, §5).
+ * features.c - feature bits and the feature-name table (SPEC "Features",
+ * "Feature-name table").
  *
  * Feature-name table: n entries of 48 bytes, then the checksum trailer.
  *
@@ -20,7 +21,7 @@ struct builtin_feature {
 	const char *name;
 };
 
-/* The registry of SPEC §13.1 as far as this library knows it. */
+/* The registry "Feature bits" of the SPEC as far as this library knows it. */
 static const struct builtin_feature builtin[] = {
 	{ 0, 0, "incomplete" },
 };
@@ -58,7 +59,10 @@ static int decode_entry(const uint8_t *p, uint64_t at,
 {
 	size_t n = strnlen((const char *)p + FRC_FE_NAME_AT, FRC_FEATURE_NAME_SIZE);
 
-	/* SPEC §5: kind 0..2, bit 0..63, reserved zero, name NUL-padded. */
+	/*
+	 * SPEC "Feature-name table": kind 0..2, bit 0..63, reserved zero, name
+	 * NUL-padded.
+	 */
 	if (p[FRC_FE_KIND_AT] > 2 || p[FRC_FE_BIT_AT] > 63)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-FT",
 				"feature-name entry has kind %u bit %u",

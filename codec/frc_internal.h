@@ -221,7 +221,7 @@ int frc_pread_pages(int dfd, int fd, void *buf, size_t len,
 int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
 		     uint64_t off) FRC_INTERNAL;
 
-/* ---- Checksums (checksum.c, SPEC §7) ---- */
+/* ---- Checksums (checksum.c, SPEC "Checksums") ---- */
 /*
  * Every comparison of a stored checksum with a computed one goes through
  * this macro. Fuzzing builds (-DFRC_FUZZ_NO_CHECKSUMS) accept any value so
@@ -259,9 +259,13 @@ void frc_stream_update(struct frc_stream_hash *h, const void *p,
 uint64_t frc_stream_digest(struct frc_stream_hash *h) FRC_INTERNAL;
 void frc_stream_free(struct frc_stream_hash *h) FRC_INTERNAL;
 
-/* ---- Superblock (superblock.c, SPEC §4) ---- */
+/* ---- Superblock (superblock.c, SPEC "Superblock") ---- */
 struct frc_sb {
-	bool intact; /* magic, length and checksum are right (SPEC §4.5) */
+	/*
+	 * magic, length and checksum are right (SPEC "Choosing the current
+	 * copy")
+	 */
+	bool intact;
 	uint16_t major, minor;
 	uint32_t header_length;
 	uint64_t sequence;
@@ -293,7 +297,7 @@ int frc_sb_decode(const uint8_t *buf, uint64_t slot_offset, struct frc_sb *sb,
 /* ---- Strings (utf8.c) ---- */
 bool frc_utf8_valid(const uint8_t *s, size_t n) FRC_INTERNAL;
 
-/* ---- Region table (regions.c, SPEC §6) ---- */
+/* ---- Region table (regions.c, SPEC "Regions") ---- */
 struct frc_region {
 	char *id; /* NUL-terminated copy */
 	uint32_t id_length;
@@ -315,7 +319,7 @@ int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
 		       struct frc_err *e, const char *path) FRC_INTERNAL;
 void frc_regions_free(struct frc_region *rg, uint32_t count) FRC_INTERNAL;
 
-/* ---- Sections (sections.c, SPEC §9) ---- */
+/* ---- Sections (sections.c, SPEC "Sections") ---- */
 struct frc_section {
 	uint32_t type, flags;
 	uint64_t offset, length, checksum;
@@ -334,7 +338,7 @@ bool frc_section_type_known(uint32_t type) FRC_INTERNAL;
 struct frc_meta {
 	char *key, *value;
 };
-/* Metadata section body (SPEC §9.2). */
+/* Metadata section body (SPEC "Metadata section (type 2)"). */
 int frc_meta_encode(const struct frc_meta *items, uint32_t count,
 		    uint8_t **out, uint64_t *len) FRC_INTERNAL;
 int frc_meta_decode(const uint8_t *p, uint64_t len, uint64_t base,
@@ -343,7 +347,7 @@ int frc_meta_decode(const uint8_t *p, uint64_t len, uint64_t base,
 void frc_meta_free(struct frc_meta *m, uint32_t count) FRC_INTERNAL;
 int frc_meta_key_check(const char *key, size_t len) FRC_INTERNAL;
 
-/* ---- Feature-name table (features.c, SPEC §5) ---- */
+/* ---- Feature-name table (features.c, SPEC "Feature-name table") ---- */
 struct frc_feature_name {
 	uint8_t kind, bit;
 	char name[FRC_FEATURE_NAME_SIZE + 1];

@@ -59,7 +59,7 @@ int frc_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 
 /*
  * Makes [off, off+len) read as zeros, as a hole where the filesystem can
- * (SPEC §8: an absent page's slot reads as zeros).
+ * (SPEC "Present-page bitmap": an absent page's slot reads as zeros).
  */
 int frc_punch_hole(int fd, uint64_t off, uint64_t len)
 {

@@ -1,6 +1,7 @@
 /*
- * pages.c - reading and verifying page data and sections (SPEC §7, §8,
- * §14.1): one page in O(1), a whole region, a lazy mapping, and the full
+ * pages.c - reading and verifying page data and sections (SPEC "Checksums",
+ * "Present-page bitmap",
+ * "Reader"): one page in O(1), a whole region, a lazy mapping, and the full
  * verification pass.
  */
 #include <errno.h>
@@ -193,7 +194,8 @@ static void find_absent_entry(void *ctx, const uint8_t *buf, uint64_t n,
 }
 
 /*
- * SPEC §7.4: verifies a region's checksum table once: its trailer first,
+ * SPEC "Page checksum table": verifies a region's checksum table once: its
+ * trailer first,
  * then that every absent page's entry is zero. Result cached in csum_state.
  */
 static int scan_csum_table(frc_reader_t *r, uint32_t idx)
@@ -252,7 +254,7 @@ static int ensure_csums(frc_reader_t *r, uint32_t idx)
 	return rc;
 }
 
-/* SPEC §7.4: compares a page with its stored checksum. */
+/* SPEC "Page checksum table": compares a page with its stored checksum. */
 static int check_page(frc_reader_t *r, uint32_t idx, uint64_t page,
 		      const uint8_t *data, uint64_t stored)
 {
@@ -482,7 +484,7 @@ static int scan_chunk_by_page(frc_reader_t *r, uint32_t idx, uint64_t first,
 /*
  * Pages [first, first+n) of a region with a source (frc_reader_set_source()):
  * read from there, a piece at a time, into dst or a scratch buffer, and
- * verified; absent pages must read as zeros (SPEC §8).
+ * verified; absent pages must read as zeros (SPEC "Present-page bitmap").
  */
 static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
 		       uint64_t n, uint8_t *dst, uint8_t *entries,
@@ -805,7 +807,8 @@ static void map_span(const struct rregion *rg, uint64_t *start,
 }
 
 /*
- * SPEC §8 says an absent page's slot reads as zeros, but a reader does not
+ * SPEC "Present-page bitmap" says an absent page's slot reads as zeros, but a
+ * reader does not
  * rely on it: absent pages that hold data are zeroed in the private copy.
  */
 static void zero_absent_data(frc_reader_t *r, struct rregion *rg,
@@ -873,7 +876,9 @@ FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
 	munmap((uint8_t *)(uintptr_t)addr - delta, rg->r.used_length + delta);
 }
 
-/* Streams a section through XXH3 and compares with its entry (§9.1). */
+/*
+ * Streams a section through XXH3 and compares with its entry ("Section table").
+ */
 static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 			struct frc_progress *sc, struct report *rep)
 {
@@ -998,7 +1003,8 @@ FRC_API int frc_reader_next_run(const frc_reader_t *r, uint32_t region,
 }
 
 /*
- * SPEC §8 (R-W-ABSENT-ZEROS): counts absent pages whose slot does not read
+ * SPEC "Present-page bitmap" (R-W-ABSENT-ZEROS): counts absent pages whose slot
+ * does not read
  * as zeros. Only allocated extents of the page area are read (SEEK_DATA),
  * so a sparse file is checked in time proportional to the data it holds.
  */

@@ -1,6 +1,7 @@
 /*
  * rbitmap.c - a region's present-page bitmap as the reader holds it
- * (SPEC §8): loaded in 4 KiB chunks, of which only the chunks with a set
+ * (SPEC "Present-page bitmap"): loaded in 4 KiB chunks, of which only the
+ * chunks with a set
  * bit are kept in memory. A file that claims a huge region but holds few
  * pages costs memory for the pages it holds, not for the pages it claims;
  * holes in the bitmap's extent are not even read.

@@ -1,5 +1,5 @@
 /*
- * reader.c - opening and validating an FRC file (SPEC §14.1), and the
+ * reader.c - opening and validating an FRC file (SPEC "Reader"), and the
  * accessors for what it holds. Page data is handled in pages.c.
  */
 #include <errno.h>
@@ -104,7 +104,7 @@ static int read_struct(frc_reader_t *r, uint64_t off, uint64_t len,
 	return FRC_OK;
 }
 
-/* SPEC §2.2: every structure lies inside [0, file_length). */
+/* SPEC "Placement rules": every structure lies inside [0, file_length). */
 int frc_r_check_extent(frc_reader_t *r, uint64_t off, uint64_t len,
 		       uint64_t field_at, const char *what)
 {
@@ -120,7 +120,9 @@ int frc_r_check_extent(frc_reader_t *r, uint64_t off, uint64_t len,
 	return FRC_OK;
 }
 
-/* SPEC §3: the signature, then enough bytes for both superblock slots. */
+/*
+ * SPEC "Signature": the signature, then enough bytes for both superblock slots.
+ */
 static int check_signature(frc_reader_t *r)
 {
 	uint8_t sig[FRC_SIGNATURE_SIZE];
@@ -149,7 +151,8 @@ static int check_signature(frc_reader_t *r)
 }
 
 /*
- * SPEC §4.5: of the intact copies, the one with the highest sequence is
+ * SPEC "Choosing the current copy": of the intact copies, the one with the
+ * highest sequence is
  * current. Two intact copies with the same sequence must be identical.
  */
 static int choose_superblock(frc_reader_t *r)
@@ -167,7 +170,8 @@ static int choose_superblock(frc_reader_t *r)
 
 		if (c == FRC_E_IO) {
 			/* An unreadable copy is a damaged copy: the other
-			 * one may still be whole (SPEC §4.5). */
+			 * one may still be whole (SPEC "Choosing the current
+			 * copy"). */
 			memset(&sb[i], 0, sizeof(sb[i]));
 			memset(buf[i], 0, FRC_SLOT_SIZE);
 			empty[i] = false;
@@ -254,7 +258,7 @@ static int load_feature_names(frc_reader_t *r)
 
 	if (r->sb.ft_offset == 0 && r->sb.ft_length == 0)
 		return FRC_OK;
-	/* SPEC §5: 8 + 48 n bytes, n <= 192, 8-aligned. */
+	/* SPEC "Feature-name table": 8 + 48 n bytes, n <= 192, 8-aligned. */
 	if (r->sb.ft_length < FRC_TRAILER ||
 	    (r->sb.ft_length - FRC_TRAILER) % FRC_FEATURE_ENTRY_SIZE ||
 	    r->sb.ft_offset % 8)
@@ -277,7 +281,7 @@ static int load_feature_names(frc_reader_t *r)
 				 "feature-name table", &buf);
 	if (rc)
 		return rc;
-	/* SPEC §7.3: the table's trailer. */
+	/* SPEC "Table trailers": the table's trailer. */
 	if (!frc_table_check(buf, r->sb.ft_length,
 			     frc_key(r->sb.uuid, FRC_KEY_FEATURE_TABLE, 0, 0)))
 		rc = frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path,
@@ -291,7 +295,7 @@ static int load_feature_names(frc_reader_t *r)
 	return rc;
 }
 
-/* SPEC §4.4: refuse unknown incompatible features, naming them. */
+/* SPEC "Features": refuse unknown incompatible features, naming them. */
 static int check_features(frc_reader_t *r)
 {
 	uint64_t at = r->slot_used ? FRC_SLOT_B_OFFSET : FRC_SLOT_A_OFFSET;
@@ -306,7 +310,7 @@ static int check_features(frc_reader_t *r)
 				"unsupported incompatible feature(s): %s",
 				names);
 	}
-	/* SPEC §7.1: only algorithms the reader knows. */
+	/* SPEC "Algorithm": only algorithms the reader knows. */
 	if (r->sb.csum_algo != FRC_CSUM_XXH3_64)
 		return frc_fail(FRC_ERR(r), FRC_E_UNSUPPORTED_FEATURE, r->path,
 				at + FRC_SB_CSUM_ALGO_AT, "R-ALGO",
@@ -314,7 +318,10 @@ static int check_features(frc_reader_t *r)
 				r->sb.csum_algo);
 	r->read_only = (r->sb.ro_compat & ~FRC_RO_COMPAT_KNOWN) != 0;
 	r->complete = !(r->sb.incompat & FRC_INCOMPAT_INCOMPLETE);
-	/* SPEC §10.3: an incomplete file is refused unless salvaging. */
+	/*
+	 * SPEC "Reading an incomplete file": an incomplete file is refused
+	 * unless salvaging.
+	 */
 	if (!r->complete && !(r->flags & FRC_OPEN_SALVAGE))
 		return frc_fail(FRC_ERR(r), FRC_E_INCOMPLETE, r->path, at + FRC_SB_INCOMPAT_AT,
 				"R-INCOMPLETE",
@@ -323,7 +330,10 @@ static int check_features(frc_reader_t *r)
 	return FRC_OK;
 }
 
-/* Common shape of the region and section tables (SPEC §6.1, §9.1). */
+/*
+ * Common shape of the region and section tables (SPEC "Region table", "Section
+ * table").
+ */
 static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 		      uint32_t count, uint32_t max_count, uint32_t max_entry,
 		      uint64_t field_at, const char *what, const char *spec,
@@ -340,7 +350,7 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 					"length", what);
 		return FRC_OK;
 	}
-	/* SPEC §11: count limits. */
+	/* SPEC "Limits": count limits. */
 	if (count > max_count)
 		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, field_at + (FRC_SB_RT_COUNT_AT - FRC_SB_RT_OFFSET_AT),
 				"R-LIMITS", "%s has %u entries, more than %u", what,
@@ -358,7 +368,7 @@ static int load_table(frc_reader_t *r, uint64_t off, uint32_t len,
 		rc = read_struct(r, off, len, what, out);
 	if (rc)
 		return rc;
-	/* SPEC §7.3: every table ends with its checksum. */
+	/* SPEC "Table trailers": every table ends with its checksum. */
 	if (!frc_table_check(*out, len, frc_key(r->sb.uuid, tag, 0, 0))) {
 		free(*out);
 		*out = NULL;
@@ -423,7 +433,9 @@ static int load_sections(frc_reader_t *r)
 	return FRC_OK;
 }
 
-/* SPEC §9.1: unknown must-understand sections; one metadata section. */
+/*
+ * SPEC "Section table": unknown must-understand sections; one metadata section.
+ */
 static int check_sections(frc_reader_t *r)
 {
 	uint64_t at = r->sb.st_offset;
@@ -459,7 +471,8 @@ static int check_sections(frc_reader_t *r)
 }
 
 /*
- * SPEC §8: reads, verifies and counts one region's bitmap. Memory goes only
+ * SPEC "Present-page bitmap": reads, verifies and counts one region's bitmap.
+ * Memory goes only
  * to the chunks that hold a set bit (rbitmap.c).
  */
 static int load_bitmap(frc_reader_t *r, uint32_t idx)
@@ -503,7 +516,10 @@ static int load_bitmap(frc_reader_t *r, uint32_t idx)
 	frc_stream_free(h);
 	if (rc)
 		return rc;
-	/* SPEC §8: padding bits after the last page are zero. */
+	/*
+	 * SPEC "Present-page bitmap": padding bits after the last page are
+	 * zero.
+	 */
 	if (frc_bm_find(rg, rg->r.page_count, bytes * 8, true) != bytes * 8)
 		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path,
 				rg->r.bitmap_offset + used - 1, "R-BM-PAD",
@@ -522,7 +538,7 @@ static int load_metadata(frc_reader_t *r)
 	if (r->meta_section < 0)
 		return FRC_OK;
 	s = &r->sections[r->meta_section];
-	/* SPEC §11: a metadata section is at most 1 MiB. */
+	/* SPEC "Limits": a metadata section is at most 1 MiB. */
 	if (s->length > FRC_METADATA_MAX)
 		return frc_fail(FRC_ERR(r), FRC_E_LIMIT, r->path, s->offset,
 				"R-LIMITS", "metadata section is %llu bytes, more "
@@ -549,7 +565,7 @@ static int validate(frc_reader_t *r)
 
 	if (!rc)
 		rc = choose_superblock(r);
-	/* SPEC §4.2: the file is at least file_length bytes long. */
+	/* SPEC "Layout": the file is at least file_length bytes long. */
 	if (!rc && r->size < r->sb.file_length)
 		rc = frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path, r->size,
 			      "R-FILE-LENGTH", "file is %llu bytes but its superblock "

@@ -64,7 +64,7 @@ int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
 int frc_r_check_extent(frc_reader_t *r, uint64_t off, uint64_t len,
 		       uint64_t field_at, const char *what) FRC_INTERNAL;
 
-/* rbitmap.c: the reader's sparse bitmap (SPEC §8). */
+/* rbitmap.c: the reader's sparse bitmap (SPEC "Present-page bitmap"). */
 bool frc_bm_get(const struct rregion *rg, uint64_t i) FRC_INTERNAL;
 uint64_t frc_bm_find(const struct rregion *rg, uint64_t from, uint64_t end,
 		     bool want) FRC_INTERNAL;

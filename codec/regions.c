@@ -1,5 +1,5 @@
 /*
- * regions.c - the region table (SPEC §6.1).
+ * regions.c - the region table (SPEC "Region table").
  *
  * The table is region_count entries followed by an 8-byte checksum trailer.
  * Each entry is 64 fixed bytes and the id, zero-padded to a multiple of 8:
@@ -45,24 +45,24 @@ int frc_region_check_params(struct frc_err *e, const char *path, uint64_t off,
 			    const char *id, size_t id_length,
 			    uint64_t used_length, uint32_t page_size)
 {
-	/* SPEC §6.1: page_size is a power of two in 512..16 MiB. */
+	/* SPEC "Region table": page_size is a power of two in 512..16 MiB. */
 	if (!frc_is_pow2(page_size) || page_size < FRC_PAGE_SIZE_MIN ||
 	    page_size > FRC_PAGE_SIZE_MAX)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, off + FRC_RE_PAGE_SIZE_AT, "R-RT-ENTRY",
 				"page_size %u is not a power of two between "
 				"512 and 16777216", page_size);
-	/* SPEC §6.1: used_length is a multiple of page_size. */
+	/* SPEC "Region table": used_length is a multiple of page_size. */
 	if (used_length % page_size)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, off, "R-RT-ENTRY",
 				"used_length %llu is not a multiple of "
 				"page_size %u",
 				(unsigned long long)used_length, page_size);
-	/* SPEC §11: at most 2^33 pages per region. */
+	/* SPEC "Limits": at most 2^33 pages per region. */
 	if (used_length / page_size > FRC_PAGES_PER_REGION_MAX)
 		return frc_fail(e, FRC_E_LIMIT, path, off, "R-LIMITS",
 				"region has %llu pages, more than 2^33",
 				(unsigned long long)(used_length / page_size));
-	/* SPEC §6.1: ids are 1..255 bytes of UTF-8 without NUL. */
+	/* SPEC "Region table": ids are 1..255 bytes of UTF-8 without NUL. */
 	if (id_length < 1 || id_length > FRC_ID_MAX)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, off + FRC_RE_ID_LENGTH_AT, "R-RT-ENTRY",
 				"region id length %zu is not in 1..255",
@@ -74,12 +74,18 @@ int frc_region_check_params(struct frc_err *e, const char *path, uint64_t off,
 	return FRC_OK;
 }
 
-/* Checks an entry's offsets among themselves; bounds come later (§2.2). */
+/*
+ * Checks an entry's offsets among themselves; bounds come later ("Placement
+ * rules").
+ */
 static int check_offsets(const struct frc_region *rg, uint64_t at,
 			 struct frc_err *e, const char *path)
 {
 	if (rg->page_count == 0) {
-		/* SPEC §6.1: a region without pages has all offsets 0. */
+		/*
+		 * SPEC "Region table": a region without pages has all offsets
+		 * 0.
+		 */
 		if (rg->bitmap_offset || rg->csum_offset || rg->pages_offset)
 			return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_RE_BITMAP_OFFSET_AT,
 					"R-RT-EMPTY",
@@ -87,7 +93,10 @@ static int check_offsets(const struct frc_region *rg, uint64_t at,
 					rg->id);
 		return FRC_OK;
 	}
-	/* SPEC §8, §7.4: bitmaps and checksum tables are 8-aligned. */
+	/*
+	 * SPEC "Present-page bitmap", "Page checksum table": bitmaps and
+	 * checksum tables are 8-aligned.
+	 */
 	if (rg->bitmap_offset % 8)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_RE_BITMAP_OFFSET_AT, "R-ALIGN8",
 				"bitmap of region '%s' is not 8-byte aligned",
@@ -96,7 +105,7 @@ static int check_offsets(const struct frc_region *rg, uint64_t at,
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_RE_CSUM_OFFSET_AT, "R-ALIGN8",
 				"checksum table of region '%s' is not 8-byte "
 				"aligned", rg->id);
-	/* SPEC §6.2: a page area is aligned to its page size. */
+	/* SPEC "Page area": a page area is aligned to its page size. */
 	if (rg->pages_offset % rg->page_size)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_RE_PAGES_OFFSET_AT, "R-PAGE-ALIGN",
 				"page area of region '%s' at 0x%llx is not "
@@ -115,7 +124,7 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	uint64_t size;
 	int rc;
 
-	/* SPEC §6.1: the entries fill the table exactly. */
+	/* SPEC "Region table": the entries fill the table exactly. */
 	if (end - pos < FRC_REGION_ENTRY_FIXED)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-RT-FILL",
 				"region table ends inside an entry");
@@ -129,7 +138,10 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	if (end - pos < size)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-RT-FILL",
 				"region table ends inside an entry");
-	/* SPEC §6.1: reserved bytes are zero, and so is the id padding. */
+	/*
+	 * SPEC "Region table": reserved bytes are zero, and so is the id
+	 * padding.
+	 */
 	if (!frc_all_zero(p + FRC_RE_RESERVED1_AT, 2) || !frc_all_zero(p + FRC_RE_RESERVED2_AT, 24))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
 				at + (frc_all_zero(p + FRC_RE_RESERVED1_AT, 2) ? FRC_RE_RESERVED2_AT : FRC_RE_RESERVED1_AT), "R-RT-ENTRY",
@@ -154,7 +166,9 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	return check_offsets(rg, at, e, path);
 }
 
-/* SPEC §6.1: ids are unique within the file (compared byte for byte). */
+/*
+ * SPEC "Region table": ids are unique within the file (compared byte for byte).
+ */
 static int check_unique(const struct frc_region *rg, uint32_t count,
 			uint64_t table_offset, struct frc_err *e,
 			const char *path)

@@ -1,11 +1,11 @@
 /*
- * sections.c - the section table and the metadata section (SPEC §9).
+ * sections.c - the section table and the metadata section (SPEC "Sections").
  *
  * Section table: section_count entries, then an 8-byte checksum trailer.
  * Each entry is 40 fixed bytes and the name, zero-padded to a multiple of 8:
  *
  *   off  size  field
- *     0     4  type (SPEC §13.3; 0 is invalid)
+ *     0     4  type (SPEC registry "Section types"; 0 is invalid)
  *     4     4  flags: bit 0 must-understand; other bits written 0, ignored
  *     8     8  offset of the section's bytes (0 when length is 0)
  *    16     8  length in bytes
@@ -14,7 +14,8 @@
  *    34     6  reserved, zero (reader rejects non-zero)
  *    40     n  name: UTF-8, no NUL, then zero padding to a multiple of 8
  *
- * Metadata section body (type 2, SPEC §9.2): a sequence of items, each
+ * Metadata section body (type 2, SPEC "Metadata section (type 2)"): a sequence
+ * of items, each
  *   key_length u16 (1..255) | value_length u32 | key | value
  * with keys of [a-z0-9._-] starting with a letter or digit, unique, and
  * values UTF-8 without NUL; the items fill the section exactly.
@@ -55,7 +56,7 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	const uint8_t *p = table + pos;
 	uint64_t size;
 
-	/* SPEC §9.1: the entries fill the table exactly. */
+	/* SPEC "Section table": the entries fill the table exactly. */
 	if (end - pos < FRC_SECTION_ENTRY_FIXED)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
 				"section table ends inside an entry");
@@ -69,11 +70,11 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	if (end - pos < size)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
 				"section table ends inside an entry");
-	/* SPEC §9.1: type 0 is never valid. */
+	/* SPEC "Section table": type 0 is never valid. */
 	if (s->type == 0)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-ST-FILL",
 				"section type is 0");
-	/* SPEC §9.1: reserved bytes and name padding are zero. */
+	/* SPEC "Section table": reserved bytes and name padding are zero. */
 	if (!frc_all_zero(p + FRC_SE_RESERVED_AT, 6) ||
 	    !frc_all_zero(p + FRC_SECTION_ENTRY_FIXED + s->name_length,
 			  size - FRC_SECTION_ENTRY_FIXED - s->name_length))
@@ -85,12 +86,12 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
 				at + FRC_SECTION_ENTRY_FIXED, "R-ST-FILL",
 				"section name is not valid UTF-8 (or has NUL)");
-	/* SPEC §11: a section is at most 2^40 bytes. */
+	/* SPEC "Limits": a section is at most 2^40 bytes. */
 	if (s->length > FRC_SECTION_LENGTH_MAX)
 		return frc_fail(e, FRC_E_LIMIT, path, at + FRC_SE_LENGTH_AT, "R-LIMITS",
 				"section length %llu exceeds 2^40",
 				(unsigned long long)s->length);
-	/* SPEC §9.1: an empty section has offset 0. */
+	/* SPEC "Section table": an empty section has offset 0. */
 	if (s->length == 0 && s->offset != 0)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_SE_OFFSET_AT, "R-ST-FILL",
 				"empty section has a non-zero offset");
@@ -138,7 +139,10 @@ void frc_sections_free(struct frc_section *s, uint32_t count)
 	free(s);
 }
 
-/* SPEC §9.2: keys are 1..255 bytes of [a-z0-9._-], first a letter/digit. */
+/*
+ * SPEC "Metadata section (type 2)": keys are 1..255 bytes of [a-z0-9._-], first
+ * a letter/digit.
+ */
 int frc_meta_key_check(const char *key, size_t len)
 {
 	if (len < 1 || len > FRC_META_KEY_MAX)
@@ -185,7 +189,7 @@ static int meta_item(const uint8_t *p, uint64_t len, uint64_t *pos,
 {
 	uint64_t at = base + *pos, kl, vl;
 
-	/* SPEC §9.2: items fill the section exactly. */
+	/* SPEC "Metadata section (type 2)": items fill the section exactly. */
 	if (len - *pos < FRC_MI_KEY_AT)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-META",
 				"metadata item header runs past the section");
@@ -218,7 +222,10 @@ static int cmp_key(const void *a, const void *b)
 	return strcmp((*x)->key, (*y)->key);
 }
 
-/* SPEC §9.2: keys are unique. Sorting keeps this O(n log n). */
+/*
+ * SPEC "Metadata section (type 2)": keys are unique. Sorting keeps this O(n log
+ * n).
+ */
 static int check_unique_keys(struct frc_meta *m, uint32_t n, uint64_t base,
 			     struct frc_err *e, const char *path)
 {

@@ -8,7 +8,7 @@
 
 #include "frc_internal.h"
 
-/* SPEC §3: 0x89 'F' 'R' 'C' '\r' '\n' 0x1a '\n'. */
+/* SPEC "Signature": 0x89 'F' 'R' 'C' '\r' '\n' 0x1a '\n'. */
 const uint8_t frc_signature[FRC_SIGNATURE_SIZE] = { 0x89, 'F',  'R',  'C',
 						    '\r', '\n', 0x1a, '\n' };
 
@@ -53,7 +53,10 @@ static bool generator_ok(const uint8_t *g)
 	       frc_all_zero(g + n, FRC_GENERATOR_SIZE - n);
 }
 
-/* Fields of a v1 superblock beyond the frozen prefix (SPEC §4.2, §4.6). */
+/*
+ * Fields of a v1 superblock beyond the frozen prefix (SPEC "Layout",
+ * "Validating the current copy").
+ */
 static int decode_v1(const uint8_t *buf, uint64_t at, struct frc_sb *sb,
 		     struct frc_err *e, const char *path)
 {
@@ -116,28 +119,37 @@ int frc_sb_decode(const uint8_t *buf, uint64_t at, struct frc_sb *sb,
 	if (*empty)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-SEL-NONE",
 				"superblock copy is empty (all zero)");
-	/* SPEC §4.2: magic. */
+	/* SPEC "Layout": magic. */
 	if (memcmp(buf + FRC_SB_MAGIC_AT, FRC_SB_MAGIC, 8) != 0)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-SB-FIELDS",
 				"superblock magic is not \"FRCSUPER\"");
 	sb->major = frc_get16(buf + FRC_SB_MAJOR_AT);
 	sb->minor = frc_get16(buf + FRC_SB_MINOR_AT);
 	sb->header_length = frc_get32(buf + FRC_SB_HEADER_LENGTH_AT);
-	/* SPEC §4.2: header_length is a multiple of 8 in 256..4096. */
+	/* SPEC "Layout": header_length is a multiple of 8 in 256..4096. */
 	if (sb->header_length % 8 || sb->header_length < FRC_SB_V1_LENGTH ||
 	    sb->header_length > FRC_SB_MAX_LENGTH)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at + FRC_SB_HEADER_LENGTH_AT, "R-SB-FIELDS",
 				"header_length %u is not a multiple of 8 "
 				"between 256 and 4096", sb->header_length);
-	/* SPEC §4.5: a copy whose checksum fails does not exist. */
+	/*
+	 * SPEC "Choosing the current copy": a copy whose checksum fails does
+	 * not exist.
+	 */
 	if (!frc_table_check(buf, sb->header_length, 0))
 		return frc_fail(e, FRC_E_CHECKSUM, path,
 				at + sb->header_length - 8, "R-SEL-NONE",
 				"superblock checksum mismatch");
-	/* SPEC §4.5: an intact copy takes part in the choice by its sequence. */
+	/*
+	 * SPEC "Choosing the current copy": an intact copy takes part in the
+	 * choice by its sequence.
+	 */
 	sb->intact = true;
 	sb->sequence = frc_get64(buf + FRC_SB_SEQUENCE_AT);
-	/* SPEC §4.3: a reader refuses a major version it does not know. */
+	/*
+	 * SPEC "Version numbers": a reader refuses a major version it does not
+	 * know.
+	 */
 	if (sb->major != FRC_FORMAT_VERSION_MAJOR)
 		return frc_fail(e, FRC_E_UNSUPPORTED_VERSION, path, at + FRC_SB_MAJOR_AT,
 				"R-MAJOR",

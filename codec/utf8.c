@@ -1,6 +1,7 @@
 /*
  * utf8.c - strict UTF-8 validation for region ids, section names and
- * metadata (SPEC §6.1: well-formed UTF-8 as defined by RFC 3629, no NUL).
+ * metadata (SPEC "Region table": well-formed UTF-8 as defined by RFC 3629, no
+ * NUL).
  */
 #include "frc_internal.h"
 

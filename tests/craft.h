@@ -18,7 +18,7 @@ struct image {
 	size_t n;
 };
 
-/* Superblock field offsets (SPEC §4.2). */
+/* Superblock field offsets (SPEC "Layout"). */
 enum {
 	SB_MAJOR = 8, SB_MINOR = 10, SB_HLEN = 12, SB_SEQ = 16,
 	SB_INCOMPAT = 24, SB_ROCOMPAT = 32, SB_COMPAT = 40, SB_UUID = 48,

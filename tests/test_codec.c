@@ -126,7 +126,7 @@ static void test_empty_regions(void **state)
 
 /*
  * Rewriting every page many times leaves the file exactly as large as
- * writing each once (SPEC §10.4), and the last write wins.
+ * writing each once (SPEC "File size"), and the last write wins.
  */
 static void test_rewrite_bounded(void **state)
 {

@@ -9,7 +9,7 @@
  *
  * SIGKILL ends the process, not the machine: what the kernel had accepted
  * still reaches the file. Power loss is the job of the flushes of SPEC
- * §10.2, which this test cannot cut.
+ * "Commit", which this test cannot cut.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -100,7 +100,8 @@ static enum state judge(const char *path)
 	} else if (rc == FRC_E_TRUNCATED || rc == FRC_E_BAD_SIGNATURE ||
 		   (rc == FRC_E_BAD_FIELD &&
 		    strstr(frc_reader_errmsg(r), "both superblock copies are empty"))) {
-		st = NOT_FRC; /* killed before the first superblock was written */
+		/* killed before the first superblock was written */
+		st = NOT_FRC;
 	} else if (rc == FRC_OK && frc_reader_verify(r, NULL, NULL) == FRC_OK &&
 		   frc_reader_read_section(r, 0, &v, sizeof(v)) == FRC_OK &&
 		   v <= 1) {

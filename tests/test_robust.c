@@ -122,7 +122,7 @@ static void test_giant_claims(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* Ids and names longer than 255 bytes are refused (SPEC §11). */
+/* Ids and names longer than 255 bytes are refused (SPEC "Limits"). */
 static void test_name_limits(void **state)
 {
 	static const struct tu_region one[] = { { "r", 2, 4096 } };

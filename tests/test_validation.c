@@ -1,6 +1,6 @@
 /*
  * test_validation.c - every validation rule of the reader, triggered by a
- * crafted file and answered with the right error class (SPEC §12).
+ * crafted file and answered with the right error class (SPEC "Error classes").
  *
  * Each case starts from the same valid file, changes one thing, re-seals
  * the checksums that cover the change (so that the rule under test, not a

@@ -249,7 +249,8 @@ int tool_warnings(frc_reader_t *r, const char *path, char w[][400], int max)
 	int n = 0, k;
 
 	frc_reader_get_info(r, &in, sizeof(in));
-	/* SPEC §4.5: a committed file has both copies; a missing one is
+	/* SPEC "Choosing the current copy": a committed file has both copies; a
+	 * missing one is
 	 * damage too, survived through the other copy. */
 	if (in.header_length && n < max &&
 	    (in.other_slot < 0 || (in.other_slot == 0 && in.complete)))

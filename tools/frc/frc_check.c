@@ -177,7 +177,8 @@ static void emit_problem(struct out *o, const struct problem *p)
 #define MAX_WARNINGS 8
 
 /*
- * SPEC §8: absent pages whose slots hold data (a writer's defect: the
+ * SPEC "Present-page bitmap": absent pages whose slots hold data (a writer's
+ * defect: the
  * reader returns zeros for them anyway), one warning per region.
  */
 static int absent_warnings(frc_reader_t *r, const char *path,
@@ -192,7 +193,7 @@ static int absent_warnings(frc_reader_t *r, const char *path,
 			continue;
 		snprintf(w[n++], 400, "%s: offset 0x%" PRIx64 ": %" PRIu64
 			 " absent page(s) of region '%s' hold data in their "
-			 "slots, first page %" PRIu64 " (SPEC §8: a writer "
+			 "slots, first page %" PRIu64 " (SPEC R-W-ABSENT-ZEROS: a writer "
 			 "leaves them zero; they read as zeros)", path,
 			 g.pages_offset + first * g.page_size, count,
 			 tool_esc(g.id), first);

@@ -14,7 +14,8 @@
  *     type: 1
  *     sha256: "<hex of the section's bytes>"
  *
- * When it rejects FILE it exits 1 and prints the error class of SPEC §12
+ * When it rejects FILE it exits 1 and prints the error class of SPEC "Error
+ * classes"
  * (e.g. "checksum-mismatch") as the first line. Anything else (another exit
  * status, a signal, a timeout) is a failure of the implementation.
  */

@@ -217,7 +217,9 @@ static int read_configuration(struct in *s, struct qemu_file *q)
 			return fail_at(s, msg);
 		}
 	}
-	/* The byte read last is the next section type: it must be ram's START. */
+	/*
+	 * The byte read last is the next section type: it must be ram's START.
+	 */
 	if (tag != QEMU_VM_SECTION_START)
 		return fail_at(s, "expected the ram section to start here");
 	return 0;
@@ -783,7 +785,10 @@ out:
 	return rc;
 }
 
-/* The metadata of a file made from QEMU (SPEC §9.4). */
+/*
+ * The metadata of a file made from QEMU (SPEC "QEMU migration sections (type
+ * 16, since 1.1)").
+ */
 int set_qemu_metadata(frc_writer_t *w, const struct qemu_file *q)
 {
 	char val[32];

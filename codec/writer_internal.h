@@ -1,0 +1,105 @@
+/*
+ * writer_internal.h - what the parts of the writer share: the handle, its
+ * regions, and the helpers every part uses. The parts: writer.c (the
+ * handle, options, opening and replacing a file, regions, the layout and
+ * the start), wpages.c (page writes), wsections.c (sections and metadata),
+ * wcommit.c (bitmaps, checksum tables, section table, superblocks: the
+ * commit) and wembed.c (FRC around another format's bytes).
+ */
+#ifndef FRC_WRITER_INTERNAL_H
+#define FRC_WRITER_INTERNAL_H
+
+#include <pthread.h>
+#include <sys/stat.h>
+
+#include "frc_internal.h"
+
+#define CHUNK (1u << 20)
+/* Shorter runs of pages are written through the page cache. */
+#define DIRECT_MIN_RUN (256u << 10)
+
+enum wstate { W_NEW, W_OPEN, W_STARTED, W_COMMITTED, W_FAILED };
+
+struct wregion {
+	struct frc_region r;
+	int adopted; /* its page area is already in the file (embedding) */
+	uint64_t *present; /* bitmap as 64-bit words, updated atomically */
+	uint64_t *csums;   /* one checksum per page, 0 for absent pages */
+};
+
+struct frc_writer {
+	/*
+	 * `start_lock` serialises the implicit start. A failed start is kept
+	 * in `start_err` so that every later call, on any thread, returns it
+	 * with its message (messages are per thread: frc.h, "Errors").
+	 */
+	pthread_mutex_t start_lock;
+	struct frc_err start_err;
+	char *path;
+	char *tmp_path; /* replacing a file: where the new one is written */
+	struct stat replaced; /* the file being replaced (mode, owner) */
+	int own_fd; /* the writer opened fd (and may remove what it created) */
+	int fd;  /* buffered descriptor: metadata, fallback for pages */
+	int dfd; /* O_DIRECT descriptor for pages, or -1 */
+	int direct; /* O_DIRECT was asked for */
+	enum wstate state;
+	struct frc_sb sb;
+	struct wregion *regions;
+	uint32_t nregions;
+	struct frc_section *sections;
+	uint32_t nsections;
+	struct frc_meta *meta;
+	uint32_t nmeta;
+	uint64_t data_end; /* end of the last page area */
+	uint64_t cursor;   /* where the next section goes */
+	int have_commit_time;
+	uint64_t commit_time;
+	/* embedding (frc_writer_open_embedded): bytes [FIXED_AREA_END,
+	 * foreign_end) belong to another format; nothing is placed there */
+	int embedded;
+	uint64_t foreign_end;
+	/* the section being streamed (frc_writer_section_begin) */
+	struct frc_stream_hash *sec_hash;
+	int sec_open;
+};
+
+/* A caller's mistake, named by the API call it was made in (frc.h). */
+int frc_w_misuse(const frc_writer_t *w, const char *func, const char *fmt,
+		 ...) FRC_INTERNAL __attribute__((format(printf, 3, 4)));
+#define misuse(w, ...) frc_w_misuse(w, __func__, __VA_ARGS__)
+
+/* Records an I/O failure (from any thread: the record is the thread's). */
+static inline int io_fail(frc_writer_t *w, const char *what, int err)
+{
+	return frc_fail_errno(FRC_ERR(w), w->path, what, err);
+}
+
+/* writer.c: the checks and set-up of writing into a caller's descriptor. */
+int frc_w_fd_prologue(frc_writer_t *w, int fd, const char *name,
+                      struct stat *st, const char *func,
+                      frc_writer_options_t *o, const frc_writer_options_t *opts,
+                      size_t opts_size) FRC_INTERNAL;
+/* writer.c: ...and the writer takes the descriptor (never closing it). */
+int frc_w_fd_take(frc_writer_t *w, int fd,
+                  const frc_writer_options_t *opts) FRC_INTERNAL;
+/* wsections.c: the metadata items into their section. */
+int frc_w_flush_metadata(frc_writer_t *w) FRC_INTERNAL;
+/* wpages.c: records pages [first, first+count) from data. */
+int frc_w_hash_pages(frc_writer_t *w, uint32_t region, uint64_t first,
+                     uint64_t count, const uint8_t *p) FRC_INTERNAL;
+/* writer.c: renames a committed replacement over the file it replaces. */
+int frc_w_install_replacement(frc_writer_t *w) FRC_INTERNAL;
+/* writer.c: the time now, in ns since 1970 UTC. */
+uint64_t frc_w_now_ns(void) FRC_INTERNAL;
+/* wpages.c: checks a page range of API call `func`; starts the file. */
+int frc_w_page_range(frc_writer_t *w, uint32_t region, uint64_t first,
+                     uint64_t count, const void *data, struct wregion **rg,
+                     const char *func) FRC_INTERNAL;
+/* wsections.c: forgets the section being streamed. */
+void frc_w_section_drop(frc_writer_t *w) FRC_INTERNAL;
+/* writer.c: frc_writer_start() on behalf of the API call `func`. */
+int frc_w_start(frc_writer_t *w, const char *func) FRC_INTERNAL;
+#define page_range(w, region, first, count, data, rg)                      \
+	frc_w_page_range(w, region, first, count, data, rg, __func__)
+
+#endif /* FRC_WRITER_INTERNAL_H */
