@@ -13,12 +13,14 @@
 
 #include <stdint.h>
 
+#include "frc.h"
+
 /* ---- File layout, "The fixed area" ---- */
 #define FRC_SIGNATURE_SIZE 8
 #define FRC_SLOT_SIZE 4096u
 #define FRC_SLOT_A_OFFSET 4096u
 #define FRC_SLOT_B_OFFSET 8192u
-#define FRC_FIXED_AREA_END 12288u
+#define FRC_FIXED_AREA_END FRC_FIXED_AREA_SIZE /* frc.h */
 
 /*
  * ---- Superblock, "Layout" (version 1) ----

@@ -172,6 +172,9 @@ enum frc_feature_kind {
 #define FRC_SECTION_LENGTH_MAX (UINT64_C(1) << 40)
 #define FRC_META_KEY_MAX 255u
 #define FRC_ALIGNMENT_DEFAULT (1u << 20)
+/* The fixed area: signature and both superblock copies, the first bytes of
+ * every file (SPEC "The fixed area"). */
+#define FRC_FIXED_AREA_SIZE 12288u
 
 /*
  * Progress callback: `done` of `total` bytes processed. Return 0 to go on,

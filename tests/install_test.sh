@@ -23,6 +23,11 @@ grep -o 'FRC_API [^(]*(' "$SRC/include/frc.h" | grep -v __attribute__ | sed 's/.
 sed 's/@.*//' "$T/listed" >"$T/listed_names"
 check "include/frc.h declares exactly the exported functions ($(wc -l <"$T/declared"))" \
 	'[ -s "$T/declared" ] && diff "$T/declared" "$T/listed_names" >"$T/d" || { sed "s/^/# /" "$T/d"; false; }'
+# every declaration (or group of declarations) has a comment right above
+undoc=$(awk '/^FRC_API/ { if (prev !~ /\*\/[ \t]*$/) print FNR ": " $0 }
+	!/^FRC_API/ && !/^\t/ { prev = $0 }' "$SRC/include/frc.h")
+check "every declaration in include/frc.h is documented" \
+	'[ -z "$undoc" ] || { echo "$undoc" | sed "s/^/# /"; false; }'
 check "soname is libfrc.so.1" \
 	'objdump -p "$B/libfrc.so" | grep -q "SONAME *libfrc.so.1$"'
 

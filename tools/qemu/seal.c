@@ -20,7 +20,6 @@
 #include "stream.h"
 
 #define INPLACE_OFFSET (1u << 20) /* where QEMU's file starts by default */
-#define FIXED_AREA 12288u /* SPEC: the fixed layout of every FRC file's first bytes */
 
 static int parse_offset(const char *arg, uint64_t *off)
 {
@@ -385,7 +384,7 @@ int cmd_seal_qemu(int argc, char **argv)
 	struct stat st;
 	struct guestmems g;
 	uint64_t off = INPLACE_OFFSET;
-	uint8_t fixed[FIXED_AREA]; /* frc's own bytes, as prepare-qemu left them */
+	uint8_t fixed[FRC_FIXED_AREA_SIZE]; /* frc's own bytes, as prepare-qemu left them */
 	int c, quiet = 0, rc, fd, touched = 0;
 
 	memset(&g, 0, sizeof(g));
