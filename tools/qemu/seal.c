@@ -245,42 +245,35 @@ static int sealer_finish(struct sealer *sl)
 	return sl->failed ? -1 : 0;
 }
 
-/* A block's pages: runs of set bits adopted, runs of clear bits emptied. */
+struct seal_runs {
+	frc_writer_t *w;
+	struct sealer *sl;
+	const struct seal_src *src;
+	unsigned block;
+};
+
+/* A run of set bits adopted, a run of clear bits emptied. */
+static int seal_run(void *ctx, uint64_t p, uint64_t k, int set)
+{
+	struct seal_runs *sr = ctx;
+
+	if (set)
+		return sealer_submit(sr->sl, sr->w, sr->block, sr->src, p, k);
+	if (frc_writer_clear_pages(sr->w, sr->block, p, k)) {
+		tool_err("%s", frc_writer_errmsg(sr->w));
+		return -1;
+	}
+	return 0;
+}
+
+/* A block's pages, by its bitmap. */
 static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
 		      frc_writer_t *w, uint8_t *bm, struct sealer *sl,
 		      const struct seal_src *src)
 {
-	struct block *b = &q->blocks[i];
-	uint64_t pages = b->used / q->page_size, bytes = (pages + 63) / 64 * 8;
+	struct seal_runs sr = { w, sl, src, i };
 
-	for (uint64_t at = 0; at < bytes; at += BITMAP_PIECE) {
-		size_t n = bytes - at < BITMAP_PIECE ? (size_t)(bytes - at)
-						     : BITMAP_PIECE;
-		uint64_t end = (at + n) * 8 < pages ? (at + n) * 8 : pages;
-
-		if (pread(s->fd, bm, n, (off_t)(b->bitmap_offset + at)) !=
-		    (ssize_t)n) {
-			s->pos = b->bitmap_offset + at;
-			return fail_at(s, "cannot read the mapped-ram bitmap");
-		}
-		for (uint64_t p = at * 8; p < end;) {
-			int set = bm[p / 8 - at] >> (p % 8) & 1;
-			uint64_t k = 1;
-
-			while (p + k < end &&
-			       (bm[(p + k) / 8 - at] >> ((p + k) % 8) & 1) == set)
-				k++;
-			if (set) {
-				if (sealer_submit(sl, w, i, src, p, k))
-					return -1;
-			} else if (frc_writer_clear_pages(w, i, p, k)) {
-				tool_err("%s", frc_writer_errmsg(w));
-				return -1;
-			}
-			p += k;
-		}
-	}
-	return 0;
+	return mapped_runs(s, q, i, bm, UINT64_MAX, seal_run, &sr);
 }
 
 static int seal(struct in *s, struct qemu_file *q, struct inplace *p,

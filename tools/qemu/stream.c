@@ -545,14 +545,12 @@ static int read_command(struct in *s, struct qemu_file *q)
 }
 
 
-/*
- * One block's pages of a mapped-ram file, by its bitmap read piecewise:
- * every run of present pages read with one pread per batch.
- */
-static int read_mapped_block(struct in *s, struct qemu_file *q, unsigned i,
-			     struct importer *im, uint8_t *bm)
+int mapped_runs(struct in *s, const struct qemu_file *q, unsigned i,
+		uint8_t *bm, uint64_t max_run,
+		int (*fn)(void *ctx, uint64_t first, uint64_t count, int set),
+		void *ctx)
 {
-	struct block *b = &q->blocks[i];
+	const struct block *b = &q->blocks[i];
 	uint64_t pages = b->used / q->page_size, bytes = (pages + 63) / 64 * 8;
 
 	for (uint64_t at = 0; at < bytes; at += BITMAP_PIECE) {
@@ -567,31 +565,59 @@ static int read_mapped_block(struct in *s, struct qemu_file *q, unsigned i,
 				       "(the file ends or cannot be read)");
 		}
 		for (uint64_t p = at * 8; p < end;) {
-			uint64_t k = 0;
-			uint8_t *dst;
-			size_t len;
+			int set = bm[p / 8 - at] >> (p % 8) & 1;
+			uint64_t k = 1;
 
-			while (p + k < end && k < BATCH_PAGES &&
-			       (bm[(p + k) / 8 - at] >> ((p + k) % 8) & 1))
+			while (p + k < end && k < max_run &&
+			       (bm[(p + k) / 8 - at] >> ((p + k) % 8) & 1) == set)
 				k++;
-			if (!k) {
-				p++;
-				continue;
-			}
-			len = (size_t)k * q->page_size;
-			if (importer_reserve(im, i, p, k, 0, &dst))
+			if (fn(ctx, p, k, set))
 				return -1;
-			if (pread(s->fd, dst, len,
-				  (off_t)(b->pages_offset + p * q->page_size)) !=
-			    (ssize_t)len) {
-				s->pos = b->pages_offset + p * q->page_size;
-				return fail_at(s, "mapped-ram page beyond the "
-					       "end of the file");
-			}
 			p += k;
 		}
 	}
 	return 0;
+}
+
+struct mapped_import {
+	struct in *s;
+	const struct qemu_file *q;
+	struct importer *im;
+	unsigned block;
+};
+
+/* A run of present pages into the importer, with one pread. */
+static int import_run(void *ctx, uint64_t p, uint64_t k, int set)
+{
+	struct mapped_import *mi = ctx;
+	const struct block *b = &mi->q->blocks[mi->block];
+	size_t len = (size_t)k * mi->q->page_size;
+	uint8_t *dst;
+
+	if (!set)
+		return 0;
+	if (importer_reserve(mi->im, mi->block, p, k, 0, &dst))
+		return -1;
+	if (pread(mi->s->fd, dst, len,
+		  (off_t)(b->pages_offset + p * mi->q->page_size)) !=
+	    (ssize_t)len) {
+		mi->s->pos = b->pages_offset + p * mi->q->page_size;
+		return fail_at(mi->s, "mapped-ram page beyond the end of the "
+			       "file");
+	}
+	return 0;
+}
+
+/*
+ * One block's pages of a mapped-ram file, by its bitmap read piecewise:
+ * every run of present pages read with one pread per batch.
+ */
+static int read_mapped_block(struct in *s, struct qemu_file *q, unsigned i,
+			     struct importer *im, uint8_t *bm)
+{
+	struct mapped_import mi = { s, q, im, i };
+
+	return mapped_runs(s, q, i, bm, BATCH_PAGES, import_run, &mi);
 }
 
 /* mapped-ram: every block's pages, by its bitmap (LE u64 words). */

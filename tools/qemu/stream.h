@@ -103,6 +103,15 @@ int read_ram_blocks(struct in *s, struct qemu_file *q);
  * NULL to check them only), to the end of the RAM section. */
 int read_ram_rest(struct in *s, struct qemu_file *q, struct importer *im,
 		  int *current);
+/*
+ * Block i's mapped-ram bitmap, read in pieces into bm (BITMAP_PIECE
+ * bytes): fn is called for every run of set (present) or clear pages, at
+ * most max_run long, in order; a non-zero return stops with -1.
+ */
+int mapped_runs(struct in *s, const struct qemu_file *q, unsigned i,
+		uint8_t *bm, uint64_t max_run,
+		int (*fn)(void *ctx, uint64_t first, uint64_t count, int set),
+		void *ctx);
 /* An EOS flag record. */
 int expect_eos(struct in *s);
 /* Everything after the RAM, kept verbatim as section "qemu-stream-tail". */
