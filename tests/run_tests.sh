@@ -7,7 +7,11 @@
 B=${1:-build}
 [ $# -gt 0 ] && shift
 SUITES=${*:-units $(cd "$(dirname "$0")" && ls *_test.sh | sed 's/\.sh$//')}
+SUITES=$(echo $SUITES) # one line, one space between names
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
+# every suite asked for must run (or be skipped by name, below)
+ran=
+mark_ran() { ran="$ran $1"; }
 passed=0
 failed=0
 log=$(mktemp)
@@ -34,6 +38,7 @@ done
 
 want units && for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
+	mark_ran units
 	echo "== $t"
 	start=$(date +%s)
 	timeout -k 30 "$LIMIT" "$t" >"$log" 2>&1
@@ -55,12 +60,15 @@ for t in tests/*_test.sh; do
 	want "$(basename "$t" .sh)" || continue
 	# valgrind and AddressSanitizer cannot watch the same process; the
 	# sanitizer build is checked by the sanitizers instead
+	mark_ran "$(basename "$t" .sh)"
 	if [ "$t" = tests/valgrind_test.sh ] && [ -n "${ASAN_OPTIONS:-}" ]; then
+		echo "# $t: not run in the sanitizer build (valgrind cannot watch ASan)"
 		continue
 	fi
 	# the packages are built from a copy with the distribution's flags:
 	# nothing of this build is in them, so one run (the plain one) is enough
 	if [ "$t" = tests/deb_test.sh ] && [ -n "${ASAN_OPTIONS:-}" ]; then
+		echo "# $t: not run in the sanitizer build (run by the plain one)"
 		continue
 	fi
 	echo "== $t"
@@ -76,6 +84,13 @@ for t in tests/*_test.sh; do
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+done
+
+for s in $SUITES; do
+	case " $ran " in
+	*" $s "*) ;;
+	*) echo "not ok - suite $s did not run"; failed=$((failed + 1)) ;;
+	esac
 done
 
 echo
