@@ -44,8 +44,8 @@ WARN += -Werror
 endif
 OPT ?= -O2 -g
 # Evaluated lazily: the packages may be installed by `make deps` first.
-PKG_CFLAGS = $(shell pkg-config --cflags libxxhash yaml-0.1 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs libxxhash 2>/dev/null || echo -lxxhash)
+PKG_CFLAGS = $(shell pkg-config --cflags libxxhash libzstd yaml-0.1 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs libxxhash libzstd 2>/dev/null || echo -lxxhash -lzstd)
 YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CRYPTO_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)

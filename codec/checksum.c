@@ -19,6 +19,8 @@ static const char key_tags[][9] = {
 	[FRC_KEY_SECTION_TABLE] = "FRC-STAB",
 	[FRC_KEY_SECTION] = "FRC-SECT",
 	[FRC_KEY_FEATURE_TABLE] = "FRC-FTAB",
+	[FRC_KEY_FRAME_TABLE] = "FRC-FTBL",
+	[FRC_KEY_FRAME] = "FRC-FRAM",
 };
 
 /*

@@ -36,6 +36,7 @@ static const struct frc_code_text code_texts[] = {
 	{ FRC_E_EXISTS, "exists", "file exists" },
 	{ FRC_E_CANCELED, "canceled", "operation canceled" },
 	{ FRC_E_READ_ONLY, "read-only", "file may not be modified" },
+	{ FRC_E_UNSUPPORTED, "unsupported", "not possible for this file" },
 };
 
 static const struct frc_code_text *code_text(int code)

@@ -24,6 +24,7 @@ struct builtin_feature {
 /* The registry "Feature bits" of the SPEC as far as this library knows it. */
 static const struct builtin_feature builtin[] = {
 	{ 0, 0, "incomplete" },
+	{ 0, 2, "compressed-frames" },
 };
 
 #define BUILTIN_COUNT (sizeof(builtin) / sizeof(builtin[0]))

@@ -94,7 +94,13 @@
 #define FRC_RE_BITMAP_OFFSET_AT 16
 #define FRC_RE_CSUM_OFFSET_AT 24
 #define FRC_RE_PAGES_OFFSET_AT 32
-#define FRC_RE_RESERVED2_AT 40 /* 24 bytes */
+#define FRC_RE_RESERVED2_AT 40 /* 24 bytes; in 1.1 files, or: */
+/* with compressed-frames (1.2), "Region fields": */
+#define FRC_RE_COMPRESSION_AT 40
+#define FRC_RE_FRAME_SHIFT_AT 41
+#define FRC_RE_RESERVED3_AT 42 /* 6 bytes */
+#define FRC_RE_FRAME_TABLE_AT 48
+#define FRC_RE_RESERVED4_AT 56 /* 8 bytes */
 
 /* ---- Section table entry, "Section table": 40 bytes, then the name ---- */
 #define FRC_SECTION_ENTRY_FIXED 40u
@@ -121,6 +127,17 @@
 #define FRC_MI_VALUE_LENGTH_AT 2
 #define FRC_MI_KEY_AT 6
 
+/* ---- Frame table entry, "Frame table" (1.2): 16 bytes ---- */
+#define FRC_FRAME_ENTRY_SIZE 16u
+#define FRC_FE_STORED_AT 0
+#define FRC_FE_ENCODING_AT 4
+#define FRC_FE_RESERVED3_AT 5 /* 3 bytes */
+#define FRC_FE_CHECKSUM_AT 8
+enum frc_frame_encoding { FRC_FRAME_ABSENT = 0, FRC_FRAME_RAW = 1,
+			  FRC_FRAME_COMPRESSED = 2 };
+/* "Limits": a frame is at most 16 MiB */
+#define FRC_FRAME_MAX_BYTES (16u << 20)
+
 /* ---- "Table trailers": every table ends with an 8-byte checksum ---- */
 #define FRC_TRAILER 8u
 
@@ -144,6 +161,12 @@ static inline uint64_t frc_bitmap_bytes(uint64_t page_count)
 static inline int frc_bitmap_test(const uint8_t *bits, uint64_t i)
 {
 	return (bits[i / 8] >> (i % 8)) & 1;
+}
+
+/* "Frame table" (1.2): one entry per frame, then the trailer. */
+static inline uint64_t frc_frame_table_bytes(uint64_t frames)
+{
+	return frames * FRC_FRAME_ENTRY_SIZE + FRC_TRAILER;
 }
 
 /* "Page checksum table": one 8-byte entry per page, then the trailer. */

@@ -240,7 +240,9 @@ enum frc_key_tag {
 	FRC_KEY_REGION_TABLE,
 	FRC_KEY_SECTION_TABLE,
 	FRC_KEY_SECTION,
-	FRC_KEY_FEATURE_TABLE
+	FRC_KEY_FEATURE_TABLE,
+	FRC_KEY_FRAME_TABLE, /* 1.2 */
+	FRC_KEY_FRAME        /* 1.2 */
 };
 
 uint64_t frc_key(const uint8_t uuid[16], enum frc_key_tag tag, uint64_t a,
@@ -305,7 +307,27 @@ struct frc_region {
 	unsigned page_shift;
 	uint64_t used_length, page_count;
 	uint64_t bitmap_offset, csum_offset, pages_offset;
+	/* compressed frames (1.2): FRC_COMPRESSION_*, log2 pages per frame */
+	uint8_t compression, frame_shift;
+	uint64_t frame_table_offset;
 };
+
+/* Frames of a compressed region (SPEC "Frames and slots"). */
+static inline uint64_t frc_frame_count(const struct frc_region *rg)
+{
+	return (rg->page_count + (UINT64_C(1) << rg->frame_shift) - 1) >>
+	       rg->frame_shift;
+}
+
+/* Bytes of frame f: its pages times the page size (the last may be short). */
+static inline uint64_t frc_frame_len(const struct frc_region *rg, uint64_t f)
+{
+	uint64_t first = f << rg->frame_shift;
+	uint64_t per = UINT64_C(1) << rg->frame_shift;
+	uint64_t n = rg->page_count - first < per ? rg->page_count - first : per;
+
+	return n << rg->page_shift;
+}
 
 
 uint64_t frc_region_entry_size(uint32_t id_length) FRC_INTERNAL;
@@ -314,7 +336,9 @@ int frc_region_check_params(struct frc_err *e, const char *path,
 			    uint64_t off, const char *id, size_t id_length,
 			    uint64_t used_length,
 			    uint32_t page_size) FRC_INTERNAL;
+/* compressed_frames: the file has the compressed-frames feature (1.2). */
 int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
+		       bool compressed_frames,
 		       uint64_t table_offset, struct frc_region **out,
 		       struct frc_err *e, const char *path) FRC_INTERNAL;
 void frc_regions_free(struct frc_region *rg, uint32_t count) FRC_INTERNAL;

@@ -18,6 +18,7 @@ static const char *const kind_names[] = {
 	[FRC_EXTENT_CHECKSUM_TABLE] = "checksum table",
 	[FRC_EXTENT_PAGE_AREA] = "page area",
 	[FRC_EXTENT_SECTION] = "section",
+	[FRC_EXTENT_FRAME_TABLE] = "frame table",
 };
 
 /* The fixed area as one piece, for the overlap check only. */
@@ -41,7 +42,8 @@ static const char *describe(const frc_extent_t *e, char *buf, size_t size)
 {
 	bool of_region = e->kind == FRC_EXTENT_BITMAP ||
 			 e->kind == FRC_EXTENT_CHECKSUM_TABLE ||
-			 e->kind == FRC_EXTENT_PAGE_AREA;
+			 e->kind == FRC_EXTENT_PAGE_AREA ||
+			 e->kind == FRC_EXTENT_FRAME_TABLE;
 
 	if (e->kind == FIXED_AREA_KIND)
 		snprintf(buf, size, "the fixed area (signature and "
@@ -94,6 +96,10 @@ static uint32_t collect(const frc_reader_t *r, frc_extent_t *v)
 		    frc_bitmap_bytes(g->page_count) + FRC_TRAILER);
 		add(v, &n, FRC_EXTENT_CHECKSUM_TABLE, i, g->csum_offset,
 		    frc_csum_table_bytes(g->page_count));
+		if (g->compression)
+			add(v, &n, FRC_EXTENT_FRAME_TABLE, i,
+			    g->frame_table_offset,
+			    frc_frame_table_bytes(frc_frame_count(g)));
 		add(v, &n, FRC_EXTENT_PAGE_AREA, i, g->pages_offset,
 		    g->used_length);
 	}
@@ -110,7 +116,7 @@ static uint32_t collect(const frc_reader_t *r, frc_extent_t *v)
  */
 int frc_layout_check(frc_reader_t *r)
 {
-	size_t cap = 6 + 3 * (size_t)r->nregions + r->nsections;
+	size_t cap = 6 + 4 * (size_t)r->nregions + r->nsections;
 	frc_extent_t *v = calloc(cap, sizeof(*v));
 	frc_extent_t *o = calloc(cap, sizeof(*o));
 	char what[2][80];

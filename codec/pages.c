@@ -291,6 +291,9 @@ static int salvage_code(frc_reader_t *r, int rc)
 	return rc;
 }
 
+static int read_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
+			    uint64_t n, uint8_t *dst);
+
 FRC_API int frc_reader_page_present(const frc_reader_t *r, uint32_t region,
 				    uint64_t page)
 {
@@ -315,11 +318,19 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 		memset(buf, 0, rg->r.page_size);
 		return FRC_OK;
 	}
-	rc = read_at(r, buf, rg->r.page_size, page_offset(rg, page), "page");
+	if (!rg->bitmap_valid) {
+		/* salvage: the bytes found in the slot, reported unverified
+		 * (a compressed region's frames cannot be told without it) */
+		if (!rg->r.compression &&
+		    (rc = read_at(r, buf, rg->r.page_size,
+				  page_offset(rg, page), "page")))
+			return rc;
+		return bitmap_unknown(r, rg);
+	}
+	/* one page of a compressed region: its frame, decoded (O(1)) */
+	rc = read_chunk_pages(r, region, page, 1, buf);
 	if (rc)
 		return rc;
-	if (!rg->bitmap_valid)
-		return bitmap_unknown(r, rg);
 	rc = load_entry(r, region, page, &entry);
 	if (rc)
 		return salvage_code(r, rc);
@@ -396,8 +407,8 @@ static int report(frc_reader_t *r, struct report *rep, int code,
  * Reads pages [first, first+n) into dst (n * page_size bytes): runs of
  * present pages with one read each, absent pages zero-filled.
  */
-static int read_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
-			    uint64_t n, uint8_t *dst)
+static int read_raw_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
+			  uint64_t n, uint8_t *dst)
 {
 	struct rregion *rg = &r->regions[idx];
 	unsigned sh = rg->r.page_shift;
@@ -418,6 +429,64 @@ static int read_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 		k += run;
 	}
 	return rc;
+}
+
+/*
+ * Pages [first, first+n) of a compressed region, frame by frame (SPEC
+ * "Compressed frames"): absent frames are zeros, raw frames are read like
+ * an uncompressed region's pages, compressed frames are decoded straight
+ * into dst when the range holds all of them, else into a frame buffer.
+ */
+static int read_frames(frc_reader_t *r, uint32_t idx, uint64_t first,
+		       uint64_t n, uint8_t *dst)
+{
+	struct rregion *rg = &r->regions[idx];
+	unsigned sh = rg->r.page_shift;
+	uint8_t *tmp = NULL;
+	int rc = FRC_OK;
+
+	for (uint64_t p = first; p < first + n && rc == FRC_OK;) {
+		struct frc_frame fr;
+		uint64_t end, k;
+
+		rc = frc_frame_get(r, idx, p >> rg->r.frame_shift, &fr);
+		if (rc)
+			break;
+		end = fr.first + fr.pages < first + n ? fr.first + fr.pages
+						      : first + n;
+		k = end - p; /* pages of this frame in the range */
+		if (fr.encoding == FRC_FRAME_ABSENT) {
+			memset(dst + ((p - first) << sh), 0, k << sh);
+		} else if (fr.encoding == FRC_FRAME_RAW) {
+			rc = read_raw_pages(r, idx, p, k,
+					    dst + ((p - first) << sh));
+		} else if (p == fr.first && k == fr.pages) {
+			rc = frc_frame_decode(r, idx, &fr,
+					      dst + ((p - first) << sh));
+		} else {
+			if (!tmp)
+				tmp = malloc((size_t)rg->r.page_size
+					     << rg->r.frame_shift);
+			rc = tmp ? frc_frame_decode(r, idx, &fr, tmp)
+				 : fail(r, FRC_E_NOMEM, 0, NULL,
+					"out of memory");
+			if (rc == FRC_OK)
+				memcpy(dst + ((p - first) << sh),
+				       tmp + ((p - fr.first) << sh), k << sh);
+		}
+		p = end;
+	}
+	free(tmp);
+	return rc;
+}
+
+/* Pages [first, first+n) into dst, present ones as stored, absent zeros. */
+static int read_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
+			    uint64_t n, uint8_t *dst)
+{
+	if (r->regions[idx].r.compression)
+		return read_frames(r, idx, first, n, dst);
+	return read_raw_pages(r, idx, first, n, dst);
 }
 
 /* Verifies the present pages of [first, first+n) held in dst. */
@@ -542,6 +611,36 @@ static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
 	return rc;
 }
 
+/*
+ * A compressed region's pages [first, first+n) for verify_all: frame by
+ * frame, so that a bad frame is reported and the others still verified.
+ */
+static int scan_frames(frc_reader_t *r, uint32_t idx, uint64_t first,
+		       uint64_t n, uint8_t *dst, uint8_t *entries,
+		       struct report *rep)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint64_t per = UINT64_C(1) << rg->r.frame_shift;
+	int rc = FRC_OK;
+
+	for (uint64_t p = first; p < first + n && rc == FRC_OK;) {
+		uint64_t end = (p / per + 1) * per < first + n
+				       ? (p / per + 1) * per
+				       : first + n;
+		uint8_t *d = dst + ((p - first) << rg->r.page_shift);
+
+		rc = read_chunk_pages(r, idx, p, end - p, d);
+		if (rc)
+			rc = report(r, rep, rc, idx, (int64_t)p, -1,
+				    page_offset(rg, p));
+		else
+			rc = verify_chunk_pages(r, idx, p, end - p, d,
+						entries + 8 * (p - first), rep);
+		p = end;
+	}
+	return rc;
+}
+
 /* Reads and verifies pages [first, first+n) into dst. */
 static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 		      uint64_t n, uint8_t *dst, uint8_t *entries,
@@ -551,6 +650,8 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 
 	if (r->regions[idx].src_fd)
 		return scan_source(r, idx, first, n, dst, entries, rep);
+	if (r->regions[idx].r.compression && rep)
+		return scan_frames(r, idx, first, n, dst, entries, rep);
 	rc = read_chunk_pages(r, idx, first, n, dst);
 
 	if (rc == FRC_E_IO && rep)
@@ -629,11 +730,27 @@ static int parallel_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 			   unsigned threads, struct frc_progress *pr);
 
 /* Reads a whole region, verified, into dst (or a scratch buffer). */
+/*
+ * Pages per chunk of a region's scan: SCAN_BYTES worth, and for a
+ * compressed region a whole number of frames.
+ */
+static uint64_t scan_step(const struct rregion *rg)
+{
+	uint64_t step = SCAN_BYTES >> rg->r.page_shift;
+	uint64_t per = UINT64_C(1) << rg->r.frame_shift;
+
+	if (step == 0)
+		step = 1;
+	if (rg->r.compression)
+		step = (step + per - 1) / per * per;
+	return step;
+}
+
 static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		       struct frc_progress *sc, struct report *rep)
 {
 	struct rregion *rg = &r->regions[idx];
-	uint64_t step = SCAN_BYTES >> rg->r.page_shift;
+	uint64_t step = scan_step(rg);
 	uint8_t *scratch = NULL, *entries;
 	int rc;
 
@@ -648,6 +765,10 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	rc = ensure_csums(r, idx);
 	if (rc)
 		return report(r, rep, rc, idx, -1, -1, rg->r.csum_offset);
+	if (rg->r.compression && !rg->src_fd &&
+	    (rc = frc_frames_ensure(r, idx)) != FRC_OK)
+		return report(r, rep, rc, idx, -1, -1,
+			      rg->r.frame_table_offset);
 	if (rg->src_fd && !dst) {
 		/* from a source, on every CPU; after a problem, once more
 		 * chunk by chunk so that every problem is reported */
@@ -676,6 +797,9 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 			/* Verifying the file only: absent pages need no work,
 			 * so a sparse region costs what it holds. */
 			next = frc_bm_find(rg, i, rg->r.page_count, true);
+			if (rg->r.compression) /* from its frame's start */
+				next &= ~((UINT64_C(1) << rg->r.frame_shift) -
+					  1);
 			rc = scan_progress(r, sc, (next - i) << rg->r.page_shift);
 			i = next;
 			if (rc || i >= rg->r.page_count)
@@ -766,7 +890,7 @@ static int parallel_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	j.dst = dst;
 	j.shift = rg->r.page_shift;
 	j.page_count = rg->r.page_count;
-	j.step = SCAN_BYTES >> j.shift ? SCAN_BYTES >> j.shift : 1;
+	j.step = scan_step(rg);
 	return frc_pipeline_run(r, r->path, rg->src_fd ? 1 : threads, 0,
 				(j.page_count + j.step - 1) / j.step,
 				read_stage, verify_stage, &j, pr);
@@ -851,6 +975,11 @@ FRC_API int frc_reader_map_region(frc_reader_t *r, uint32_t region,
 	*addr = NULL;
 	if (!rg->r.used_length)
 		return FRC_OK;
+	if (rg->r.compression)
+		return fail(r, FRC_E_UNSUPPORTED, rg->r.pages_offset, NULL,
+			    "region '%s' is stored in compressed frames and "
+			    "cannot be mapped: read it instead (its pages are "
+			    "decompressed and verified)", rg->r.id);
 	map_span(rg, &start, &delta);
 	m = mmap(NULL, rg->r.used_length + delta, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE, r->fd, (off_t)start);
@@ -1008,6 +1137,22 @@ FRC_API int frc_reader_next_run(const frc_reader_t *r, uint32_t region,
  * as zeros. Only allocated extents of the page area are read (SEEK_DATA),
  * so a sparse file is checked in time proportional to the data it holds.
  */
+/* How many leading bytes of page p's slot are its frame's stored bytes. */
+static int frame_data_end(frc_reader_t *r, uint32_t idx, uint64_t p,
+			  uint64_t *from)
+{
+	struct rregion *rg = &r->regions[idx];
+	struct frc_frame fr;
+	uint64_t off = page_offset(rg, p), end;
+	int rc = frc_frame_get(r, idx, p >> rg->r.frame_shift, &fr);
+
+	if (rc)
+		return rc;
+	end = fr.encoding == FRC_FRAME_COMPRESSED ? fr.slot + fr.stored : 0;
+	*from = end > off ? end - off : 0;
+	return FRC_OK;
+}
+
 FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
 				   uint64_t *pages, uint64_t *first_page)
 {
@@ -1044,9 +1189,18 @@ FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
 		     p < rg->r.page_count && page_offset(rg, p) < hole &&
 		     rc == FRC_OK;
 		     p = frc_bm_find(rg, p + 1, rg->r.page_count, false)) {
+			/* in a compressed frame, the stored bytes are not
+			 * the page's: what follows them must be zero
+			 * (R-W-CF-ZEROS) */
+			uint64_t from = 0;
+
+			if (rg->r.compression &&
+			    (rc = frame_data_end(r, region, p, &from)) != FRC_OK)
+				break;
 			rc = read_at(r, buf, rg->r.page_size, page_offset(rg, p),
 				     "page area");
-			if (rc == FRC_OK && !frc_all_zero(buf, rg->r.page_size)) {
+			if (rc == FRC_OK && from < rg->r.page_size &&
+			    !frc_all_zero(buf + from, rg->r.page_size - from)) {
 				found++;
 				if (firstp == UINT64_MAX)
 					firstp = p;

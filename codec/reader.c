@@ -394,6 +394,8 @@ static int load_regions(frc_reader_t *r)
 	if (rc || !table)
 		return rc;
 	rc = frc_regions_decode(table, r->sb.rt_length, r->sb.rt_count,
+				(r->sb.incompat &
+				 FRC_INCOMPAT_COMPRESSED_FRAMES) != 0,
 				r->sb.rt_offset, &rg, FRC_ERR(r), r->path);
 	free(table);
 	if (rc)
@@ -736,6 +738,9 @@ FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
 	info->checksum_table_offset = rg->r.csum_offset;
 	info->pages_offset = rg->r.pages_offset;
 	info->bitmap_valid = rg->r.page_count == 0 || rg->bitmap_valid;
+	info->compression = rg->r.compression;
+	info->frame_pages = rg->r.compression ? 1u << rg->r.frame_shift : 0;
+	info->frame_table_offset = rg->r.frame_table_offset;
 	return frc_abi_out(r, __func__, info_out, info_size, info,
 			   sizeof(*info), FRC_REGION_INFO_MIN);
 }

@@ -29,6 +29,7 @@ struct rregion {
 	int bitmap_valid; /* trailer matched (always 1 outside salvage) */
 	uint64_t present; /* set bits */
 	int csum_state;   /* enum csum_state, guarded by frc_reader.lock */
+	int frame_state;  /* the frame table's trailer, likewise (1.2) */
 	/* frc_reader_set_source(): the pages are verified at src_offset of
 	 * src_fd - 1 instead of in the page area (0: not set) */
 	int src_fd;
@@ -76,6 +77,28 @@ void frc_bm_free(struct rregion *rg) FRC_INTERNAL;
  * FRC_OK when `r` is a reader with an open file; otherwise records the
  * misuse under `func` (the API call's name) and returns FRC_E_MISUSE.
  */
+/* frames.c: one frame of a compressed region (SPEC "Frame table"). */
+struct frc_frame {
+	uint64_t index;      /* frame number */
+	uint64_t first;      /* its first page */
+	uint64_t pages, len; /* its pages, and their bytes */
+	uint64_t slot;       /* file offset of its slot */
+	uint32_t stored;     /* stored_length */
+	uint8_t encoding;    /* enum frc_frame_encoding */
+	uint64_t checksum;
+};
+/* R-CF-FIRST: the frame table's trailer, verified once per region. */
+int frc_frames_ensure(frc_reader_t *r, uint32_t idx) FRC_INTERNAL;
+/* Frame f's entry, read and checked (R-CF-ENTRY, R-CF-PRESENCE). */
+int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
+		  struct frc_frame *fr) FRC_INTERNAL;
+/*
+ * A compressed frame into dst (fr->len bytes): its checksum, then its
+ * decompression (R-CF-CSUM, R-CF-DECODE); absent pages zeroed. Thread-safe.
+ */
+int frc_frame_decode(frc_reader_t *r, uint32_t idx,
+		     const struct frc_frame *fr, uint8_t *dst) FRC_INTERNAL;
+
 /* layout.c: R-BOUNDS and R-OVERLAP; keeps the layout on success. */
 int frc_layout_check(frc_reader_t *r) FRC_INTERNAL;
 

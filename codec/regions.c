@@ -34,6 +34,9 @@ void frc_region_encode(const struct frc_region *rg, uint8_t *p)
 	frc_put64(p + FRC_RE_BITMAP_OFFSET_AT, rg->bitmap_offset);
 	frc_put64(p + FRC_RE_CSUM_OFFSET_AT, rg->csum_offset);
 	frc_put64(p + FRC_RE_PAGES_OFFSET_AT, rg->pages_offset);
+	p[FRC_RE_COMPRESSION_AT] = rg->compression;
+	p[FRC_RE_FRAME_SHIFT_AT] = rg->frame_shift;
+	frc_put64(p + FRC_RE_FRAME_TABLE_AT, rg->frame_table_offset);
 	memcpy(p + FRC_REGION_ENTRY_FIXED, rg->id, rg->id_length);
 }
 
@@ -115,9 +118,56 @@ static int check_offsets(const struct frc_region *rg, uint64_t at,
 	return FRC_OK;
 }
 
+/* SPEC "Region fields" (1.2): an entry's compression fields, in order. */
+static int check_compression(const uint8_t *p, uint64_t at,
+			     struct frc_region *rg, struct frc_err *e,
+			     const char *path)
+{
+	rg->compression = p[FRC_RE_COMPRESSION_AT];
+	rg->frame_shift = p[FRC_RE_FRAME_SHIFT_AT];
+	rg->frame_table_offset = frc_get64(p + FRC_RE_FRAME_TABLE_AT);
+	if (rg->compression > FRC_COMPRESSION_ZSTD)
+		return frc_fail(e, FRC_E_UNSUPPORTED_FEATURE, path,
+				at + FRC_RE_COMPRESSION_AT, "R-CF-METHOD",
+				"region '%s' is compressed with method %u, "
+				"which this reader does not implement", rg->id,
+				rg->compression);
+	if (rg->compression == FRC_COMPRESSION_NONE) {
+		if (!frc_all_zero(p + FRC_RE_FRAME_SHIFT_AT, 23))
+			return frc_fail(e, FRC_E_BAD_FIELD, path,
+					at + FRC_RE_FRAME_SHIFT_AT, "R-CF-NONE",
+					"uncompressed region '%s' has non-zero "
+					"compression fields", rg->id);
+		return FRC_OK;
+	}
+	if (rg->frame_shift > 24 - 9 ||
+	    ((uint64_t)rg->page_size << rg->frame_shift) > FRC_FRAME_MAX_BYTES)
+		return frc_fail(e, FRC_E_BAD_FIELD, path,
+				at + FRC_RE_FRAME_SHIFT_AT, "R-CF-SHIFT",
+				"frames of 2^%u pages of %u bytes in region '%s' "
+				"are larger than 16 MiB", rg->frame_shift,
+				rg->page_size, rg->id);
+	if (!frc_all_zero(p + FRC_RE_RESERVED3_AT, 6) ||
+	    !frc_all_zero(p + FRC_RE_RESERVED4_AT, 8))
+		return frc_fail(e, FRC_E_BAD_FIELD, path,
+				at + FRC_RE_RESERVED3_AT, "R-RT-ENTRY",
+				"reserved compression bytes of region '%s' are "
+				"not zero", rg->id);
+	if (rg->page_count == 0 ? rg->frame_table_offset != 0
+				: rg->frame_table_offset % 8 != 0)
+		return frc_fail(e, FRC_E_BAD_FIELD, path,
+				at + FRC_RE_FRAME_TABLE_AT, "R-CF-TABLE",
+				"frame_table_offset 0x%llx of region '%s' is "
+				"not %s", (unsigned long long)rg->frame_table_offset,
+				rg->id, rg->page_count ? "a multiple of 8"
+						       : "0 (it has no pages)");
+	return FRC_OK;
+}
+
 /* Decodes the entry at table[pos]; fills rg (rg->id allocated). */
 static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
-			uint64_t at, struct frc_region *rg, struct frc_err *e,
+			uint64_t at, bool compressed_frames,
+			struct frc_region *rg, struct frc_err *e,
 			const char *path)
 {
 	const uint8_t *p = table + pos;
@@ -142,10 +192,16 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	 * SPEC "Region table": reserved bytes are zero, and so is the id
 	 * padding.
 	 */
-	if (!frc_all_zero(p + FRC_RE_RESERVED1_AT, 2) || !frc_all_zero(p + FRC_RE_RESERVED2_AT, 24))
+	if (!frc_all_zero(p + FRC_RE_RESERVED1_AT, 2))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
-				at + (frc_all_zero(p + FRC_RE_RESERVED1_AT, 2) ? FRC_RE_RESERVED2_AT : FRC_RE_RESERVED1_AT), "R-RT-ENTRY",
+				at + FRC_RE_RESERVED1_AT, "R-RT-ENTRY",
 				"reserved bytes of a region entry are not zero");
+	/* bytes 40-63: reserved, unless the file has compressed frames */
+	if (!compressed_frames && !frc_all_zero(p + FRC_RE_RESERVED2_AT, 24))
+		return frc_fail(e, FRC_E_BAD_FIELD, path,
+				at + FRC_RE_RESERVED2_AT, "R-CF-RESERVED",
+				"reserved bytes 40-63 of a region entry are not "
+				"zero (the file does not have compressed-frames)");
 	if (!frc_all_zero(p + FRC_REGION_ENTRY_FIXED + rg->id_length,
 			  size - FRC_REGION_ENTRY_FIXED - rg->id_length))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
@@ -163,7 +219,10 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 		return frc_fail_plain(e, FRC_E_NOMEM, "out of memory");
 	rg->page_shift = (unsigned)__builtin_ctz(rg->page_size);
 	rg->page_count = rg->used_length >> rg->page_shift;
-	return check_offsets(rg, at, e, path);
+	rc = check_offsets(rg, at, e, path);
+	if (rc == FRC_OK && compressed_frames)
+		rc = check_compression(p, at, rg, e, path);
+	return rc;
 }
 
 /*
@@ -185,7 +244,7 @@ static int check_unique(const struct frc_region *rg, uint32_t count,
 }
 
 int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
-		       uint64_t table_offset, struct frc_region **out,
+		       bool compressed_frames, uint64_t table_offset, struct frc_region **out,
 		       struct frc_err *e, const char *path)
 {
 	struct frc_region *rg = calloc(count ? count : 1, sizeof(*rg));
@@ -195,8 +254,8 @@ int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
 	if (!rg)
 		return frc_fail_plain(e, FRC_E_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < count && rc == FRC_OK; i++) {
-		rc = decode_entry(table, end, pos, table_offset + pos, &rg[i],
-				  e, path);
+		rc = decode_entry(table, end, pos, table_offset + pos,
+				  compressed_frames, &rg[i], e, path);
 		pos += (uint32_t)frc_region_entry_size(rg[i].id_length);
 	}
 	if (rc == FRC_OK && pos != end)

@@ -69,9 +69,9 @@ extern "C" {
 
 /* Version of this library (single source; frc.pc and the soname follow). */
 #define FRC_LIB_VERSION_MAJOR 1
-#define FRC_LIB_VERSION_MINOR 0
+#define FRC_LIB_VERSION_MINOR 1
 #define FRC_LIB_VERSION_PATCH 0
-#define FRC_LIB_VERSION_STRING "1.0.0"
+#define FRC_LIB_VERSION_STRING "1.1.0"
 /* MAJOR * 1000000 + MINOR * 1000 + PATCH: 1.2.3 is 1002003. */
 #define FRC_LIB_VERSION_NUMBER                                              \
 	(FRC_LIB_VERSION_MAJOR * 1000000 + FRC_LIB_VERSION_MINOR * 1000 +   \
@@ -79,7 +79,7 @@ extern "C" {
 
 /* Version of the on-disk format this library writes and fully understands. */
 #define FRC_FORMAT_VERSION_MAJOR 1
-#define FRC_FORMAT_VERSION_MINOR 1
+#define FRC_FORMAT_VERSION_MINOR 2
 
 /*
  * FRC_LIB_VERSION_STRING of the library actually linked (which may be newer
@@ -119,7 +119,9 @@ enum frc_error {
 	FRC_E_NOT_FOUND = 67, /* no region or section by that name */
 	FRC_E_EXISTS = 68,    /* output file exists and overwriting was not asked */
 	FRC_E_CANCELED = 69,  /* a progress callback asked to stop */
-	FRC_E_READ_ONLY = 70  /* the file may not be modified (ro-compat feature) */
+	FRC_E_READ_ONLY = 70, /* the file may not be modified (ro-compat feature) */
+	FRC_E_UNSUPPORTED = 71 /* not possible for this file (e.g. mapping a
+				  compressed region) */
 };
 
 /* Codes below this value are file error classes. */
@@ -140,7 +142,11 @@ FRC_API const char *frc_error_name(int code);
 
 /* Feature bits of the superblock (SPEC "Features", registry "Feature bits"). */
 #define FRC_INCOMPAT_INCOMPLETE (UINT64_C(1) << 0)
-#define FRC_INCOMPAT_KNOWN FRC_INCOMPAT_INCOMPLETE
+/* Some regions are stored in compressed frames (SPEC "Compressed frames",
+ * format 1.2). */
+#define FRC_INCOMPAT_COMPRESSED_FRAMES (UINT64_C(1) << 2)
+#define FRC_INCOMPAT_KNOWN                                                 \
+	(FRC_INCOMPAT_INCOMPLETE | FRC_INCOMPAT_COMPRESSED_FRAMES)
 #define FRC_RO_COMPAT_KNOWN UINT64_C(0)
 #define FRC_COMPAT_KNOWN UINT64_C(0)
 
@@ -150,6 +156,10 @@ enum frc_feature_kind {
 	FRC_FEATURE_RO_COMPAT = 1, /* ... to modify; may read without */
 	FRC_FEATURE_COMPAT = 2     /* may be ignored */
 };
+
+/* Compression methods of a region (SPEC registry "Compression methods"). */
+#define FRC_COMPRESSION_NONE 0
+#define FRC_COMPRESSION_ZSTD 1
 
 /* Checksum algorithms (SPEC "Checksums"). */
 #define FRC_CSUM_XXH3_64 1
@@ -474,6 +484,11 @@ typedef struct frc_region_info {
 	uint64_t used_length, page_count, present_pages;
 	uint64_t bitmap_offset, checksum_table_offset, pages_offset;
 	int bitmap_valid; /* 0 only in salvage mode: presence unknown */
+	/* since 1.1.0 (format 1.2): FRC_COMPRESSION_*, pages per frame (0
+	 * when uncompressed), where the frame table is (0: none) */
+	uint32_t compression;
+	uint32_t frame_pages;
+	uint64_t frame_table_offset;
 } frc_region_info_t;
 
 /* One section (frc_reader_section(); see "ABI" above). */
@@ -589,6 +604,8 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
  * Maps a region read-only for lazy, on-demand access. *addr receives
  * used_length bytes in which absent pages read as zeros. Pages are NOT
  * verified when touched: call frc_reader_verify_page() on those you use.
+ * A compressed region cannot be mapped: FRC_E_UNSUPPORTED (read it with
+ * frc_reader_read_region_parallel() instead).
  * Release with frc_reader_unmap_region() before frc_reader_free(). A region
  * of length 0 maps to NULL.
  */
@@ -730,7 +747,8 @@ enum frc_extent_kind {
 	FRC_EXTENT_BITMAP = 6,         /* index: region */
 	FRC_EXTENT_CHECKSUM_TABLE = 7, /* index: region */
 	FRC_EXTENT_PAGE_AREA = 8,      /* index: region */
-	FRC_EXTENT_SECTION = 9         /* index: section */
+	FRC_EXTENT_SECTION = 9,        /* index: section */
+	FRC_EXTENT_FRAME_TABLE = 10    /* index: region (format 1.2) */
 };
 
 typedef struct frc_extent {

@@ -420,6 +420,7 @@ static void run_external(const char *cmd, const char *path, double timeout,
 
 struct vector {
 	char *id, *path, *expect, *error, *sha256;
+	char *version, *applies_below; /* "major.minor"; the second optional */
 	uint64_t size;
 	struct outcome want; /* regions and sections when accepted */
 };
@@ -431,6 +432,8 @@ static void vector_free(struct vector *v)
 	free(v->expect);
 	free(v->error);
 	free(v->sha256);
+	free(v->version);
+	free(v->applies_below);
 	outcome_free(&v->want);
 }
 
@@ -519,8 +522,22 @@ struct conform_opts {
 	const char *impl; /* NULL: libfrc */
 	double timeout;
 	int quiet, verbose;
-	unsigned passed, failed;
+	unsigned passed, failed, skipped;
+	unsigned reader; /* the format version the reader implements: 1000 *
+			    major + minor */
 };
+
+/* "1.2" as 1002; 0 when it is not a version */
+static unsigned parse_version(const char *s)
+{
+	unsigned major, minor;
+	char end;
+
+	if (!s || sscanf(s, "%u.%u%c", &major, &minor, &end) != 2 ||
+	    major > 1000 || minor > 999)
+		return 0;
+	return major * 1000 + minor;
+}
 
 static void read_vector(yaml_document_t *doc, yaml_node_t *m,
 			struct vector *v)
@@ -531,6 +548,8 @@ static void read_vector(yaml_document_t *doc, yaml_node_t *m,
 	v->expect = y_str(y_get(doc, m, "expect"));
 	v->error = y_str(y_get(doc, m, "error"));
 	v->sha256 = y_str(y_get(doc, m, "sha256"));
+	v->version = y_str(y_get(doc, m, "version"));
+	v->applies_below = y_str(y_get(doc, m, "applies_below"));
 	v->size = y_uint(y_get(doc, m, "size"));
 	read_items(doc, m, &v->want);
 }
@@ -555,12 +574,38 @@ static int check_file(const char *path, const struct vector *v, char *why,
 	return 0;
 }
 
+/*
+ * Whether a vector applies to the reader (testvectors/README.md): a valid
+ * or invalid file of a newer format version than the reader implements
+ * does not; a future-set vector with `applies_below` only applies to
+ * readers of older versions (it is their view of a newer file).
+ */
+static const char *not_applicable(const struct conform_opts *c,
+				  const char *set, const struct vector *v)
+{
+	if (*v->applies_below &&
+	    c->reader >= parse_version(v->applies_below))
+		return "it is the view of readers older than this one";
+	if (strcmp(set, "future") != 0 &&
+	    parse_version(v->version) > c->reader)
+		return "the file's version is newer than the reader's";
+	return NULL;
+}
+
 static void run_vector(struct conform_opts *c, const char *dir,
-		       const struct vector *v)
+		       const char *set, const struct vector *v)
 {
 	char path[2048], why[512];
+	const char *na = not_applicable(c, set, v);
 	struct outcome got;
 	int bad;
+
+	if (na) {
+		c->skipped++;
+		if (!c->quiet)
+			printf("N/A  %s (%s)\n", v->id, na);
+		return;
+	}
 
 	snprintf(path, sizeof(path), "%s/%s", dir, v->path);
 	bad = check_file(path, v, why, sizeof(why));
@@ -592,7 +637,7 @@ static int run_manifest(struct conform_opts *c, const char *manifest)
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *vectors;
-	char *dir = strdup(manifest), *slash;
+	char *dir = strdup(manifest), *slash, *set = NULL;
 	int ok;
 
 	if (!f || !dir) {
@@ -619,6 +664,7 @@ static int run_manifest(struct conform_opts *c, const char *manifest)
 		return -1;
 	}
 	vectors = y_get(&doc, yaml_document_get_root_node(&doc), "vectors");
+	set = y_str(y_get(&doc, yaml_document_get_root_node(&doc), "set"));
 	if (!y_len(vectors)) {
 		tool_err("%s: no 'vectors' list", manifest);
 		ok = 0;
@@ -627,18 +673,20 @@ static int run_manifest(struct conform_opts *c, const char *manifest)
 		struct vector v;
 
 		read_vector(&doc, y_at(&doc, vectors, i), &v);
-		run_vector(c, dir, &v);
+		run_vector(c, dir, set, &v);
 		vector_free(&v);
 	}
 	yaml_document_delete(&doc);
 	free(dir);
+	free(set);
 	return ok ? 0 : -1;
 }
 
 static int conform_usage(FILE *f)
 {
-	fputs("usage: frc conform [--impl CMD] [--timeout SEC] [-q] "
-	      "[MANIFEST.yaml ...]\n"
+	fputs("usage: frc conform [--impl CMD] [--reader-version X.Y] "
+	      "[--timeout SEC] [-q]\n"
+	      "                   [MANIFEST.yaml ...]\n"
 	      "\n"
 	      "Runs an implementation against the test vectors of the given\n"
 	      "manifests (default: testvectors/v1/{valid,invalid,future}.yaml)\n"
@@ -646,6 +694,10 @@ static int conform_usage(FILE *f)
 	      "\n"
 	      "  --impl CMD       test CMD instead of libfrc; it is run as\n"
 	      "                   'CMD FILE' (protocol in testvectors/README.md)\n"
+	      "  --reader-version X.Y  the format version the implementation\n"
+	      "                   reads (default: the newest this frc "
+	      "knows); vectors\n"
+	      "                   that do not apply to it are listed as N/A\n"
 	      "  --timeout SEC    seconds allowed per vector (default 60)\n"
 	      "  -q, --quiet      print only failures and the totals\n"
 	      "  -v, --verbose    show the implementation's standard error\n",
@@ -658,6 +710,7 @@ int cmd_conform(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "impl", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "reader-version", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -666,7 +719,9 @@ int cmd_conform(int argc, char **argv)
 	static const char *defaults[] = { "testvectors/v1/valid.yaml",
 					  "testvectors/v1/invalid.yaml",
 					  "testvectors/v1/future.yaml" };
-	struct conform_opts c = { NULL, 60, 0, 0, 0, 0 };
+	struct conform_opts c = { NULL, 60, 0, 0, 0, 0, 0,
+				  FRC_FORMAT_VERSION_MAJOR * 1000 +
+					  FRC_FORMAT_VERSION_MINOR };
 	int opt, bad = 0;
 
 	while ((opt = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
@@ -674,6 +729,11 @@ int cmd_conform(int argc, char **argv)
 		case 'i': c.impl = optarg; break;
 		case 'v': c.verbose = 1; break;
 		case 't': c.timeout = atof(optarg); break;
+		case 'r':
+			c.reader = parse_version(optarg);
+			if (!c.reader)
+				return conform_usage(stderr);
+			break;
 		case 'q': c.quiet = 1; break;
 		case 'h': conform_usage(stdout); return 0;
 		default: return conform_usage(stderr);
@@ -687,7 +747,11 @@ int cmd_conform(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		bad |= run_manifest(&c, argv[i]);
-	printf("%u passed, %u failed\n", c.passed, c.failed);
+	printf("%u passed, %u failed", c.passed, c.failed);
+	if (c.skipped)
+		printf(", %u not applicable to a %u.%u reader", c.skipped,
+		       c.reader / 1000, c.reader % 1000);
+	printf("\n");
 	return bad || c.failed || !c.passed ? 1 : 0;
 }
 

@@ -100,6 +100,7 @@ static int collect_layout(frc_reader_t *r, struct layout *l)
 		case FRC_EXTENT_BITMAP:
 		case FRC_EXTENT_CHECKSUM_TABLE:
 		case FRC_EXTENT_PAGE_AREA:
+		case FRC_EXTENT_FRAME_TABLE:
 		case FRC_EXTENT_SECTION:
 			owner_label(r, &e, label, sizeof(label));
 			add(l, e.offset, e.length, "%s %s", e.kind_name, label);

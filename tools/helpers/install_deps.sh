@@ -3,18 +3,19 @@
 # any is missing. Used by `make check`, `make demo` and `make doc`.
 set -eu
 
-PKGS="libyaml-dev libxxhash-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils"
+PKGS="libyaml-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd"
 
 have_all() {
 	command -v pkg-config >/dev/null 2>&1 || return 1
-	pkg-config --exists libxxhash cmocka yaml-0.1 libcrypto 2>/dev/null || return 1
+	pkg-config --exists libxxhash libzstd cmocka yaml-0.1 libcrypto 2>/dev/null || return 1
 	command -v asciidoctor >/dev/null 2>&1 || return 1
 	command -v script >/dev/null 2>&1 || return 1
 	command -v jq >/dev/null 2>&1 || return 1
 	command -v clang >/dev/null 2>&1 || return 1
 	command -v valgrind >/dev/null 2>&1 || return 1
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || return 1
-	/usr/bin/python3 -c 'import xxhash' >/dev/null 2>&1 || return 1
+	/usr/bin/python3 -c 'import xxhash, zstandard' >/dev/null 2>&1 || return 1
+	command -v zstd >/dev/null 2>&1 || return 1
 	for t in dpkg-buildpackage dh lintian debootstrap fakeroot xz; do
 		command -v $t >/dev/null 2>&1 || return 1
 	done
@@ -25,10 +26,10 @@ have_all() {
 # --build: only what building the library and the frc command needs (what
 # `make demo` uses); without it, everything the test suite needs as well
 if [ "${1:-}" = --build ]; then
-	PKGS="libyaml-dev libxxhash-dev libssl-dev pkg-config"
+	PKGS="libyaml-dev libxxhash-dev libzstd-dev libssl-dev pkg-config"
 	have_all() {
 		command -v pkg-config >/dev/null 2>&1 &&
-			pkg-config --exists libxxhash yaml-0.1 libcrypto 2>/dev/null
+			pkg-config --exists libxxhash libzstd yaml-0.1 libcrypto 2>/dev/null
 	}
 fi
 

@@ -11,7 +11,7 @@ protocol of `frc conform --impl` (testvectors/README.md):
 It is written to be read next to the SPEC, not to be fast: every check
 names the R- anchor (or section) it enforces, the file is read with plain
 seek/read, and nothing is cached or parallel. Needs Python 3 and Debian's
-python3-xxhash only.
+python3-xxhash and python3-zstandard (format 1.2's compressed frames).
 
 usage: frc_reference.py FILE
 """
@@ -20,12 +20,15 @@ import os
 import sys
 
 import xxhash
+import zstandard
 
 FIXED_AREA = 12288                      # R-FIXED-SHORT
 SIGNATURE = b"\x89FRC\r\n\x1a\n"         # R-SIG
 SLOT = (4096, 8192)                      # superblock slots A and B
 INCOMPLETE = 1                           # incompat bit 0
-KNOWN_SECTIONS = (1, 2, 16)              # registry, as of 1.1
+COMPRESSED_FRAMES = 4                    # incompat bit 2, since 1.2
+KNOWN_SECTIONS = (1, 2, 16)              # registry, as of 1.2
+FRAME_MAX = 1 << 24                      # a frame is at most 16 MiB
 LIMITS = dict(regions=4096, sections=4096, pages=1 << 33,
               section_length=1 << 40, metadata=1 << 20, features=192)
 U64 = (1 << 64) - 1
@@ -170,7 +173,8 @@ class Reader:
         self.placed.append((0, FIXED_AREA, "the fixed area"))
         self.feature_names(le(sb, 128, 8), le(sb, 136, 4))
         incompat, ro_compat = le(sb, 24, 8), le(sb, 32, 8)
-        if incompat & ~INCOMPLETE:                        # R-INCOMPAT
+        self.compressed = bool(incompat & COMPRESSED_FRAMES)
+        if incompat & ~(INCOMPLETE | COMPRESSED_FRAMES):  # R-INCOMPAT
             raise Reject("unsupported-feature", "R-INCOMPAT", f"incompat bits {incompat:#x}")
         self.read_only = ro_compat != 0                   # R-ROCOMPAT
         if sb[92] != 1:                                   # R-ALGO
@@ -237,8 +241,12 @@ class Reader:
         for _ in range(count):
             e, idl, size = self.entry(body, pos, 64, 12, "R-RT-FILL")
             used, ps = le(e, 0, 8), le(e, 8, 4)
-            if any(e[14:16]) or any(e[40:64]) or any(e[64 + idl:size]):
-                raise Reject("bad-field", "R-RT-ENTRY", "reserved bytes or id padding")
+            if any(e[14:16]):
+                raise Reject("bad-field", "R-RT-ENTRY", "reserved bytes")
+            if not self.compressed and any(e[40:64]):     # R-CF-RESERVED
+                raise Reject("bad-field", "R-CF-RESERVED", "bytes 40-63 without compressed-frames")
+            if any(e[64 + idl:size]):
+                raise Reject("bad-field", "R-RT-ENTRY", "id padding")
             if ps & (ps - 1) or not 512 <= ps <= 1 << 24:
                 raise Reject("bad-field", "R-RT-ENTRY", "page_size")
             if used % ps:
@@ -257,8 +265,21 @@ class Reader:
                 raise Reject("bad-field", "R-ALIGN8", "bitmap or checksum table not 8-aligned")
             elif pg % ps:                                 # R-PAGE-ALIGN
                 raise Reject("bad-field", "R-PAGE-ALIGN", "page area not page-aligned")
+            method, shift, ft = (e[40], e[41], le(e, 48, 8)) if self.compressed else (0, 0, 0)
+            if method > 1:                                # R-CF-METHOD
+                raise Reject("unsupported-feature", "R-CF-METHOD", f"compression method {method}")
+            if self.compressed and method == 0 and any(e[41:64]):
+                raise Reject("bad-field", "R-CF-NONE", "compression fields of an uncompressed region")
+            if method:
+                if ps << shift > FRAME_MAX:               # R-CF-SHIFT
+                    raise Reject("bad-field", "R-CF-SHIFT", "frames over 16 MiB")
+                if any(e[42:48]) or any(e[56:64]):
+                    raise Reject("bad-field", "R-RT-ENTRY", "reserved compression bytes")
+                if (ft != 0) if pages == 0 else (ft % 8):  # R-CF-TABLE
+                    raise Reject("bad-field", "R-CF-TABLE", "frame_table_offset")
             self.region_list.append(dict(id=bytes(ident), ps=ps, used=used, pages=pages,
-                                         bm=bm, cs=cs, pg=pg))
+                                         bm=bm, cs=cs, pg=pg, method=method,
+                                         shift=shift, ft=ft))
             pos += size
         if pos != len(body):                              # R-RT-FILL
             raise Reject("bad-field", "R-RT-FILL", "bytes after the entries")
@@ -306,9 +327,14 @@ class Reader:
                 continue
             bitmap = (r["pages"] + 7) // 8
             r["bitmap_bytes"] = (bitmap + 7) // 8 * 8
+            r["frames"] = -(-r["pages"] >> r["shift"]) if r["method"] else 0
             for off, n, what in ((r["bm"], r["bitmap_bytes"] + 8, "bitmap"),
                                  (r["cs"], 8 * r["pages"] + 8, "checksum table"),
+                                 (r["ft"], 16 * r["frames"] + 8 if r["method"] else 0,
+                                  "frame table"),
                                  (r["pg"], r["used"], "page area")):
+                if not n:
+                    continue
                 self.bounds(off, n, f"{what} of region {i}")
                 extents.append((off, n, f"{what} of region {i}"))
         for i, s in enumerate(self.section_list):
@@ -375,15 +401,65 @@ class Reader:
             if not r["bits"] >> p & 1 and le(table, 8 * p, 8):  # R-CSUM-ABSENT
                 raise Reject("bad-field", "R-CSUM-ABSENT", f"region {i} page {p}")
         zero = bytes(r["ps"])
+        frames = self.frame_table(i) if r["method"] else None
+        frame, data = None, b""
         for p in range(r["pages"]):
+            if frames is not None and p >> r["shift"] != frame:
+                frame = p >> r["shift"]
+                data = self.frame_bytes(i, frame, frames)
             if not r["bits"] >> p & 1:                    # R-BM-ZEROS
                 out.update(zero)
                 continue
-            page = self.file.read(r["pg"] + p * r["ps"], r["ps"])
+            if frames is None or data is None:            # uncompressed, raw
+                page = self.file.read(r["pg"] + p * r["ps"], r["ps"])
+            else:
+                at = (p - (frame << r["shift"])) * r["ps"]
+                page = data[at:at + r["ps"]]
             if H(page, self.key(b"FRC-PAGE", i, p)) != le(table, 8 * p, 8):
                 raise Reject("checksum-mismatch", "R-CSUM", f"region {i} page {p}")
             out.update(page)
         return out.hexdigest()
+
+    # -- compressed frames (SPEC "Compressed frames", 1.2) -------------------
+    def frame_table(self, i):
+        r = self.region_list[i]
+        table = self.file.read(r["ft"], 16 * r["frames"] + 8)
+        if not self.trailer_ok(table, b"FRC-FTBL", i):    # R-CF-FIRST
+            raise Reject("checksum-mismatch", "R-CF-FIRST", f"frame table of region {i}")
+        return table
+
+    def frame_bytes(self, i, f, table):
+        """Frame f's pages, decompressed; None for a raw or absent frame."""
+        r = self.region_list[i]
+        first = f << r["shift"]
+        pages = min(r["pages"] - first, 1 << r["shift"])
+        length, slot = pages * r["ps"], r["pg"] + first * r["ps"]
+        stored, enc, csum = le(table, 16 * f, 4), table[16 * f + 4], le(table, 16 * f + 8, 8)
+        if any(table[16 * f + 5:16 * f + 8]):             # R-CF-ENTRY
+            raise Reject("bad-field", "R-CF-ENTRY", f"reserved bytes of frame {f}")
+        if not ((enc == 0 and stored == 0 and csum == 0) or
+                (enc == 1 and stored == length and csum == 0) or
+                (enc == 2 and 1 <= stored < length)):
+            raise Reject("bad-field", "R-CF-ENTRY", f"frame {f} of region {i}")
+        present = (r["bits"] >> first) & ((1 << pages) - 1)
+        if bool(present) != (enc != 0):                   # R-CF-PRESENCE
+            raise Reject("bad-field", "R-CF-PRESENCE", f"frame {f} of region {i}")
+        if enc != 2:
+            return None
+        src = self.file.read(slot, stored)
+        if H(src, self.key(b"FRC-FRAM", i, f)) != csum:   # R-CF-CSUM
+            raise Reject("checksum-mismatch", "R-CF-CSUM", f"frame {f} of region {i}")
+        try:                                              # R-CF-DECODE
+            params = zstandard.get_frame_parameters(bytes(src))
+            d = zstandard.ZstdDecompressor(max_window_size=FRAME_MAX).decompressobj()
+            data = d.decompress(bytes(src))
+            ok = (params.content_size == length and len(data) == length
+                  and d.eof and not d.unused_data)
+        except zstandard.ZstdError:
+            ok = False
+        if not ok:
+            raise Reject("bad-field", "R-CF-DECODE", f"frame {f} of region {i}")
+        return data
 
     def run(self):
         self.signature()

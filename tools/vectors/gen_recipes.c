@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "frc.h"
 #include "gen_vectors.h"
@@ -72,6 +73,29 @@ static uint8_t *csum_entry(struct vb_file *f, unsigned r, uint64_t i)
 	return f->buf + f->regions[r].csum_offset + 8 * i;
 }
 
+/*
+ * Compressed frames (1.2): a region of 16 pages of 4 KiB in frames of 4
+ * pages, every third page absent (every frame keeps a present page), its
+ * frames compressed; beside it an uncompressed region and a device-state
+ * section.
+ */
+static void cf_model(struct vb_file *f)
+{
+	struct vb_region *r = vb_add_region(f, "pc.ram", 4096, 16,
+					    VB_EVERY_THIRD);
+
+	vb_compress(f, r, 2);
+	vb_add_region(f, "vga", 65536, 2, VB_ALL);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "vmstate",
+		       "device-bytes", 12);
+}
+
+static void cf_base(struct vb_file *f)
+{
+	cf_model(f);
+	vb_render(f);
+}
+
 /* ------------------------------------------------------------------ */
 /* valid                                                               */
 /* ------------------------------------------------------------------ */
@@ -129,6 +153,55 @@ static void v_page_64k(struct vb_file *f)
 static void v_page_2m(struct vb_file *f)
 {
 	vb_add_region(f, "huge", 2u << 20, 2, VB_FIRST);
+	vb_render(f);
+}
+
+/* ---- 1.2: compressed frames ---- */
+
+static void v_cf_basic(struct vb_file *f)
+{
+	cf_base(f);
+}
+
+/* Frames of 1 page, 4 pages (the last one partial) and the whole region. */
+static void v_cf_frame_sizes(struct vb_file *f)
+{
+	vb_compress(f, vb_add_region(f, "one", 4096, 5, VB_ALL), 0);
+	vb_compress(f, vb_add_region(f, "four", 4096, 10, VB_ALL), 2);
+	vb_compress(f, vb_add_region(f, "whole", 4096, 32, VB_EVERY_THIRD), 5);
+	vb_render(f);
+}
+
+/* Raw, compressed and absent frames side by side. */
+static void v_cf_mixed_frames(struct vb_file *f)
+{
+	struct vb_region *r = vb_add_region(f, "pc.ram", 4096, 24, VB_ALL);
+
+	for (uint64_t i = 8; i < 12; i++)
+		r->present[i] = 0; /* frame 2 absent */
+	vb_compress(f, r, 2);
+	vb_frame_raw(r, 1);
+	vb_frame_raw(r, 4);
+	vb_render(f);
+}
+
+/* Compressed regions with no page present, every page present, and none. */
+static void v_cf_empty_full(struct vb_file *f)
+{
+	vb_compress(f, vb_add_region(f, "empty", 4096, 8, VB_NONE), 1);
+	vb_compress(f, vb_add_region(f, "full", 4096, 8, VB_ALL), 1);
+	vb_compress(f, vb_add_region(f, "nothing", 4096, 0, VB_NONE), 3);
+	vb_render(f);
+}
+
+/* 64 KiB pages in 256 KiB frames, a present zero page, metadata. */
+static void v_cf_large_pages(struct vb_file *f)
+{
+	struct vb_region *r = vb_add_region(f, "vram", 65536, 9, VB_ALL);
+
+	r->present[3] = 2; /* present, all zero */
+	vb_compress(f, r, 2);
+	vb_add_meta(f, "hypervisor", "frc-gen-vectors");
 	vb_render(f);
 }
 
@@ -565,6 +638,22 @@ const struct recipe valid_recipes[] = {
 	  v_file_length_gap },
 	{ 40, "metadata-1mib", "a metadata section of exactly 1048576 bytes",
 	  "§9.2, §11", "R-META R-LIMITS", v_metadata_1mib },
+	{ 41, "compressed-frames", "1.2: a region in compressed frames of 4 "
+	  "pages beside an uncompressed one", "§6.3",
+	  "R-CF-ENTRY R-CF-CSUM R-CF-DECODE R-CF-FIRST R-CF-PRESENCE "
+	  "R-W-CF-ZEROS", v_cf_basic },
+	{ 42, "compressed-frame-sizes", "1.2: frames of 1 page, of 4 pages "
+	  "with a partial last frame, and of the whole region",
+	  "§6.3", "R-CF-SHIFT R-CF-DECODE", v_cf_frame_sizes },
+	{ 43, "compressed-raw-absent", "1.2: raw, compressed and absent "
+	  "frames in one region", "§6.3",
+	  "R-CF-ENTRY R-CF-PRESENCE", v_cf_mixed_frames },
+	{ 44, "compressed-empty-full", "1.2: compressed regions with no page "
+	  "present, with every page present, and without pages",
+	  "§6.3", "R-CF-TABLE R-CF-PRESENCE", v_cf_empty_full },
+	{ 45, "compressed-large-pages", "1.2: 64 KiB pages in 256 KiB frames, "
+	  "a present zero page", "§6.3", "R-CF-SHIFT R-CF-DECODE",
+	  v_cf_large_pages },
 	{ 0, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -1321,6 +1410,206 @@ static void i_incomplete_committed(struct vb_file *f)
 	base(f);
 }
 
+/* ---- 1.2: compressed frames ---- */
+
+static uint8_t *cf_entry(struct vb_file *f, uint64_t frame)
+{
+	return vb_frame_entry(f, 0, frame);
+}
+
+static void i_cf_table_csum(struct vb_file *f)
+{
+	cf_base(f);
+	cf_entry(f, 1)[9] ^= 0x01; /* a frame checksum, trailer not resealed */
+}
+
+static void i_cf_too_long(struct vb_file *f)
+{
+	cf_base(f);
+	vb_put32(cf_entry(f, 0), 4 * 4096); /* compressed, as long as raw */
+	vb_reseal(f);
+}
+
+static void i_cf_zero_length(struct vb_file *f)
+{
+	cf_base(f);
+	vb_put32(cf_entry(f, 0), 0);
+	vb_reseal(f);
+}
+
+static void i_cf_raw_length(struct vb_file *f)
+{
+	cf_model(f);
+	vb_frame_raw(&f->regions[0], 1);
+	vb_render(f);
+	vb_put32(cf_entry(f, 1), 4 * 4096 - 8);
+	vb_reseal(f);
+}
+
+static void i_cf_encoding_3(struct vb_file *f)
+{
+	cf_base(f);
+	cf_entry(f, 0)[4] = 3;
+	vb_reseal(f);
+}
+
+static void i_cf_entry_reserved(struct vb_file *f)
+{
+	cf_base(f);
+	cf_entry(f, 0)[6] = 1;
+	vb_reseal(f);
+}
+
+/* Frame 2 absent in the table while its pages are present. */
+static void i_cf_absent_present(struct vb_file *f)
+{
+	cf_base(f);
+	memset(cf_entry(f, 2), 0, 16);
+	vb_reseal(f);
+}
+
+/* A frame none of whose pages is present, stored compressed. */
+static void i_cf_compressed_no_page(struct vb_file *f)
+{
+	struct vb_region *r = vb_add_region(f, "pc.ram", 4096, 8, VB_ALL);
+
+	for (uint64_t i = 4; i < 8; i++)
+		r->present[i] = 0;
+	vb_compress(f, r, 2);
+	vb_render(f);
+	/* frame 1 gets a copy of frame 0's stored bytes and entry */
+	memcpy(vb_frame_slot(f, 0, 1), vb_frame_slot(f, 0, 0),
+	       (uint32_t)vb_get64(cf_entry(f, 0)));
+	memcpy(cf_entry(f, 1), cf_entry(f, 0), 16);
+	vb_reseal_frames(f);
+	vb_reseal(f);
+}
+
+static void i_cf_frame_csum(struct vb_file *f)
+{
+	cf_base(f);
+	vb_frame_slot(f, 0, 1)[5] ^= 0x40; /* stored bytes, checksum kept */
+}
+
+/* Stored bytes that decompress to 3 pages instead of 4. */
+static void i_cf_short_frame(struct vb_file *f)
+{
+	uint8_t *raw = calloc(4 * 4096, 1), *slot;
+	size_t n;
+
+	cf_base(f);
+	for (int k = 0; k < 3; k++)
+		vb_page_fill(raw + k * 4096, 4096, f->regions[0].seed, 4 + k);
+	slot = vb_frame_slot(f, 0, 1);
+	memset(slot, 0, 4 * 4096);
+	n = ZSTD_compress(slot, 4 * 4096, raw, 3 * 4096, 3);
+	vb_put32(cf_entry(f, 1), (uint32_t)n);
+	vb_reseal_frames(f);
+	vb_reseal(f);
+	free(raw);
+}
+
+/* Stored bytes that are not a Zstandard frame at all. */
+static void i_cf_garbage(struct vb_file *f)
+{
+	uint8_t *slot;
+
+	cf_base(f);
+	slot = vb_frame_slot(f, 0, 1);
+	memset(slot, 0, 4 * 4096);
+	for (int k = 0; k < 64; k++)
+		slot[k] = (uint8_t)(k * 37 + 11);
+	vb_put32(cf_entry(f, 1), 64);
+	vb_reseal_frames(f);
+	vb_reseal(f);
+}
+
+/* A valid Zstandard frame followed by a stray byte inside stored_length. */
+static void i_cf_trailing(struct vb_file *f)
+{
+	uint8_t *e;
+	uint32_t n;
+
+	cf_base(f);
+	e = cf_entry(f, 1);
+	n = (uint32_t)vb_get64(e);
+	vb_frame_slot(f, 0, 1)[n] = 0x5a;
+	vb_put32(e, n + 1);
+	vb_reseal_frames(f);
+	vb_reseal(f);
+}
+
+/* The frame is fine; the checksum entry of one of its pages is not. */
+static void i_cf_page_csum(struct vb_file *f)
+{
+	cf_base(f);
+	csum_entry(f, 0, 5)[2] ^= 0x04;
+	vb_reseal(f);
+}
+
+static void i_cf_method_7(struct vb_file *f)
+{
+	cf_base(f);
+	region_entry(f, 0)[40] = 7;
+	vb_reseal(f);
+}
+
+/* 4 KiB pages in frames of 2^13 pages: 32 MiB frames. */
+static void i_cf_shift(struct vb_file *f)
+{
+	cf_base(f);
+	region_entry(f, 0)[41] = 13;
+	vb_reseal(f);
+}
+
+static void i_cf_table_align(struct vb_file *f)
+{
+	cf_base(f);
+	vb_put64(region_entry(f, 0) + 48, f->regions[0].frame_table_offset + 4);
+	vb_reseal(f);
+}
+
+static void i_cf_table_oob(struct vb_file *f)
+{
+	cf_base(f);
+	vb_put64(region_entry(f, 0) + 48, f->file_length);
+	vb_reseal(f);
+}
+
+static void i_cf_table_overlap(struct vb_file *f)
+{
+	cf_base(f);
+	vb_put64(region_entry(f, 0) + 48, f->regions[0].pages_offset);
+	vb_reseal(f);
+}
+
+/* Compression fields in a file without the compressed-frames bit. */
+static void i_cf_no_feature(struct vb_file *f)
+{
+	cf_base(f);
+	sb_set(f, 24, 8, 0); /* incompat_features */
+}
+
+/* An uncompressed region (method 0) with a frame_shift. */
+static void i_cf_none_shift(struct vb_file *f)
+{
+	cf_base(f);
+	region_entry(f, 1)[41] = 2;
+	vb_reseal(f);
+}
+
+/* A compressed region without pages but with a frame table offset. */
+static void i_cf_empty_table(struct vb_file *f)
+{
+	struct vb_region *r = vb_add_region(f, "nothing", 4096, 0, VB_NONE);
+
+	vb_compress(f, r, 2);
+	vb_add_region(f, "pc.ram", 4096, 4, VB_ALL);
+	vb_render(f);
+	vb_put64(region_entry(f, 0) + 48, f->regions[1].csum_offset);
+	vb_reseal(f);
+}
+
 #define R(n, name, d, spec, rules, cls, fn) { n, name, d, spec, rules, fn, cls }
 const struct recipe invalid_recipes[] = {
 	R(1, "signature-byte-0", "signature byte 0 with its high bit cleared "
@@ -1578,6 +1867,65 @@ const struct recipe invalid_recipes[] = {
 	R(117, "incomplete-with-commit-time", "the incomplete bit set and a "
 	  "commit_time recorded", "§10.3", "R-INCOMPLETE R-COMMIT-TIME",
 	  "incomplete", i_incomplete_committed),
+	R(118, "frame-table-checksum", "1.2: a frame table entry changed, its "
+	  "trailer not", "§6.3", "R-CF-FIRST R-CSUM",
+	  "checksum-mismatch", i_cf_table_csum),
+	R(119, "compressed-frame-too-long", "1.2: a compressed frame's "
+	  "stored_length equal to the frame length", "§6.3",
+	  "R-CF-ENTRY", "bad-field", i_cf_too_long),
+	R(120, "compressed-frame-empty", "1.2: a compressed frame with "
+	  "stored_length 0", "§6.3", "R-CF-ENTRY", "bad-field",
+	  i_cf_zero_length),
+	R(121, "raw-frame-length", "1.2: a raw frame whose stored_length is not "
+	  "the frame length", "§6.3", "R-CF-ENTRY", "bad-field",
+	  i_cf_raw_length),
+	R(122, "frame-encoding-3", "1.2: frame encoding 3", "§6.3",
+	  "R-CF-ENTRY", "bad-field", i_cf_encoding_3),
+	R(123, "frame-entry-reserved", "1.2: a reserved byte of a frame entry "
+	  "set", "§6.3", "R-CF-ENTRY", "bad-field",
+	  i_cf_entry_reserved),
+	R(124, "absent-frame-present-pages", "1.2: a frame marked absent whose "
+	  "pages are present", "§6.3", "R-CF-PRESENCE",
+	  "bad-field", i_cf_absent_present),
+	R(125, "frame-without-pages-stored", "1.2: a compressed frame none of "
+	  "whose pages is present", "§6.3", "R-CF-PRESENCE",
+	  "bad-field", i_cf_compressed_no_page),
+	R(126, "frame-checksum", "1.2: a byte of a compressed frame changed",
+	  "§6.3", "R-CF-CSUM", "checksum-mismatch",
+	  i_cf_frame_csum),
+	R(127, "frame-decompresses-short", "1.2: a compressed frame that "
+	  "decompresses to 3 pages of 4", "§6.3", "R-CF-DECODE",
+	  "bad-field", i_cf_short_frame),
+	R(128, "frame-not-zstd", "1.2: a compressed frame whose bytes are not "
+	  "Zstandard", "§6.3", "R-CF-DECODE", "bad-field",
+	  i_cf_garbage),
+	R(129, "frame-trailing-bytes", "1.2: a byte after the Zstandard frame, "
+	  "inside stored_length", "§6.3", "R-CF-DECODE",
+	  "bad-field", i_cf_trailing),
+	R(130, "page-checksum-in-frame", "1.2: a good frame, a page checksum "
+	  "entry that does not match", "§6.3", "R-CSUM",
+	  "checksum-mismatch", i_cf_page_csum),
+	R(131, "compression-method-7", "1.2: compression method 7",
+	  "§6.3", "R-CF-METHOD", "unsupported-feature",
+	  i_cf_method_7),
+	R(132, "frame-shift-too-large", "1.2: frames of 32 MiB",
+	  "§6.3", "R-CF-SHIFT", "bad-field", i_cf_shift),
+	R(133, "frame-table-unaligned", "1.2: frame_table_offset not a multiple "
+	  "of 8", "§6.3", "R-CF-TABLE", "bad-field",
+	  i_cf_table_align),
+	R(134, "frame-table-out-of-bounds", "1.2: a frame table at file_length",
+	  "§6.3", "R-BOUNDS", "out-of-bounds", i_cf_table_oob),
+	R(135, "frame-table-overlap", "1.2: a frame table inside the page area",
+	  "§6.3", "R-OVERLAP", "overlap", i_cf_table_overlap),
+	R(136, "compression-without-feature", "1.2: compressed regions in a "
+	  "file without the compressed-frames bit", "§6.3",
+	  "R-CF-RESERVED", "bad-field", i_cf_no_feature),
+	R(137, "uncompressed-region-shift", "1.2: an uncompressed region with a "
+	  "frame_shift", "§6.3", "R-CF-NONE", "bad-field",
+	  i_cf_none_shift),
+	R(138, "empty-region-frame-table", "1.2: a compressed region without "
+	  "pages and a frame_table_offset", "§6.3", "R-CF-TABLE",
+	  "bad-field", i_cf_empty_table),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -1709,5 +2057,8 @@ const struct recipe future_recipes[] = {
 	{ 13, "unknown-section-damaged", "a section of unassigned type 3, not "
 	  "must-understand, one of its bytes changed", "§9.1, §7.2",
 	  "R-SEC-SKIP R-CSUM", f_section3_damaged, "checksum-mismatch" },
+	{ 14, "compressed-frames-seen-by-1.1", "a 1.2 file in compressed frames "
+	  "(the recipe of v1-valid-041) as a 1.1 reader must see it", "§4.4",
+	  "R-INCOMPAT", v_cf_basic, "unsupported-feature", NULL, "1.2" },
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

@@ -383,6 +383,10 @@ static int make_vector(yaml_emitter_t *e, const char *outdir,
 	y_kv(e, "expect", expectation(rc));
 	if (rc->error)
 		y_kv(e, "error", rc->error);
+	if (rc->applies_below) {
+		y_str(e, "applies_below");
+		y_qstr(e, rc->applies_below, strlen(rc->applies_below));
+	}
 	y_str(e, "size");
 	y_uint(e, f.size);
 	y_str(e, "sha256");

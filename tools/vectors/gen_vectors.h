@@ -16,6 +16,9 @@ struct recipe {
 	void (*build)(struct vb_file *f);
 	const char *error;  /* error class when the vector is rejected */
 	const char *expect; /* NULL: "reject" with error, else "accept" */
+	/* future set only: the vector is the view of readers that implement
+	 * only minor versions below this one (NULL: every reader) */
+	const char *applies_below;
 };
 
 extern const struct recipe valid_recipes[];

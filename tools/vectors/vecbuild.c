@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "frc.h"
 #include "vecbuild.h"
@@ -97,8 +98,10 @@ void vb_init(struct vb_file *f, unsigned n)
 
 void vb_free(struct vb_file *f)
 {
-	for (unsigned i = 0; i < f->nregions; i++)
+	for (unsigned i = 0; i < f->nregions; i++) {
 		free(f->regions[i].present);
+		free(f->regions[i].frame_raw);
+	}
 	for (unsigned i = 0; i < f->nsections; i++)
 		free(f->sections[i].data);
 	free(f->buf);
@@ -191,6 +194,22 @@ void vb_page_fill(uint8_t *buf, uint32_t page_size, uint64_t seed,
 	uint64_t s = (seed * 0x9e3779b97f4a7c15u) ^ (i * 0xc2b2ae3d27d4eb4fu) ^ 1;
 	uint32_t block = page_size < 4096 ? page_size : 4096;
 
+	if (seed & VB_TEXT) { /* compressible: numbered lines of text */
+		char line[64];
+		uint32_t k = 0;
+
+		for (unsigned n = 0; k < page_size; n++) {
+			int len = snprintf(line, sizeof(line),
+					   "seed %llx page %llu line %u\n",
+					   (unsigned long long)(seed & ~VB_TEXT),
+					   (unsigned long long)i, n);
+
+			for (int j = 0; j < len && k < page_size; j++)
+				buf[k++] = (uint8_t)line[j];
+		}
+		return;
+	}
+
 	for (uint32_t k = 0; k < block; k += 8) {
 		s ^= s >> 12;
 		s ^= s << 25;
@@ -219,6 +238,49 @@ static uint64_t bitmap_bytes(uint64_t pages)
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
+}
+
+static uint64_t frame_count(const struct vb_region *r)
+{
+	uint64_t per = UINT64_C(1) << r->frame_shift;
+
+	return (page_count(r) + per - 1) / per;
+}
+
+static uint64_t frame_table_bytes(const struct vb_region *r)
+{
+	return r->compression && page_count(r) ? 16 * frame_count(r) + 8 : 0;
+}
+
+void vb_compress(struct vb_file *f, struct vb_region *r, uint8_t frame_shift)
+{
+	r->compression = 1;
+	r->frame_shift = frame_shift;
+	r->seed |= VB_TEXT; /* pages that compress */
+	r->frame_raw = xcalloc(frame_count(r) + 1, 1);
+	if (!(f->incompat & 4)) {
+		f->incompat |= 4;
+		f->minor = 2;
+		vb_add_feature_name(f, 0, 2, "compressed-frames");
+	}
+}
+
+void vb_frame_raw(struct vb_region *r, uint64_t frame)
+{
+	r->frame_raw[frame] = 1;
+}
+
+uint8_t *vb_frame_entry(struct vb_file *f, unsigned r, uint64_t frame)
+{
+	return f->buf + f->regions[r].frame_table_offset + 16 * frame;
+}
+
+uint8_t *vb_frame_slot(struct vb_file *f, unsigned r, uint64_t frame)
+{
+	const struct vb_region *g = &f->regions[r];
+
+	return f->buf + g->pages_offset +
+	       (frame << g->frame_shift) * g->page_size;
 }
 
 void vb_layout(struct vb_file *f)
@@ -254,6 +316,10 @@ void vb_layout(struct vb_file *f)
 			r->csum_offset = off;
 			off += n * 8 + 8;
 		}
+		if (frame_table_bytes(r) && !r->frame_table_offset) {
+			r->frame_table_offset = off;
+			off += frame_table_bytes(r);
+		}
 	}
 	for (unsigned i = 0; i < f->nregions; i++) {
 		struct vb_region *r = &f->regions[i];
@@ -268,6 +334,9 @@ void vb_layout(struct vb_file *f)
 		end = max_u64(end, r->pages_offset + r->used_length);
 		end = max_u64(end, r->bitmap_offset + bitmap_bytes(page_count(r)) + 8);
 		end = max_u64(end, r->csum_offset + page_count(r) * 8 + 8);
+		if (frame_table_bytes(r))
+			end = max_u64(end, r->frame_table_offset +
+						   frame_table_bytes(r));
 	}
 	off = up(max_u64(off, end), 8);
 	for (unsigned i = 0; i < f->nsections; i++) {
@@ -343,6 +412,67 @@ static void render_region(struct vb_file *f, unsigned idx)
 	}
 }
 
+/*
+ * The frames of a compressed region, from the raw pages render_region()
+ * placed: absent frames stay holes, the others are compressed in place
+ * (the rest of the slot zeroed) or left raw.
+ */
+static void render_frames(struct vb_file *f, unsigned idx)
+{
+	struct vb_region *r = &f->regions[idx];
+	uint64_t per = UINT64_C(1) << r->frame_shift, n = page_count(r);
+
+	for (uint64_t fr = 0; fr < frame_count(r); fr++) {
+		uint64_t first = fr * per, pages = n - first < per ? n - first : per;
+		size_t len = (size_t)(pages * r->page_size);
+		uint8_t *slot = vb_frame_slot(f, idx, fr);
+		uint8_t *e = vb_frame_entry(f, idx, fr);
+		size_t cap = ZSTD_compressBound(len), clen;
+		uint8_t *c;
+		bool any = false;
+
+		for (uint64_t i = first; i < first + pages; i++)
+			any |= r->present[i] != 0;
+		if (!any)
+			continue; /* absent: entry all zero */
+		c = xcalloc(cap, 1);
+		clen = ZSTD_compress(c, cap, slot, len, 3);
+		if (ZSTD_isError(clen) || clen >= len || r->frame_raw[fr]) {
+			vb_put32(e, (uint32_t)len);
+			e[4] = 1;
+		} else {
+			memset(slot, 0, len);
+			memcpy(slot, c, clen);
+			vb_put32(e, (uint32_t)clen);
+			e[4] = 2;
+			vb_put64(e + 8, vb_hash(slot, clen,
+						vb_key(f->uuid, "FRC-FRAM", idx,
+						       fr)));
+		}
+		free(c);
+	}
+}
+
+void vb_reseal_frames(struct vb_file *f)
+{
+	for (unsigned i = 0; i < f->nregions; i++) {
+		struct vb_region *r = &f->regions[i];
+
+		for (uint64_t fr = 0; frame_table_bytes(r) && fr < frame_count(r);
+		     fr++) {
+			uint8_t *e = vb_frame_entry(f, i, fr);
+			uint32_t len = (uint32_t)vb_get64(e) & 0xffffffffu;
+
+			if (e[4] == 2)
+				vb_put64(e + 8, vb_hash(vb_frame_slot(f, i, fr),
+							len,
+							vb_key(f->uuid,
+							       "FRC-FRAM", i,
+							       fr)));
+		}
+	}
+}
+
 static void render_tables(struct vb_file *f)
 {
 	uint64_t pos = f->rt_offset;
@@ -367,6 +497,9 @@ static void render_tables(struct vb_file *f)
 			vb_put64(p + 24, r->csum_offset);
 			vb_put64(p + 32, r->pages_offset);
 		}
+		p[40] = r->compression;
+		p[41] = r->frame_shift;
+		vb_put64(p + 48, r->frame_table_offset);
 		memcpy(p + 64, r->id, r->id_length);
 		pos += 64 + up(r->id_length, 8);
 	}
@@ -397,8 +530,11 @@ void vb_render(struct vb_file *f)
 	memcpy(f->buf, "\x89" "FRC\r\n\x1a\n", 8);
 	render_tables(f);
 	for (unsigned i = 0; i < f->nregions; i++)
-		if (page_count(&f->regions[i]))
+		if (page_count(&f->regions[i])) {
 			render_region(f, i);
+			if (f->regions[i].compression)
+				render_frames(f, i);
+		}
 	if (f->seq_a)
 		render_superblock(f, vb_slot(f, 0), f->seq_a);
 	if (f->seq_b)
@@ -456,6 +592,8 @@ void vb_reseal(struct vb_file *f)
 			continue;
 		seal(f, r->bitmap_offset, bitmap_bytes(n) + 8, "FRC-BMAP", i);
 		seal(f, r->csum_offset, n * 8 + 8, "FRC-CSUM", i);
+		seal(f, r->frame_table_offset, frame_table_bytes(r), "FRC-FTBL",
+		     i);
 	}
 	vb_reseal_superblocks(f);
 }

@@ -31,6 +31,10 @@ struct vb_region {
 	/* layout, filled by vb_layout() unless set before */
 	uint64_t bitmap_offset, csum_offset, pages_offset;
 	uint64_t entry_offset; /* where its region-table entry was rendered */
+	/* compressed frames (SPEC "Compressed frames", 1.2): vb_compress() */
+	uint8_t compression, frame_shift;
+	uint64_t frame_table_offset;
+	uint8_t *frame_raw; /* per frame: 1 = store it raw */
 };
 
 struct vb_section {
@@ -97,7 +101,26 @@ void vb_add_meta(struct vb_file *f, const char *key, const char *value);
 void vb_add_feature_name(struct vb_file *f, uint8_t kind, uint8_t bit,
 			 const char *name);
 
-/* Deterministic contents of page i of a region seeded with `seed`. */
+/*
+ * Stores region r in compressed frames of 2^frame_shift pages (method 1,
+ * Zstandard, level 3) and makes the file 1.2 with the compressed-frames
+ * feature. A frame is compressed when that makes it shorter at all (the
+ * SPEC's "save a block" is only a SHOULD), unless vb_frame_raw() says raw.
+ */
+void vb_compress(struct vb_file *f, struct vb_region *r, uint8_t frame_shift);
+void vb_frame_raw(struct vb_region *r, uint64_t frame);
+/* Frame f's entry in the frame table, and its slot (after vb_render). */
+uint8_t *vb_frame_entry(struct vb_file *f, unsigned r, uint64_t frame);
+uint8_t *vb_frame_slot(struct vb_file *f, unsigned r, uint64_t frame);
+/* Recomputes the checksum of every compressed frame from its entry's
+ * stored_length and the bytes in its slot as they are now. */
+void vb_reseal_frames(struct vb_file *f);
+
+/*
+ * Deterministic contents of page i of a region seeded with `seed`: random
+ * bytes, or with VB_TEXT in the seed, numbered lines of text that compress.
+ */
+#define VB_TEXT (UINT64_C(1) << 62)
 void vb_page_fill(uint8_t *buf, uint32_t page_size, uint64_t seed,
 		  uint64_t i);
 

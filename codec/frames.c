@@ -1,0 +1,233 @@
+/*
+ * frames.c - reading compressed regions (SPEC "Compressed frames", format
+ * 1.2): the frame table (its trailer once per region, each entry checked
+ * when used), and one frame decoded: stored bytes read, their checksum
+ * verified, then decompressed, bounded by the frame's length. pages.c reads
+ * pages through these; page checksums are verified there as for every
+ * region.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "reader_internal.h"
+
+/* One Zstandard decompression context per thread, freed with the thread. */
+static pthread_key_t dctx_key;
+static pthread_once_t dctx_once = PTHREAD_ONCE_INIT;
+
+static void free_dctx(void *p)
+{
+	ZSTD_freeDCtx(p);
+}
+
+static void make_key(void)
+{
+	(void)pthread_key_create(&dctx_key, free_dctx);
+}
+
+static ZSTD_DCtx *thread_dctx(void)
+{
+	ZSTD_DCtx *d;
+
+	pthread_once(&dctx_once, make_key);
+	d = pthread_getspecific(dctx_key);
+	if (!d) {
+		d = ZSTD_createDCtx();
+		/* a frame is at most 16 MiB: no window beyond it */
+		if (d && ZSTD_isError(ZSTD_DCtx_setParameter(
+				 d, ZSTD_d_windowLogMax, 24))) {
+			ZSTD_freeDCtx(d);
+			d = NULL;
+		}
+		if (d && pthread_setspecific(dctx_key, d) != 0) {
+			ZSTD_freeDCtx(d);
+			d = NULL;
+		}
+	}
+	return d;
+}
+
+static int frame_fail(frc_reader_t *r, int code, uint64_t off,
+		      const char *rule, const struct rregion *rg, uint64_t f,
+		      const char *what)
+{
+	return frc_fail(FRC_ERR(r), code, r->path, off, rule,
+			"frame %llu of region '%s': %s", (unsigned long long)f,
+			rg->r.id, what);
+}
+
+/* R-CF-FIRST: the frame table's trailer, verified once per region. */
+static int check_table(frc_reader_t *r, uint32_t idx)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint64_t frames = frc_frame_count(&rg->r);
+	uint64_t len = frames * FRC_FRAME_ENTRY_SIZE;
+	struct frc_stream_hash *h = frc_stream_new(
+		frc_key(r->sb.uuid, FRC_KEY_FRAME_TABLE, idx, 0));
+	uint8_t *buf = malloc(1u << 20), trailer[FRC_TRAILER];
+	int rc = FRC_OK;
+
+	if (!h || !buf)
+		rc = frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "out of memory");
+	for (uint64_t at = 0; at < len && rc == FRC_OK; at += 1u << 20) {
+		size_t n = len - at < (1u << 20) ? (size_t)(len - at) : 1u << 20;
+
+		rc = frc_r_read(r, buf, n, rg->r.frame_table_offset + at,
+				"frame table");
+		if (rc == FRC_OK)
+			frc_stream_update(h, buf, n);
+	}
+	if (rc == FRC_OK)
+		rc = frc_r_read(r, trailer, FRC_TRAILER,
+				rg->r.frame_table_offset + len, "frame table");
+	if (rc == FRC_OK &&
+	    !FRC_CSUM_OK(frc_get64(trailer), frc_stream_digest(h)))
+		rc = frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path,
+			      rg->r.frame_table_offset + len, "R-CF-FIRST",
+			      "frame table checksum mismatch in region '%s'",
+			      rg->r.id);
+	frc_stream_free(h);
+	free(buf);
+	return rc;
+}
+
+int frc_frames_ensure(frc_reader_t *r, uint32_t idx)
+{
+	struct rregion *rg = &r->regions[idx];
+	int state, rc = FRC_OK;
+
+	pthread_mutex_lock(&r->lock);
+	state = rg->frame_state;
+	pthread_mutex_unlock(&r->lock);
+	if (state == CSUM_UNCHECKED) {
+		rc = check_table(r, idx);
+		pthread_mutex_lock(&r->lock);
+		rg->frame_state = rc ? CSUM_BAD : CSUM_GOOD;
+		pthread_mutex_unlock(&r->lock);
+		return rc;
+	}
+	if (state == CSUM_BAD)
+		rc = frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path,
+			      rg->r.frame_table_offset, "R-CF-FIRST",
+			      "frame table of region '%s' failed verification",
+			      rg->r.id);
+	return rc;
+}
+
+int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
+		  struct frc_frame *fr)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint64_t at = rg->r.frame_table_offset + f * FRC_FRAME_ENTRY_SIZE;
+	uint8_t e[FRC_FRAME_ENTRY_SIZE];
+	bool any;
+	int rc = frc_frames_ensure(r, idx);
+
+	if (rc == FRC_OK)
+		rc = frc_r_read(r, e, sizeof(e), at, "frame table");
+	if (rc)
+		return rc;
+	fr->index = f;
+	fr->first = f << rg->r.frame_shift;
+	fr->len = frc_frame_len(&rg->r, f);
+	fr->pages = fr->len >> rg->r.page_shift;
+	fr->slot = rg->r.pages_offset + (fr->first << rg->r.page_shift);
+	fr->stored = frc_get32(e + FRC_FE_STORED_AT);
+	fr->encoding = e[FRC_FE_ENCODING_AT];
+	fr->checksum = frc_get64(e + FRC_FE_CHECKSUM_AT);
+	/* R-CF-ENTRY */
+	if (!frc_all_zero(e + FRC_FE_RESERVED3_AT, 3))
+		return frame_fail(r, FRC_E_BAD_FIELD, at + FRC_FE_RESERVED3_AT,
+				  "R-CF-ENTRY", rg, f,
+				  "reserved bytes of its entry are not zero");
+	switch (fr->encoding) {
+	case FRC_FRAME_ABSENT:
+		if (fr->stored || fr->checksum)
+			return frame_fail(r, FRC_E_BAD_FIELD, at, "R-CF-ENTRY",
+					  rg, f, "an absent frame with a stored "
+					  "length or checksum");
+		break;
+	case FRC_FRAME_RAW:
+		if (fr->stored != fr->len || fr->checksum)
+			return frame_fail(r, FRC_E_BAD_FIELD, at, "R-CF-ENTRY",
+					  rg, f, "a raw frame whose stored_length "
+					  "is not its length, or with a "
+					  "checksum");
+		break;
+	case FRC_FRAME_COMPRESSED:
+		if (fr->stored == 0 || fr->stored >= fr->len)
+			return frame_fail(r, FRC_E_BAD_FIELD, at, "R-CF-ENTRY",
+					  rg, f, "a compressed frame whose "
+					  "stored_length is 0 or not less "
+					  "than its length");
+		break;
+	default:
+		return frame_fail(r, FRC_E_BAD_FIELD, at + FRC_FE_ENCODING_AT,
+				  "R-CF-ENTRY", rg, f, "unknown encoding");
+	}
+	/* R-CF-PRESENCE: stored when, and only when, a page is present */
+	any = frc_bm_find(rg, fr->first, fr->first + fr->pages, true) <
+	      fr->first + fr->pages;
+	if (any != (fr->encoding != FRC_FRAME_ABSENT))
+		return frame_fail(r, FRC_E_BAD_FIELD, at, "R-CF-PRESENCE",
+				  rg, f, any ? "marked absent, but it has "
+					       "present pages"
+					     : "stored, but none of its pages "
+					       "is present");
+	return FRC_OK;
+}
+
+int frc_frame_decode(frc_reader_t *r, uint32_t idx,
+		     const struct frc_frame *fr, uint8_t *dst)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint8_t *src = malloc(fr->stored ? fr->stored : 1);
+	ZSTD_DCtx *d = thread_dctx();
+	size_t got;
+	int rc;
+
+	if (!src || !d) {
+		free(src);
+		return frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "%s: out of "
+				      "memory for a frame", r->path);
+	}
+	rc = frc_r_read(r, src, fr->stored, fr->slot, "compressed frame");
+	/* R-CF-CSUM before anything looks at the bytes */
+	if (rc == FRC_OK &&
+	    !FRC_CSUM_OK(fr->checksum,
+			 frc_hash(src, fr->stored,
+				  frc_key(r->sb.uuid, FRC_KEY_FRAME, idx,
+					  fr->index))))
+		rc = frame_fail(r, FRC_E_CHECKSUM, fr->slot, "R-CF-CSUM", rg,
+				fr->index, "checksum mismatch");
+	/* R-CF-DECODE: one Zstandard frame declaring exactly the frame's
+	 * length (a skippable frame declares 0), nothing after it; a window
+	 * beyond 16 MiB fails in the decoder (ZSTD_d_windowLogMax) */
+	if (rc == FRC_OK &&
+	    ZSTD_getFrameContentSize(src, fr->stored) != fr->len)
+		rc = frame_fail(r, FRC_E_BAD_FIELD, fr->slot, "R-CF-DECODE",
+				rg, fr->index, "not a Zstandard frame declaring "
+				"the frame's length");
+	if (rc == FRC_OK &&
+	    ZSTD_findFrameCompressedSize(src, fr->stored) != fr->stored)
+		rc = frame_fail(r, FRC_E_BAD_FIELD, fr->slot, "R-CF-DECODE",
+				rg, fr->index, "bytes before or after its "
+				"Zstandard frame");
+	if (rc == FRC_OK) {
+		got = ZSTD_decompressDCtx(d, dst, fr->len, src, fr->stored);
+		if (ZSTD_isError(got) || got != fr->len)
+			rc = frame_fail(r, FRC_E_BAD_FIELD, fr->slot,
+					"R-CF-DECODE", rg, fr->index,
+					"it does not decompress to the frame's "
+					"length");
+	}
+	free(src);
+	/* R-BM-ZEROS: absent pages read as zeros whatever the frame held */
+	for (uint64_t k = 0; rc == FRC_OK && k < fr->pages; k++)
+		if (!frc_bm_get(rg, fr->first + k))
+			memset(dst + (k << rg->r.page_shift), 0,
+			       rg->r.page_size);
+	return rc;
+}
