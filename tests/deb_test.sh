@@ -64,8 +64,10 @@ check "apt-get installs the three packages and their dependencies" \
 	'[ $? -eq 0 ] || { tail -20 "$T/apt.log" | sed "s/^/# /"; false; }'
 
 # 3. frc and the API example inside it
+version=$(sed -n 's/^#define FRC_LIB_VERSION_STRING "\(.*\)"/\1/p' "$SRC/include/frc.h")
 in_root frc --version >"$T/v" 2>&1
-check "frc --version runs in the root" 'grep -q "1.0.0" "$T/v"'
+check "frc --version runs in the root and says $version" 'grep -q "$version" "$T/v"'
+check "the packages are version $version" 'ls "$T"/libfrc1_${version}_*.deb >/dev/null 2>&1'
 check "frc is /usr/bin/frc from the package" 'in_root dpkg -S /usr/bin/frc | grep -q "^frc:"'
 check "libfrc.so.1 from libfrc1" 'in_root dpkg -S libfrc.so.1 | grep -q "^libfrc1"'
 check "frc's man pages installed" '[ -e "$T/root/usr/share/man/man1/frc-check.1.gz" ]'
