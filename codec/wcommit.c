@@ -136,11 +136,17 @@ static int write_metadata(frc_writer_t *w, struct frc_progress *pr)
 	int rc = FRC_OK;
 
 	for (uint32_t i = 0; i < w->nregions && !rc; i++)
-		pr->total += w->regions[i].r.page_count * 8;
+		pr->total += w->regions[i].r.page_count * 8 +
+			     (w->regions[i].r.compression
+				      ? w->regions[i].r.used_length
+				      : 0);
 	for (uint32_t i = 0; i < w->nregions && !rc; i++) {
 		if (!w->regions[i].r.page_count)
 			continue;
-		rc = write_bitmap(w, i);
+		if (w->regions[i].r.compression)
+			rc = frc_w_frames_commit(w, i, pr);
+		if (!rc)
+			rc = write_bitmap(w, i);
 		if (!rc)
 			rc = write_csum_table(w, i, pr);
 	}

@@ -166,6 +166,9 @@ FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
 	struct wregion *rg;
 	int rc = page_range(w, region, first, count, data, &rg);
 
+	if (rc == FRC_OK && rg->r.compression)
+		rc = frc_w_frames_touch(w, region, first, count);
+
 	if (rc == FRC_OK)
 		rc = frc_w_hash_pages(w, region, first, count, data);
 	if (rc == FRC_OK)
@@ -241,6 +244,8 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 		if (indices[k] >= rg->r.page_count || !pages[k])
 			return misuse(w, "page index beyond the end of the "
 					 "region");
+	for (uint64_t k = 0; rg->r.compression && k < count && !rc; k++)
+		rc = frc_w_frames_touch(w, region, indices[k], 1);
 	for (uint64_t k = 0; k < count && rc == FRC_OK; k++) {
 		uint64_t i = indices[k];
 		const uint8_t *pg = pages[k];
@@ -295,6 +300,9 @@ static int write_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 				     &first);
 
 	*bytes = n << j->shift;
+	if (j->w->regions[j->region].r.compression)
+		return frc_w_frames_store(j->w, j->region, first, n,
+					  j->src + (first << j->shift));
 	return write_runs(j->w, j->region, first, n,
 			  j->src + (first << j->shift));
 }
@@ -320,6 +328,11 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 	j.shift = w->regions[region].r.page_shift;
 	j.page_count = w->regions[region].r.page_count;
 	j.pages_per_chunk = (CHUNK * 4) >> j.shift ? (CHUNK * 4) >> j.shift : 1;
+	if (w->regions[region].r.compression) { /* whole frames per chunk */
+		uint64_t per = UINT64_C(1) << w->regions[region].r.frame_shift;
+
+		j.pages_per_chunk = (j.pages_per_chunk + per - 1) / per * per;
+	}
 	pr.total = w->regions[region].r.used_length;
 	/* Hashing on one thread per CPU, writing on `threads` threads. */
 	return frc_pipeline_run(w, w->path, 0, threads,

@@ -397,6 +397,10 @@ static uint64_t plan_layout(frc_writer_t *w)
 		off += frc_bitmap_bytes(r->page_count) + FRC_TRAILER;
 		r->csum_offset = off;
 		off += frc_csum_table_bytes(r->page_count);
+		if (r->compression) { /* 1.2: after the checksum table */
+			r->frame_table_offset = off;
+			off += frc_frame_table_bytes(frc_frame_count(r));
+		}
 	}
 	for (uint32_t i = 0; i < w->nregions; i++) {
 		struct frc_region *r = &w->regions[i].r;
@@ -527,6 +531,7 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 		free(w->regions[i].r.id);
 		free(w->regions[i].present);
 		free(w->regions[i].csums);
+		frc_w_frames_free(&w->regions[i]);
 	}
 	free(w->regions);
 	frc_sections_free(w->sections, w->nsections);

@@ -25,7 +25,24 @@ struct wregion {
 	int adopted; /* its page area is already in the file (embedding) */
 	uint64_t *present; /* bitmap as 64-bit words, updated atomically */
 	uint64_t *csums;   /* one checksum per page, 0 for absent pages */
+	/* compressed frames (wframes.c): per frame its state (enum
+	 * wframe_state), stored length and checksum; locks by frame */
+	int level;
+	uint8_t *fstate;
+	uint32_t *fstored;
+	uint64_t *fcsum;
+	pthread_mutex_t *frame_locks;
 };
+
+enum wframe_state {
+	WF_UNTOUCHED = 0,  /* no page written: a hole */
+	WF_PENDING = 1,    /* raw pages in the slot, compressed at commit */
+	WF_RAW = 2,        /* stored raw (compression did not pay) */
+	WF_COMPRESSED = 3  /* stored compressed at the start of the slot */
+};
+
+/* libfrc's default frame: 64 KiB (SPEC "Compressed frames" rationale) */
+#define FRC_FRAME_DEFAULT_BYTES 65536u
 
 struct frc_writer {
 	/*
@@ -99,6 +116,19 @@ int frc_w_page_range(frc_writer_t *w, uint32_t region, uint64_t first,
 void frc_w_section_drop(frc_writer_t *w) FRC_INTERNAL;
 /* writer.c: frc_writer_start() on behalf of the API call `func`. */
 int frc_w_start(frc_writer_t *w, const char *func) FRC_INTERNAL;
+/* wframes.c: frames about to get raw pages [first, first+count): pending,
+ * compressed ones first turned back into raw pages. Thread-safe. */
+int frc_w_frames_touch(frc_writer_t *w, uint32_t region, uint64_t first,
+		       uint64_t count) FRC_INTERNAL;
+/* wframes.c: whole frames from memory (first frame-aligned), compressed and
+ * stored; frames without a present page become holes. */
+int frc_w_frames_store(frc_writer_t *w, uint32_t region, uint64_t first,
+		       uint64_t count, const uint8_t *data) FRC_INTERNAL;
+/* wframes.c: at commit, pending frames compressed, the frame table
+ * written. */
+int frc_w_frames_commit(frc_writer_t *w, uint32_t region,
+			struct frc_progress *pr) FRC_INTERNAL;
+void frc_w_frames_free(struct wregion *rg) FRC_INTERNAL;
 #define page_range(w, region, first, count, data, rg)                      \
 	frc_w_page_range(w, region, first, count, data, rg, __func__)
 

@@ -330,6 +330,22 @@ FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
 				  uint32_t *index);
 
 /*
+ * Stores region `region` in compressed frames (SPEC "Compressed frames",
+ * format 1.2; the file gets the compressed-frames feature): `method`
+ * FRC_COMPRESSION_ZSTD at Zstandard `level` (1 to 22, or negative for the
+ * fast levels; 1 or 3 are the usual choices), frames of `frame_pages` pages
+ * (a power of two, a frame at most 16 MiB; 0: 64 KiB frames). Pages are
+ * written as usual, from any number of threads; frc_writer_write_region()
+ * compresses as it writes, other writes are compressed at commit, on every
+ * CPU. A frame that does not shrink by at least 4 KiB is stored raw. After
+ * frc_writer_add_region(), before the first page or section; not for
+ * regions added at an offset. Since libfrc 1.1.0.
+ */
+FRC_API int frc_writer_set_compression(frc_writer_t *w, uint32_t region,
+				       uint32_t method, int level,
+				       uint32_t frame_pages);
+
+/*
  * Fixes the layout and writes the file in the incomplete state (SPEC
  * "Creating a file and writing pages"): signature, region table and an
  * incomplete superblock, flushed to disk. Called implicitly by the first page or section write; calling it
