@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "reader_internal.h"
@@ -230,4 +231,62 @@ int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 			memset(dst + (k << rg->r.page_shift), 0,
 			       rg->r.page_size);
 	return rc;
+}
+
+/* Bytes of [off, off+len) that are data extents, not holes. */
+static uint64_t allocated(int fd, uint64_t off, uint64_t len)
+{
+	uint64_t pos = off, end = off + len, sum = 0;
+
+	while (pos < end) {
+		off_t d = lseek(fd, (off_t)pos, SEEK_DATA), h;
+
+		if (d < 0 || (uint64_t)d >= end)
+			break;
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0 || (uint64_t)h > end)
+			h = (off_t)end;
+		sum += (uint64_t)(h - d);
+		pos = (uint64_t)h;
+	}
+	return sum;
+}
+
+FRC_API int frc_reader_region_storage(frc_reader_t *r, uint32_t region,
+				      frc_region_storage_t *st_out,
+				      size_t st_size)
+{
+	frc_region_storage_t st;
+	struct rregion *rg;
+	int rc = frc_reader_usable(r, __func__);
+
+	if (rc)
+		return rc;
+	if (region >= r->nregions)
+		return FRC_MISUSE(r, "%s: no region %u (the file has %u)",
+				  r->path, region, r->nregions);
+	rg = &r->regions[region];
+	memset(&st, 0, sizeof(st));
+	if (rg->r.compression && rg->r.page_count) {
+		st.frames = frc_frame_count(&rg->r);
+		for (uint64_t f = 0; f < st.frames && rc == FRC_OK; f++) {
+			struct frc_frame fr;
+
+			rc = frc_frame_get(r, region, f, &fr);
+			st.stored_bytes += fr.stored;
+			st.compressed_frames +=
+				fr.encoding == FRC_FRAME_COMPRESSED;
+			st.raw_frames += fr.encoding == FRC_FRAME_RAW;
+			st.absent_frames += fr.encoding == FRC_FRAME_ABSENT;
+		}
+		if (rc)
+			return rc;
+	} else {
+		st.stored_bytes = rg->present << rg->r.page_shift;
+	}
+	if (rg->r.page_count)
+		st.allocated_bytes = allocated(r->fd, rg->r.pages_offset,
+					       rg->r.used_length);
+	return frc_abi_out(r, __func__, st_out, st_size, &st, sizeof(st),
+			   FRC_ABI_END(frc_region_storage_t, allocated_bytes));
 }

@@ -564,6 +564,29 @@ FRC_API uint32_t frc_reader_region_count(const frc_reader_t *r);
 /* Fills *info (info_size = sizeof(*info)) for region `region`. Thread-safe. */
 FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
 			      frc_region_info_t *info, size_t info_size);
+/* How a region is stored (frc_reader_region_storage(); see "ABI"). */
+typedef struct frc_region_storage {
+	uint64_t frames;            /* 0 for an uncompressed region */
+	uint64_t compressed_frames, raw_frames, absent_frames;
+	uint64_t stored_bytes;      /* page bytes held: present pages, or the
+				       stored bytes of raw and compressed
+				       frames */
+	uint64_t allocated_bytes;   /* disk space of the page area (its data
+				       extents), holes excluded */
+} frc_region_storage_t;
+
+/*
+ * Fills *st (st_size = sizeof(*st)) for region `region`: for a compressed
+ * region its frames by encoding, every entry checked and the frame table's
+ * trailer verified (FRC_E_CHECKSUM / FRC_E_BAD_FIELD as for a read), and
+ * the bytes they store; for every region the space its page area takes on
+ * disk. Reads the frame table and seeks over the page area: O(frames)
+ * time, O(1) memory. Since libfrc 1.1.0. Thread-safe.
+ */
+FRC_API int frc_reader_region_storage(frc_reader_t *r, uint32_t region,
+				      frc_region_storage_t *st,
+				      size_t st_size);
+
 /* Finds a region by id; FRC_E_NOT_FOUND if there is none. Thread-safe. */
 FRC_API int frc_reader_find_region(const frc_reader_t *r, const char *id,
 				   uint32_t *region);

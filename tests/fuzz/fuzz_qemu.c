@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w = frc_writer_new();
 	if (out >= 0 && s.buf && w &&
 	    frc_writer_open_fd(w, out, "fuzz.frc", NULL, 0) == FRC_OK &&
-	    import_to_frc(&s, &q, w) == 0 &&
+	    import_to_frc(&s, &q, w, NULL) == 0 &&
 	    frc_writer_commit(w, NULL, NULL) == FRC_OK)
 		check_output(out);
 	frc_writer_free(w);

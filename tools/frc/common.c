@@ -387,3 +387,52 @@ int tool_safe_name(const char *name, char *out, size_t size)
 	out[k] = '\0';
 	return strcmp(out, name) != 0;
 }
+
+int tool_compress_opt(int c, const char *arg, struct tool_compress *z)
+{
+	char *end;
+	long v;
+
+	if (c == 'Z') {
+		z->on = 1;
+		z->level = 3;
+		if (arg) {
+			v = strtol(arg, &end, 10);
+			if (*end || end == arg || v < -99 || v > 22 || v == 0) {
+				tool_err("--compress=%s: a Zstandard level from "
+					 "1 to 22 (or negative for the fast "
+					 "levels)", arg);
+				return -1;
+			}
+			z->level = (int)v;
+		}
+		return 0;
+	}
+	if (c == 'F') {
+		if (tool_parse_size(arg, &z->frame_bytes) ||
+		    !z->frame_bytes || (z->frame_bytes & (z->frame_bytes - 1)) ||
+		    z->frame_bytes > (16u << 20)) {
+			tool_err("--frame=%s: a power of two up to 16M", arg);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int tool_set_compression(frc_writer_t *w, uint32_t region,
+			 const struct tool_compress *z)
+{
+	uint32_t ps = frc_writer_page_size(w, region), pages = 0;
+
+	if (!z->on)
+		return 0;
+	if (z->frame_bytes)
+		pages = z->frame_bytes < ps ? 1 : (uint32_t)(z->frame_bytes / ps);
+	if (frc_writer_set_compression(w, region, FRC_COMPRESSION_ZSTD,
+				       z->level, pages)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		return -1;
+	}
+	return 0;
+}

@@ -23,6 +23,8 @@ static const struct {
 	{ "extract", cmd_extract, "write regions and sections out as raw files" },
 	{ "dump", cmd_dump, "show the layout, the bitmaps and a page in hex" },
 	{ "diff", cmd_diff, "compare two containers page by page" },
+	{ "convert", cmd_convert, "rewrite a container compressed or "
+				  "uncompressed" },
 	{ "bench", cmd_bench, "measure save and restore against raw I/O" },
 	{ "import-qemu", cmd_import_qemu, "save a QEMU migration stream as FRC" },
 	{ "export-qemu", cmd_export_qemu, "write FRC back as a QEMU migration "

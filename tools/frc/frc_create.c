@@ -30,6 +30,7 @@ struct create_args {
 	size_t nmeta;
 	uint32_t default_page_size;
 	frc_writer_options_t wopts;
+	struct tool_compress z;
 	struct tool_opts t;
 	const char *out;
 	int force;
@@ -49,6 +50,10 @@ static void create_usage(FILE *f)
 	      "  -d, --device-state FILE    add FILE as a device-state section\n"
 	      "  -m, --meta KEY=VALUE       add a metadata item\n"
 	      "      --direct               write pages with O_DIRECT\n"
+	      "      --compress[=LEVEL]     store the regions in Zstandard frames\n"
+	      "                             (format 1.2; level 1-22, default 3)\n"
+	      "      --frame=SIZE           bytes per frame, a power of two up\n"
+	      "                             to 16M (default 64K)\n"
 	      "  -f, --force                overwrite OUT.frc if it exists\n"
 	      "  -p, --progress             show progress (default: on a tty)\n"
 	      "  -q, --quiet                print nothing but errors\n"
@@ -156,6 +161,7 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		{ "force", no_argument, NULL, 'f' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
+		TOOL_COMPRESS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,6 +187,8 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		case 'd': rc = push(&a->devstate, &a->ndevstate, optarg); break;
 		case 'm': rc = push(&a->meta, &a->nmeta, optarg); break;
 		case 'D': a->wopts.direct = 1; break;
+		case 'Z':
+		case 'F': rc = tool_compress_opt(c, optarg, &a->z); break;
 		case 'f': a->force = 1; break;
 		case 'p': a->t.progress = 1; break;
 		case 'q': a->t.quiet = 1; a->t.progress = 0; break;
@@ -382,12 +390,16 @@ static int declare_regions(frc_writer_t *w, struct create_args *a,
 				 s->page_size);
 			return -1;
 		}
+		uint32_t idx;
+
 		if (frc_writer_add_region(w, s->name, s->size, s->page_size,
-					  NULL)) {
+					  &idx)) {
 			tool_err("--region %s=%s: %s", s->name, s->file,
 				 frc_writer_errmsg(w));
 			return -1;
 		}
+		if (tool_set_compression(w, idx, &a->z))
+			return -1;
 		*total += s->size;
 	}
 	return 0;

@@ -50,13 +50,25 @@ static void emit_features(struct out *o, const frc_reader_t *r,
 	out_end(o);
 }
 
+/* How region i is stored; the storage zeroed (and a warning) on failure. */
+static void storage_of(const frc_reader_t *r, uint32_t i,
+		       frc_region_storage_t *st)
+{
+	if (frc_reader_region_storage((frc_reader_t *)r, i, st, sizeof(*st))) {
+		tool_err("%s", frc_reader_errmsg(r));
+		memset(st, 0, sizeof(*st));
+	}
+}
+
 static void emit_regions(struct out *o, const frc_reader_t *r)
 {
 	out_list(o, "regions");
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
+		frc_region_storage_t st;
 
 		frc_reader_region(r, i, &g, sizeof(g));
+		storage_of(r, i, &st);
 		out_map(o, NULL);
 		out_uint(o, "index", i);
 		out_str(o, "id", g.id);
@@ -76,6 +88,16 @@ static void emit_regions(struct out *o, const frc_reader_t *r)
 		out_uint(o, "pages_offset", g.pages_offset);
 		out_uint(o, "bitmap_offset", g.bitmap_offset);
 		out_uint(o, "checksum_table_offset", g.checksum_table_offset);
+		out_str(o, "compression", g.compression ? "zstd" : "none");
+		if (g.compression) {
+			out_uint(o, "frame_pages", g.frame_pages);
+			out_uint(o, "frame_table_offset", g.frame_table_offset);
+			out_uint(o, "compressed_frames", st.compressed_frames);
+			out_uint(o, "raw_frames", st.raw_frames);
+			out_uint(o, "absent_frames", st.absent_frames);
+		}
+		out_uint(o, "stored_bytes", st.stored_bytes);
+		out_uint(o, "allocated_bytes", st.allocated_bytes);
 		out_end(o);
 	}
 	out_end(o);
@@ -160,12 +182,14 @@ static void print_features(const frc_reader_t *r, const frc_info_t *in)
 
 static void print_regions(const frc_reader_t *r)
 {
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
+		frc_region_storage_t st;
 
 		frc_reader_region(r, i, &g, sizeof(g));
+		storage_of(r, i, &st);
 		printf("  [%u] '%s'\n"
 		       "      size %s (%" PRIu64 " bytes), page size %u, "
 		       "%" PRIu64 " pages\n",
@@ -174,12 +198,25 @@ static void print_regions(const frc_reader_t *r)
 		       g.used_length, g.page_size, g.page_count);
 		if (g.bitmap_valid)
 			printf("      present %" PRIu64 ", zero %" PRIu64
-			       ", data on disk %s\n",
+			       ", data %s, on disk %s\n",
 			       g.present_pages, g.page_count - g.present_pages,
 			       tool_human_size(g.present_pages * g.page_size, b,
-					       sizeof(b)));
+					       sizeof(b)),
+			       tool_human_size(st.allocated_bytes, c,
+					       sizeof(c)));
 		else
 			printf("      presence unknown (no valid bitmap)\n");
+		if (g.compression)
+			printf("      zstd frames of %u pages: %" PRIu64
+			       " compressed, %" PRIu64 " raw, %" PRIu64
+			       " absent; %s stored (%.1f%% of the data)\n",
+			       g.frame_pages, st.compressed_frames,
+			       st.raw_frames, st.absent_frames,
+			       tool_human_size(st.stored_bytes, a, sizeof(a)),
+			       g.present_pages ? 100.0 * (double)st.stored_bytes /
+							 (double)(g.present_pages *
+								  g.page_size)
+					       : 0.0);
 		printf("      pages at 0x%" PRIx64 ", bitmap at 0x%" PRIx64
 		       ", checksums at 0x%" PRIx64 "\n",
 		       g.pages_offset, g.bitmap_offset,

@@ -45,6 +45,25 @@ int tool_common_opt(int c, const char *arg, struct tool_opts *t,
 		    const char *usage);
 void tool_opts_init(struct tool_opts *t);
 
+/*
+ * --compress[=LEVEL] and --frame=SIZE of the commands that write FRC
+ * (create, import-qemu, convert): compression asked for, Zstandard level
+ * (default 3), frame size in bytes (0: libfrc's default, 64 KiB).
+ */
+struct tool_compress {
+	int on;
+	int level;
+	uint64_t frame_bytes;
+};
+#define TOOL_COMPRESS_LONGOPTS                                  \
+	{ "compress", optional_argument, NULL, 'Z' },            \
+	{ "frame", required_argument, NULL, 'F' }
+/* Handles 'Z' and 'F' (0), else -1 after a message naming the option. */
+int tool_compress_opt(int c, const char *arg, struct tool_compress *z);
+/* Applies it to region `region` of w (a no-op when off); 0 or -1. */
+int tool_set_compression(frc_writer_t *w, uint32_t region,
+			 const struct tool_compress *z);
+
 /* Opens a reader, printing "frc: MESSAGE" on failure (unless quiet). */
 int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet);
 /* A region named by its id, or as #N for region number N; 0 or -1. */
@@ -93,6 +112,7 @@ int cmd_prepare_qemu(int argc, char **argv);
 int cmd_seal_qemu(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 /*
  * s with control characters shown as \xNN, for human output of ids and

@@ -25,11 +25,14 @@ int cmd_import_qemu(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "list-records", no_argument, NULL, 'L' },
+		TOOL_COMPRESS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc import-qemu [-f] [-q] [--list-records] IN OUT.frc\n"
+		"usage: frc import-qemu [-f] [-q] [--list-records] "
+		"[--compress[=LEVEL]] [--frame=SIZE]\n"
+		"                       IN OUT.frc\n"
 		"\n"
 		"Reads a QEMU migration file (the sequential stream, or a\n"
 		"mapped-ram file), from a file or from standard input ('-'), and\n"
@@ -38,7 +41,11 @@ int cmd_import_qemu(int argc, char **argv)
 		"  (qemu) migrate \"exec:frc import-qemu - vm.frc\"\n"
 		"  -f, --force   replace OUT.frc if it exists\n"
 		"  -q, --quiet   print nothing but errors\n"
-		"  --list-records  also print the offset of every record\n";
+		"  --list-records  also print the offset of every record\n"
+		"  --compress[=LEVEL]  store RAM in Zstandard frames (format\n"
+		"                  1.2; level 1-22, default 3)\n"
+		"  --frame=SIZE    bytes per frame (power of two, default 64K)\n";
+	struct tool_compress z = { 0, 3, 0 };
 	frc_writer_options_t o;
 	struct outfile of;
 	struct qemu_file q;
@@ -54,6 +61,11 @@ int cmd_import_qemu(int argc, char **argv)
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
 		case 'L': qemu_list_records = 1; break;
+		case 'Z':
+		case 'F':
+			if (tool_compress_opt(c, optarg, &z))
+				return 1;
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 1;
 		}
@@ -90,7 +102,7 @@ int cmd_import_qemu(int argc, char **argv)
 	rc = w ? frc_writer_open_fd(w, of.fd, out, &o, sizeof(o)) : FRC_E_NOMEM;
 	if (rc)
 		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
-	else if ((rc = import_to_frc(&s, &q, w)) == 0 &&
+	else if ((rc = import_to_frc(&s, &q, w, &z)) == 0 &&
 		 (rc = frc_writer_commit(w, NULL, NULL)) != 0)
 		tool_err("%s", frc_writer_errmsg(w));
 	frc_writer_free(w);

@@ -834,7 +834,8 @@ int set_qemu_metadata(frc_writer_t *w, const struct qemu_file *q)
 	return 0;
 }
 
-int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
+int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w,
+		  const struct tool_compress *z)
 {
 	uint8_t *head = NULL;
 	struct importer im;
@@ -851,6 +852,9 @@ int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w)
 		if (frc_writer_add_region(w, q->blocks[i].id, q->blocks[i].used,
 					  q->page_size, NULL)) {
 			tool_err("%s", frc_writer_errmsg(w));
+			return -1;
+		} else if (z && q->blocks[i].used &&
+			   tool_set_compression(w, i, z)) {
 			return -1;
 		}
 	/* the head is complete; a mapped-ram file's RAM framing after the

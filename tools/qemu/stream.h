@@ -118,8 +118,11 @@ int expect_eos(struct in *s);
 int read_tail(struct in *s, frc_writer_t *w);
 /* The metadata an import records (source format, machine, capabilities). */
 int set_qemu_metadata(frc_writer_t *w, const struct qemu_file *q);
-/* A whole QEMU file into `w`: regions, pages, kept sections, metadata. */
-int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w);
+/* A whole QEMU file into `w`: regions (compressed as z says, which may be
+ * NULL), pages, kept sections, metadata. */
+struct tool_compress;
+int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w,
+		  const struct tool_compress *z);
 /* An input reading n bytes at p (no file), named `name` in messages. */
 void in_memory(struct in *s, const char *name, uint8_t *p, size_t n);
 

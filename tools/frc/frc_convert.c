@@ -1,0 +1,238 @@
+/*
+ * frc_convert.c - `frc convert`: an FRC file rewritten with its regions
+ * compressed (--compress) or uncompressed, every page and section verified
+ * on the way, under the output policy of every frc command (a temporary
+ * file renamed into place; the input is never touched). Memory: one 4 MiB
+ * buffer, whatever the file's size.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frc_tool.h"
+#include "outfile.h"
+
+#define COPY_BYTES (4u << 20)
+
+static void convert_usage(FILE *f)
+{
+	fputs("usage: frc convert [--compress[=LEVEL]] [--frame=SIZE] [-f] [-q]\n"
+	      "                   [--progress] IN.frc OUT.frc\n"
+	      "\n"
+	      "Writes IN.frc again as OUT.frc, its regions stored in Zstandard\n"
+	      "frames (--compress, format 1.2) or uncompressed (the default),\n"
+	      "every page and section verified as it is copied. Regions, their\n"
+	      "ids and page sizes, sections, metadata and the creation time are\n"
+	      "kept; OUT.frc gets a new UUID.\n"
+	      "\n"
+	      "  --compress[=LEVEL]  compress (level 1-22, default 3)\n"
+	      "  --frame=SIZE        bytes per frame, a power of two up to 16M\n"
+	      "                      (default 64K)\n"
+	      "  -f, --force         replace OUT.frc if it exists\n"
+	      "  -p, --progress      show progress (default: on a terminal)\n"
+	      "  -q, --quiet         print nothing but errors\n",
+	      f);
+}
+
+/* Every present page of region i, verified, in runs of at most 4 MiB. */
+struct conv_progress {
+	struct tool_progress tp;
+	uint64_t done, total;
+};
+
+static int copy_region(frc_reader_t *r, frc_writer_t *w, uint32_t i,
+		       uint8_t *buf, struct conv_progress *cp)
+{
+	frc_region_info_t g;
+	uint64_t per, first, count;
+
+	if (frc_reader_region(r, i, &g, sizeof(g)))
+		return -1;
+	per = COPY_BYTES / g.page_size ? COPY_BYTES / g.page_size : 1;
+	for (uint64_t p = 0; p < g.page_count; p = first + count) {
+		if (frc_reader_next_run(r, i, p, &first, &count))
+			return -1;
+		if (!count)
+			break;
+		for (uint64_t k = first; k < first + count; k += per) {
+			uint64_t n = first + count - k < per ? first + count - k
+							     : per;
+
+			if (frc_reader_read_pages(r, i, k, n, buf) != FRC_OK) {
+				tool_err("%s", frc_reader_errmsg(r));
+				return -1;
+			}
+			if (frc_writer_write_pages(w, i, k, n, buf) != FRC_OK) {
+				tool_err("%s", frc_writer_errmsg(w));
+				return -1;
+			}
+			cp->done += n * g.page_size;
+			if (tool_progress_cb(&cp->tp, cp->done, cp->total))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+struct section_copy {
+	frc_writer_t *w;
+};
+
+static int append_piece(void *ctx, const void *data, size_t len,
+			uint64_t offset)
+{
+	struct section_copy *c = ctx;
+
+	(void)offset;
+	return frc_writer_section_append(c->w, data, len) != FRC_OK;
+}
+
+/* Sections as they are (verified), metadata item by item. */
+static int copy_sections(frc_reader_t *r, frc_writer_t *w)
+{
+	struct section_copy c = { w };
+
+	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
+		frc_section_info_t s;
+		int rc;
+
+		if (frc_reader_section(r, i, &s, sizeof(s)))
+			return -1;
+		if (s.type == FRC_SECTION_METADATA)
+			continue;
+		if (frc_writer_section_begin(w, s.type, s.flags,
+					     *s.name ? s.name : NULL)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			return -1;
+		}
+		rc = frc_reader_read_section_stream(r, i, append_piece, &c);
+		if (rc != FRC_OK) {
+			tool_err("%s", *frc_writer_errmsg(w)
+					       ? frc_writer_errmsg(w)
+					       : frc_reader_errmsg(r));
+			return -1;
+		}
+		if (frc_writer_section_end(w)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			return -1;
+		}
+	}
+	for (uint32_t i = 0; i < frc_reader_metadata_count(r); i++) {
+		const char *k, *v;
+
+		if (frc_reader_metadata_item(r, i, &k, &v) ||
+		    frc_writer_set_metadata(w, k, v)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int convert(frc_reader_t *r, frc_writer_t *w, int fd, const char *out,
+		   const struct tool_compress *z, struct conv_progress *cp)
+{
+	frc_writer_options_t o;
+	frc_info_t in;
+	uint8_t *buf = NULL;
+	uint64_t total = 0;
+	int rc = -1;
+
+	frc_reader_get_info(r, &in, sizeof(in));
+	memset(&o, 0, sizeof(o));
+	o.alignment = in.alignment;
+	o.have_create_time = in.create_time_ns != 0;
+	o.create_time_ns = in.create_time_ns;
+	o.generator = "frc convert " FRC_LIB_VERSION_STRING;
+	if (frc_writer_open_fd(w, fd, out, &o, sizeof(o))) {
+		tool_err("%s", frc_writer_errmsg(w));
+		return -1;
+	}
+	for (uint32_t i = 0; i < in.region_count; i++) {
+		frc_region_info_t g;
+
+		frc_reader_region(r, i, &g, sizeof(g));
+		total += g.present_pages * g.page_size;
+		if (frc_writer_add_region(w, g.id, g.used_length, g.page_size,
+					  NULL)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			return -1;
+		}
+		if (g.page_count && tool_set_compression(w, i, z))
+			return -1;
+	}
+	cp->total = total;
+	if (posix_memalign((void **)&buf, 4096, COPY_BYTES)) {
+		tool_err("out of memory");
+		return -1;
+	}
+	rc = 0;
+	for (uint32_t i = 0; i < in.region_count && !rc; i++)
+		rc = copy_region(r, w, i, buf, cp);
+	free(buf);
+	if (!rc)
+		rc = copy_sections(r, w);
+	if (!rc && frc_writer_commit(w, NULL, NULL)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		rc = -1;
+	}
+	return rc;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TOOL_COMPRESS_LONGOPTS,
+		{ "force", no_argument, NULL, 'f' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tool_compress z = { 0, 3, 0 };
+	struct conv_progress cp = { .done = 0 };
+	struct outfile of;
+	const char *inputs[2] = { NULL, NULL };
+	frc_reader_t *r = NULL;
+	frc_writer_t *w;
+	int c, force = 0, quiet = 0, progress = -1, rc;
+
+	while ((c = getopt_long(argc, argv, "fpqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'Z':
+		case 'F':
+			if (tool_compress_opt(c, optarg, &z))
+				return 1;
+			break;
+		case 'f': force = 1; break;
+		case 'p': progress = 1; break;
+		case 'q': quiet = 1; progress = 0; break;
+		case 'h': convert_usage(stdout); return 0;
+		default: convert_usage(stderr); return 1;
+		}
+	}
+	if (optind != argc - 2) {
+		convert_usage(stderr);
+		return 1;
+	}
+	inputs[0] = argv[optind];
+	if (tool_open(&r, argv[optind], 0, 0))
+		return 1;
+	if (outfile_open(&of, argv[optind + 1], force, OUT_SEEKABLE, inputs)) {
+		frc_reader_free(r);
+		return 1;
+	}
+	tool_progress_init(&cp.tp, progress, "converting");
+	w = frc_writer_new();
+	rc = w ? convert(r, w, of.fd, argv[optind + 1], &z, &cp) : -1;
+	tool_progress_done(&cp.tp);
+	frc_writer_free(w);
+	if (rc == 0)
+		rc = outfile_commit(&of);
+	outfile_abort(&of); /* nothing is left of a failed conversion */
+	if (!rc && !quiet)
+		fprintf(stderr, "frc: %s written %s\n", argv[optind + 1],
+			z.on ? "in compressed frames" : "uncompressed");
+	frc_reader_free(r);
+	return rc ? 1 : 0;
+}
