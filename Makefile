@@ -148,7 +148,7 @@ check-run: all $(TEST_BIN) $(B)/tests/fault_shim.so doc-run fuzz-check
 
 # Suites by what they need beyond the build dependencies and cmocka. Each
 # target checks for its tool and fails, saying what to install, without it.
-CORE_SUITES := units cli_test vectors_test install_test fault_test
+CORE_SUITES := units cli_test cli_compress_test vectors_test install_test fault_test
 need = @command -v $(1) >/dev/null 2>&1 || { echo "$@ needs $(1) (Debian \
 	package $(2)); make check installs it" >&2; exit 1; }
 TEST_DEPS = all $(TEST_BIN) $(B)/tests/fault_shim.so

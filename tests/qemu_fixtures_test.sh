@@ -62,6 +62,12 @@ check "export-qemu gives back legacy-7.2.qemu byte for byte" 'cmp -s back-legacy
 check "export-qemu gives back stream-file.qemu byte for byte" 'cmp -s back-stream.qemu stream-file.qemu'
 "$FRC" export-qemu mapped-ram.frc back-mapped.qemu
 check "export-qemu gives back mapped-ram.qemu byte for byte" 'cmp -s back-mapped.qemu mapped-ram.qemu'
+# compressed (format 1.2): the same blocks, the same QEMU file back
+"$FRC" import-qemu -q --compress stream-file.qemu packed.frc
+check "import-qemu --compress" '[ $? -eq 0 ] && "$FRC" check -q packed.frc'
+check "the compressed import holds the same RAM" 'digest_blocks packed.frc 10.2'
+"$FRC" export-qemu packed.frc back-packed.qemu
+check "and exports stream-file.qemu byte for byte" 'cmp -s back-packed.qemu stream-file.qemu'
 # converted: 10.2's stream to mapped-ram and back
 "$FRC" export-qemu --format=mapped-ram stream-file.frc conv.qemu &&
 	"$FRC" import-qemu -q conv.qemu conv.frc
