@@ -73,7 +73,7 @@ TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
 .PHONY: all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean \
-	bench-qemu \
+	bench-qemu bench-compress \
 	fuzz fuzz-check
 
 all: lib tools
@@ -244,6 +244,12 @@ demo: deps-build
 # best paths, back to back (tools/qemu/qemu_bench.sh; ARGS e.g. "-r 5 -s 2048").
 bench-qemu: all $(B)/tests/qmp_client
 	sh tools/qemu/qemu_bench.sh $(ARGS) $(B)
+
+# Compressed FRC (format 1.2) against uncompressed FRC and zstd -1/-3 of
+# the same QEMU stream, on a real Linux guest and a synthetic one
+# (tools/qemu/compress_bench.sh; ARGS e.g. "-r 5").
+bench-compress: all $(B)/tests/qmp_client $(B)/tests/serial_client
+	sh tools/qemu/compress_bench.sh $(ARGS) $(B)
 
 doc: deps
 	$(MAKE) doc-run

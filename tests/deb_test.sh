@@ -22,9 +22,13 @@ done
 check "running as root (chroot)" '[ "$(id -u)" -eq 0 ]'
 [ "$fails" -eq 0 ] || exit 1
 
-# 1. build: a copy of the tracked files only (no build outputs)
+# 1. build: a copy of the tree without build outputs, fetched tools or git
+# (a fresh machine need not have git)
 mkdir -p "$T/src"
-(cd "$SRC" && git ls-files -z | xargs -0 tar cf - ) | tar xf - -C "$T/src"
+(cd "$SRC" && tar cf - --exclude=./.git --exclude=./.deps --exclude='./build*' .) |
+	tar xf - -C "$T/src"
+check "the tree is copied without build outputs" \
+	'[ -f "$T/src/debian/changelog" ] && [ ! -e "$T/src/build" ] && [ ! -e "$T/src/.deps" ]'
 (cd "$T/src" && dpkg-buildpackage -b -us -uc) >"$T/build.log" 2>&1
 check "dpkg-buildpackage -b -us -uc" '[ $? -eq 0 ] || { tail -30 "$T/build.log" | sed "s/^/# /"; false; }'
 for p in libfrc1 libfrc-dev frc; do

@@ -3,7 +3,7 @@
 # any is missing. Used by `make check`, `make demo` and `make doc`.
 set -eu
 
-PKGS="libyaml-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd"
+PKGS="libyaml-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time"
 
 have_all() {
 	command -v pkg-config >/dev/null 2>&1 || return 1
@@ -16,7 +16,8 @@ have_all() {
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || return 1
 	/usr/bin/python3 -c 'import xxhash, zstandard' >/dev/null 2>&1 || return 1
 	command -v zstd >/dev/null 2>&1 || return 1
-	for t in dpkg-buildpackage dh lintian debootstrap fakeroot xz; do
+	[ -x /usr/bin/time ] || return 1
+	for t in dpkg-buildpackage dh lintian debootstrap fakeroot xz pgrep; do
 		command -v $t >/dev/null 2>&1 || return 1
 	done
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
