@@ -120,7 +120,8 @@ static int adopt(frc_writer_t *w, uint32_t region, uint64_t first,
 					"source" : "cannot read page in place",
 				     err < 0 ? EIO : err);
 		else
-			rc = frc_w_hash_pages(w, region, first + k, n, buf);
+			rc = frc_w_hash_pages(w, region, first + k, n, buf,
+					      false);
 	}
 	free(buf);
 	return rc;

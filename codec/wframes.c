@@ -20,6 +20,9 @@
 
 #define FRAME_LOCKS 64u
 
+
+
+
 /* One Zstandard compression context per thread, freed with the thread. */
 static pthread_key_t cctx_key;
 static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
@@ -144,7 +147,7 @@ static void frame_span(const struct wregion *rg, uint64_t f, uint64_t *slot,
  * where no other thread touches the frame.
  */
 static int store_frame(frc_writer_t *w, uint32_t region, uint64_t f,
-		       const uint8_t *data)
+		       const uint8_t *data, int dfd)
 {
 	struct wregion *rg = &w->regions[region];
 	uint64_t slot, len, kept;
@@ -161,13 +164,13 @@ static int store_frame(frc_writer_t *w, uint32_t region, uint64_t f,
 	n = ZSTD_compressCCtx(c, buf, cap, data, (size_t)len, rg->level);
 	kept = ZSTD_isError(n) ? len : frc_align_up(n, FRC_DIRECT_ALIGN);
 	if (kept >= len) { /* raw: the frame's pages as they are */
-		err = frc_pwrite_pages(w->dfd, w->fd, data, (size_t)len, slot);
+		err = frc_pwrite_pages(dfd, w->fd, data, (size_t)len, slot);
 		rg->fstate[f] = WF_RAW;
 		rg->fstored[f] = (uint32_t)len;
 		rg->fcsum[f] = 0;
 	} else {
 		memset(buf + n, 0, kept - n);
-		err = frc_pwrite_pages(w->dfd, w->fd, buf, kept, slot);
+		err = frc_pwrite_pages(dfd, w->fd, buf, kept, slot);
 		if (!err)
 			err = frc_punch_hole(w->fd, slot + kept, len - kept);
 		rg->fstate[f] = WF_COMPRESSED;
@@ -224,24 +227,19 @@ static int expand_frame(frc_writer_t *w, uint32_t region, uint64_t f)
 	return rc;
 }
 
-int frc_w_frames_touch(frc_writer_t *w, uint32_t region, uint64_t first,
-		       uint64_t count)
+int frc_w_frames_touch(frc_writer_t *w, uint32_t region, uint64_t page,
+		       bool present)
 {
 	struct wregion *rg = &w->regions[region];
+	uint64_t f = page >> rg->r.frame_shift;
 	int rc = FRC_OK;
 
-	if (!count)
-		return FRC_OK;
-	for (uint64_t f = first >> rg->r.frame_shift;
-	     f <= (first + count - 1) >> rg->r.frame_shift && rc == FRC_OK;
-	     f++) {
-		pthread_mutex_lock(frame_lock(rg, f));
-		if (rg->fstate[f] == WF_COMPRESSED)
-			rc = expand_frame(w, region, f);
-		else
-			rg->fstate[f] = WF_PENDING;
-		pthread_mutex_unlock(frame_lock(rg, f));
-	}
+	pthread_mutex_lock(frame_lock(rg, f));
+	if (rg->fstate[f] == WF_COMPRESSED)
+		rc = expand_frame(w, region, f); /* now pending */
+	else if (present || rg->fstate[f] == WF_RAW)
+		rg->fstate[f] = WF_PENDING;
+	pthread_mutex_unlock(frame_lock(rg, f));
 	return rc;
 }
 
@@ -260,7 +258,7 @@ int frc_w_frames_store(frc_writer_t *w, uint32_t region, uint64_t first,
 		pthread_mutex_lock(frame_lock(rg, f));
 		if (frame_has_pages(rg, f)) {
 			rc = store_frame(w, region, f,
-					 data + ((p - first) << sh));
+					 data + ((p - first) << sh), w->dfd);
 		} else { /* no page: a hole */
 			int err = frc_punch_hole(w->fd, slot, len);
 
@@ -314,14 +312,16 @@ static int compress_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 					    "out of memory");
 			break;
 		}
-		/* absent pages are holes or zeros: they compress as zeros */
-		err = frc_pread_pages(j->w->dfd, j->w->fd, raw, (size_t)len,
-				      slot);
+		/* absent pages are holes or zeros: they compress as zeros.
+		 * The pages were just written through the page cache: read
+		 * and rewrite them there (no O_DIRECT, which would force them
+		 * out first); the commit's fsync writes the frames once. */
+		err = frc_pread_full(j->w->fd, raw, (size_t)len, slot);
 		if (err)
 			rc = io_fail(j->w, "cannot read a frame back",
 				     err < 0 ? EIO : err);
 		else
-			rc = store_frame(j->w, j->region, f, raw);
+			rc = store_frame(j->w, j->region, f, raw, -1);
 	}
 	free(raw);
 	return rc;

@@ -81,11 +81,16 @@ int frc_w_page_range(frc_writer_t *w, uint32_t region, uint64_t first,
  * a clear bit and a freed slot. Sets *present to say which.
  */
 static int note_page(frc_writer_t *w, uint32_t region, uint64_t i,
-		     const uint8_t *pg, bool *present)
+		     const uint8_t *pg, bool *present, bool frames)
 {
 	struct wregion *rg = &w->regions[region];
+	int rc;
 
 	*present = !frc_all_zero(pg, rg->r.page_size);
+	/* a page about to change in a compressed region: its frame first */
+	if (frames && rg->r.compression &&
+	    (rc = frc_w_frames_touch(w, region, i, *present)) != FRC_OK)
+		return rc;
 	if (!*present)
 		return clear_page(w, rg, i);
 	/* SPEC "Page checksum table": the checksum is bound to region and page index. */
@@ -101,13 +106,14 @@ static int note_page(frc_writer_t *w, uint32_t region, uint64_t i,
  * present bits of the range say exactly which pages write_runs() writes.
  */
 int frc_w_hash_pages(frc_writer_t *w, uint32_t region, uint64_t first,
-		      uint64_t count, const uint8_t *p)
+		      uint64_t count, const uint8_t *p, bool frames)
 {
 	unsigned sh = w->regions[region].r.page_shift;
 
 	for (uint64_t k = 0; k < count; k++) {
 		bool present;
-		int rc = note_page(w, region, first + k, p + (k << sh), &present);
+		int rc = note_page(w, region, first + k, p + (k << sh), &present,
+				   frames);
 
 		if (rc)
 			return rc;
@@ -146,7 +152,10 @@ static int write_runs(frc_writer_t *w, uint32_t region, uint64_t first,
 		}
 		off = rg->r.pages_offset + ((first + k) << sh);
 		len = run << sh;
-		if (len >= DIRECT_MIN_RUN || w->dfd < 0) {
+		/* pages of a compressed region are read back at commit:
+		 * they stay in the page cache */
+		if ((len >= DIRECT_MIN_RUN || w->dfd < 0) &&
+		    !rg->r.compression) {
 			rc = put_pages(w, p + (k << sh), len, off);
 		} else {
 			err = frc_pwrite_full(w->fd, p + (k << sh), len, off);
@@ -166,11 +175,9 @@ FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
 	struct wregion *rg;
 	int rc = page_range(w, region, first, count, data, &rg);
 
-	if (rc == FRC_OK && rg->r.compression)
-		rc = frc_w_frames_touch(w, region, first, count);
 
 	if (rc == FRC_OK)
-		rc = frc_w_hash_pages(w, region, first, count, data);
+		rc = frc_w_hash_pages(w, region, first, count, data, true);
 	if (rc == FRC_OK)
 		rc = write_runs(w, region, first, count, data);
 	return rc;
@@ -182,11 +189,13 @@ FRC_API int frc_writer_write_page(frc_writer_t *w, uint32_t region,
 	return frc_writer_write_pages(w, region, page, 1, data);
 }
 
-/* Writes iov[0..n) at off: O_DIRECT when every piece allows it. */
-static int put_vector(frc_writer_t *w, struct iovec *iov, int n, uint64_t off)
+/* Writes iov[0..n) at off: O_DIRECT when `direct` and every piece allow it. */
+static int put_vector(frc_writer_t *w, struct iovec *iov, int n, uint64_t off,
+		      bool direct)
 {
-	int fd = w->dfd >= 0 && frc_direct_aligned(NULL, 0, off) ? w->dfd
-								  : w->fd;
+	int fd = direct && w->dfd >= 0 && frc_direct_aligned(NULL, 0, off)
+			 ? w->dfd
+			 : w->fd;
 	size_t total = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -244,8 +253,7 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 		if (indices[k] >= rg->r.page_count || !pages[k])
 			return misuse(w, "page index beyond the end of the "
 					 "region");
-	for (uint64_t k = 0; rg->r.compression && k < count && !rc; k++)
-		rc = frc_w_frames_touch(w, region, indices[k], 1);
+
 	for (uint64_t k = 0; k < count && rc == FRC_OK; k++) {
 		uint64_t i = indices[k];
 		const uint8_t *pg = pages[k];
@@ -254,12 +262,13 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 		if (n && (i != run_first + (uint64_t)n ||
 			  n == (int)(sizeof(iov) / sizeof(iov[0])))) {
 			rc = put_vector(w, iov, n, rg->r.pages_offset +
-						   (run_first << rg->r.page_shift));
+						   (run_first << rg->r.page_shift),
+					!rg->r.compression);
 			n = 0;
 		}
 		if (rc)
 			break;
-		rc = note_page(w, region, i, pg, &present);
+		rc = note_page(w, region, i, pg, &present, true);
 		if (rc || !present)
 			continue;
 		if (!n)
@@ -270,7 +279,8 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 	}
 	if (rc == FRC_OK && n)
 		rc = put_vector(w, iov, n,
-				rg->r.pages_offset + (run_first << rg->r.page_shift));
+				rg->r.pages_offset + (run_first << rg->r.page_shift),
+				!rg->r.compression);
 	return rc;
 }
 
@@ -289,8 +299,9 @@ static int hash_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 				     &first);
 
 	*bytes = n << j->shift;
+	/* whole frames are stored by write_chunk: no frame to touch */
 	return frc_w_hash_pages(j->w, j->region, first, n,
-			  j->src + (first << j->shift));
+				j->src + (first << j->shift), false);
 }
 
 static int write_chunk(void *arg, uint64_t chunk, uint64_t *bytes)

@@ -101,9 +101,11 @@ int frc_w_fd_take(frc_writer_t *w, int fd,
                   const frc_writer_options_t *opts) FRC_INTERNAL;
 /* wsections.c: the metadata items into their section. */
 int frc_w_flush_metadata(frc_writer_t *w) FRC_INTERNAL;
-/* wpages.c: records pages [first, first+count) from data. */
+/* wpages.c: records pages [first, first+count) from data (frames: touch
+ * their frames, frc_w_frames_touch()). */
 int frc_w_hash_pages(frc_writer_t *w, uint32_t region, uint64_t first,
-                     uint64_t count, const uint8_t *p) FRC_INTERNAL;
+		     uint64_t count, const uint8_t *p,
+		     bool frames) FRC_INTERNAL;
 /* writer.c: renames a committed replacement over the file it replaces. */
 int frc_w_install_replacement(frc_writer_t *w) FRC_INTERNAL;
 /* writer.c: the time now, in ns since 1970 UTC. */
@@ -116,10 +118,15 @@ int frc_w_page_range(frc_writer_t *w, uint32_t region, uint64_t first,
 void frc_w_section_drop(frc_writer_t *w) FRC_INTERNAL;
 /* writer.c: frc_writer_start() on behalf of the API call `func`. */
 int frc_w_start(frc_writer_t *w, const char *func) FRC_INTERNAL;
-/* wframes.c: frames about to get raw pages [first, first+count): pending,
- * compressed ones first turned back into raw pages. Thread-safe. */
-int frc_w_frames_touch(frc_writer_t *w, uint32_t region, uint64_t first,
-		       uint64_t count) FRC_INTERNAL;
+/*
+ * wframes.c: page `page` of a compressed region is about to be written,
+ * present (data) or not (a zero page): a compressed frame is first turned
+ * back into raw pages, and a frame that changes becomes pending (to be
+ * compressed at commit). A zero page in an untouched or pending frame
+ * changes nothing. Thread-safe.
+ */
+int frc_w_frames_touch(frc_writer_t *w, uint32_t region, uint64_t page,
+		       bool present) FRC_INTERNAL;
 /* wframes.c: whole frames from memory (first frame-aligned), compressed and
  * stored; frames without a present page become holes. */
 int frc_w_frames_store(frc_writer_t *w, uint32_t region, uint64_t first,

@@ -234,6 +234,7 @@ static void test_every_error_has_message(void **state)
 		   frc_reader_errmsg(r), "did not open");
 	/* an open reader, bad arguments */
 	assert_int_equal(frc_reader_open(open_r, path, 0), FRC_OK);
+	frc_reader_free(r);
 	r = open_r;
 	expect_msg(frc_reader_region(r, 9, &g, sizeof(g)), FRC_E_MISUSE,
 		   frc_reader_errmsg(r), "no region 9");

@@ -13,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
 # for minutes
 VG="valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 
-for t in test_validation test_sweeps test_codec test_robust; do
+for t in test_validation test_sweeps test_codec test_robust test_api test_compress; do
 	(cd "$SRC" && $VG "$B/tests/$t") > "$T/log" 2>&1
 	check "$t is valgrind-clean" '[ $? -eq 0 ]'
 	grep -E '^==[0-9]+==' "$T/log" | head -20 | sed 's/^/# /'

@@ -15,12 +15,15 @@
 # verified) in GB/s of guest RAM, zstd's compression and decompression of
 # the stream, one random verified page read (frc bench --read-latency), and
 # the frame-size trade-off on the real guest. Files in the page cache (warm),
-# best of ROUNDS. Prints the table and the goals of issue 14.
-# usage: tools/qemu/compress_bench.sh [-r ROUNDS] [-s SIZE_MIB] BUILD_DIR
+# best of ROUNDS. Prints the table and the goals of issue 14. The two QEMU
+# streams are kept in .deps/corpus/ and reused (-n makes them anew).
+# usage: tools/qemu/compress_bench.sh [-n] [-r ROUNDS] [-s SIZE_MIB] BUILD_DIR
 ROUNDS=3
 SIZE=128
-while getopts r:s: o; do
+NEW=
+while getopts nr:s: o; do
 	case $o in
+	n) NEW=1 ;;
 	r) ROUNDS=$OPTARG ;;
 	s) SIZE=$OPTARG ;;
 	*) echo "usage: $0 [-r ROUNDS] [-s SIZE_MIB] BUILD_DIR" >&2; exit 2 ;;
@@ -47,7 +50,7 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }    # calc EXPR
 holds() { awk "BEGIN { exit !($1) }"; }            # holds CONDITION
 secs() { calc "$2 - $1"; }
-alloc() { echo $(($(stat -c %b "$1") * 512)); }
+alloc() { echo $(($(stat -L -c %b "$1") * 512)); }
 # best CMD...: the best wall time of ROUNDS runs, in seconds
 best() {
 	b=
@@ -79,6 +82,9 @@ save_stream() { # NAME OUT: stop NAME and save it as a QEMU stream
 
 # --- the corpora ------------------------------------------------------
 cd "$T" || exit 1
+CORPUS=$SRC/.deps/corpus
+mkdir -p "$CORPUS"
+if [ -n "$NEW" ] || [ ! -s "$CORPUS/guest.qemu" ] || [ ! -s "$CORPUS/synthetic.qemu" ]; then
 qemu 10 -machine pc,accel=tcg -m ${MEM_MIB}M -nodefaults -display none \
 	-kernel "$G/vmlinuz" -initrd "$G/initrd.gz" \
 	-append "console=ttyS0 quiet loglevel=0 frc.mem=16" \
@@ -96,6 +102,11 @@ qemu 10 -machine pc,accel=tcg -m ${MEM_MIB}M -nodefaults -display none -S \
 	-qmp "unix:$T/s.qmp,server=on,wait=off" > s.log 2>&1 &
 wait_socket s
 save_stream s synthetic.qemu
+mv guest.qemu synthetic.qemu "$CORPUS/"
+fi
+ln -s "$CORPUS/guest.qemu" guest.qemu
+ln -s "$CORPUS/synthetic.qemu" synthetic.qemu
+echo "corpus: $(ls -l "$CORPUS/guest.qemu" | awk '{print $5}') bytes of real guest stream, $(ls -l "$CORPUS/synthetic.qemu" | awk '{print $5}') of synthetic ($CORPUS)"
 
 # --- measurements -----------------------------------------------------
 printf '%-10s %-22s %12s %10s %10s %9s\n' corpus file "allocated" "save GB/s" "rest GB/s" "read us"
