@@ -100,6 +100,15 @@ for v in 7 10; do
 	eval "sum$v=\$sum"
 done
 
+# compressed (format 1.2): a live save straight into compressed frames,
+# restored by QEMU from it
+boot 10 z
+zsum=$(save z "exec:$FRC import-qemu -q --compress - $T/z.frc")
+check "QEMU 10: live save into compressed FRC through exec:" \
+	'[ -n "$zsum" ] && "$FRC" check -q z.frc && "$FRC" info z.frc | grep -q "compressed-frames"'
+start 10 rz -S -incoming "exec:$FRC export-qemu $T/z.frc -"
+restored 10 rz "$zsum" "from compressed frames"
+
 # QEMU 10's mapped-ram (multifd, direct-io) file, imported into FRC
 boot 10 m
 mapped m
