@@ -14,41 +14,26 @@
 
 #include "reader_internal.h"
 
-/* One Zstandard decompression context per thread, freed with the thread. */
-static pthread_key_t dctx_key;
-static pthread_once_t dctx_once = PTHREAD_ONCE_INIT;
+/* One Zstandard decompression context per thread, freed with the thread;
+ * no window beyond a frame's 16 MiB. */
+static void *make_dctx(void)
+{
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+
+	if (d && ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax,
+						     24))) {
+		ZSTD_freeDCtx(d);
+		d = NULL;
+	}
+	return d;
+}
 
 static void free_dctx(void *p)
 {
 	ZSTD_freeDCtx(p);
 }
 
-static void make_key(void)
-{
-	(void)pthread_key_create(&dctx_key, free_dctx);
-}
-
-static ZSTD_DCtx *thread_dctx(void)
-{
-	ZSTD_DCtx *d;
-
-	pthread_once(&dctx_once, make_key);
-	d = pthread_getspecific(dctx_key);
-	if (!d) {
-		d = ZSTD_createDCtx();
-		/* a frame is at most 16 MiB: no window beyond it */
-		if (d && ZSTD_isError(ZSTD_DCtx_setParameter(
-				 d, ZSTD_d_windowLogMax, 24))) {
-			ZSTD_freeDCtx(d);
-			d = NULL;
-		}
-		if (d && pthread_setspecific(dctx_key, d) != 0) {
-			ZSTD_freeDCtx(d);
-			d = NULL;
-		}
-	}
-	return d;
-}
+static struct frc_thread_slot dctx_slot = { make_dctx, free_dctx, 0, 0 };
 
 static int frame_fail(frc_reader_t *r, int code, uint64_t off,
 		      const char *rule, const struct rregion *rg, uint64_t f,
@@ -185,7 +170,7 @@ int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 {
 	struct rregion *rg = &r->regions[idx];
 	uint8_t *src = malloc(fr->stored ? fr->stored : 1);
-	ZSTD_DCtx *d = thread_dctx();
+	ZSTD_DCtx *d = frc_thread_object(&dctx_slot);
 	size_t got;
 	int rc;
 
@@ -258,14 +243,10 @@ FRC_API int frc_reader_region_storage(frc_reader_t *r, uint32_t region,
 {
 	frc_region_storage_t st;
 	struct rregion *rg;
-	int rc = frc_reader_usable(r, __func__);
+	int rc = frc_reader_region_arg(r, region, &rg, __func__);
 
 	if (rc)
 		return rc;
-	if (region >= r->nregions)
-		return FRC_MISUSE(r, "%s: no region %u (the file has %u)",
-				  r->path, region, r->nregions);
-	rg = &r->regions[region];
 	memset(&st, 0, sizeof(st));
 	if (rg->r.compression && rg->r.page_count) {
 		st.frames = frc_frame_count(&rg->r);

@@ -9,6 +9,7 @@
 #ifndef FRC_INTERNAL_H
 #define FRC_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -195,6 +196,20 @@ int frc_pipeline_run(const void *owner, const char *path,
 		     int (*first)(void *arg, uint64_t chunk, uint64_t *bytes),
 		     int (*second)(void *arg, uint64_t chunk, uint64_t *bytes),
 		     void *arg, struct frc_progress *pr) FRC_INTERNAL;
+
+/*
+ * An object each thread makes on first use (make) and that is freed when
+ * the thread exits (destroy), such as a compression context. Define one
+ * `static struct frc_thread_slot` per kind of object; frc_thread_object()
+ * returns the calling thread's, or NULL when it cannot be made.
+ */
+struct frc_thread_slot {
+	void *(*make)(void);
+	void (*destroy)(void *);
+	pthread_key_t key;
+	int ready;
+};
+void *frc_thread_object(struct frc_thread_slot *s) FRC_INTERNAL;
 
 /* ---- I/O (io.c) ---- */
 int frc_pread_full(int fd, void *buf, size_t len, uint64_t off) FRC_INTERNAL;

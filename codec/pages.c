@@ -30,22 +30,7 @@ fail(frc_reader_t *r, int code, uint64_t off, const char *spec,
 	return frc_fail(FRC_ERR(r), code, r->path, off, spec, "%s", what);
 }
 
-/* The caller's reader and region, checked; `func` names the API call. */
-static int region_arg_of(const frc_reader_t *r, uint32_t region,
-			 struct rregion **out, const char *func)
-{
-	int rc = frc_reader_usable(r, func);
-
-	*out = NULL;
-	if (rc)
-		return rc;
-	if (region >= r->nregions)
-		return frc_misuse(r, func, "%s: no region %u (the file has %u)",
-				  r->path, region, r->nregions);
-	*out = &r->regions[region];
-	return FRC_OK;
-}
-#define region_arg(r, region, out) region_arg_of(r, region, out, __func__)
+#define region_arg(r, region, out) frc_reader_region_arg(r, region, out, __func__)
 
 /* The caller's reader and section, checked. */
 static int section_arg(const frc_reader_t *r, uint32_t section,

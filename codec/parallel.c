@@ -182,3 +182,26 @@ int frc_pipeline_run(const void *owner, const char *path,
 	pthread_mutex_destroy(&p.lock);
 	return p.rc;
 }
+
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void *frc_thread_object(struct frc_thread_slot *s)
+{
+	void *p;
+
+	if (!__atomic_load_n(&s->ready, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&slot_lock);
+		if (!s->ready && pthread_key_create(&s->key, s->destroy) == 0)
+			__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&slot_lock);
+		if (!s->ready)
+			return NULL;
+	}
+	p = pthread_getspecific(s->key);
+	if (!p && (p = s->make()) != NULL &&
+	    pthread_setspecific(s->key, p) != 0) {
+		s->destroy(p);
+		p = NULL;
+	}
+	return p;
+}

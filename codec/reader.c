@@ -29,6 +29,21 @@ FRC_API const char *frc_reader_errmsg(const frc_reader_t *r)
 	return frc_err_message(r);
 }
 
+int frc_reader_region_arg(const frc_reader_t *r, uint32_t region,
+			  struct rregion **out, const char *func)
+{
+	int rc = frc_reader_usable(r, func);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	if (region >= r->nregions)
+		return frc_misuse(r, func, "%s: no region %u (the file has %u)",
+				  r->path, region, r->nregions);
+	*out = &r->regions[region];
+	return FRC_OK;
+}
+
 int frc_reader_usable(const frc_reader_t *r, const char *func)
 {
 	if (!r)
@@ -718,16 +733,12 @@ FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
 			      frc_region_info_t *info_out, size_t info_size)
 {
 	frc_region_info_t in, *info = &in;
-	const struct rregion *rg;
-	int rc = frc_reader_usable(r, __func__);
+	struct rregion *rg;
+	int rc = frc_reader_region_arg(r, region, &rg, __func__);
 
 	if (rc)
 		return rc;
-	if (region >= r->nregions)
-		return FRC_MISUSE(r, "%s: no region %u (the file has %u)",
-				  r->path, region, r->nregions);
 	memset(info, 0, sizeof(*info));
-	rg = &r->regions[region];
 	info->id = rg->r.id;
 	info->id_length = rg->r.id_length;
 	info->page_size = rg->r.page_size;

@@ -103,5 +103,8 @@ int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 int frc_layout_check(frc_reader_t *r) FRC_INTERNAL;
 
 int frc_reader_usable(const frc_reader_t *r, const char *func) FRC_INTERNAL;
+/* ... and `region` one of its regions, into *out (NULL on failure). */
+int frc_reader_region_arg(const frc_reader_t *r, uint32_t region,
+			  struct rregion **out, const char *func) FRC_INTERNAL;
 
 #endif /* FRC_READER_INTERNAL_H */

@@ -24,34 +24,17 @@
 
 
 /* One Zstandard compression context per thread, freed with the thread. */
-static pthread_key_t cctx_key;
-static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
+static void *make_cctx(void)
+{
+	return ZSTD_createCCtx();
+}
 
 static void free_cctx(void *p)
 {
 	ZSTD_freeCCtx(p);
 }
 
-static void make_key(void)
-{
-	(void)pthread_key_create(&cctx_key, free_cctx);
-}
-
-static ZSTD_CCtx *thread_cctx(void)
-{
-	ZSTD_CCtx *c;
-
-	pthread_once(&cctx_once, make_key);
-	c = pthread_getspecific(cctx_key);
-	if (!c) {
-		c = ZSTD_createCCtx();
-		if (c && pthread_setspecific(cctx_key, c) != 0) {
-			ZSTD_freeCCtx(c);
-			c = NULL;
-		}
-	}
-	return c;
-}
+static struct frc_thread_slot cctx_slot = { make_cctx, free_cctx, 0, 0 };
 
 static pthread_mutex_t *frame_lock(struct wregion *rg, uint64_t f)
 {
@@ -153,7 +136,7 @@ static int store_frame(frc_writer_t *w, uint32_t region, uint64_t f,
 	uint64_t slot, len, kept;
 	size_t cap, n;
 	uint8_t *buf;
-	ZSTD_CCtx *c = thread_cctx();
+	ZSTD_CCtx *c = frc_thread_object(&cctx_slot);
 	int err;
 
 	frame_span(rg, f, &slot, &len);

@@ -264,26 +264,6 @@ static void test_misuse(void **state)
 	assert_int_equal(tu_verify_code(path), FRC_OK);
 }
 
-static void flip(int fd, uint64_t off, unsigned bit)
-{
-	uint8_t b;
-
-	assert_int_equal(pread(fd, &b, 1, (off_t)off), 1);
-	b ^= (uint8_t)(1u << bit);
-	assert_int_equal(pwrite(fd, &b, 1, (off_t)off), 1);
-}
-
-static int verify_code(const char *path)
-{
-	frc_reader_t *r = frc_reader_new();
-	int rc = frc_reader_open(r, path, 0);
-
-	if (rc == FRC_OK)
-		rc = frc_reader_verify(r, NULL, NULL);
-	frc_reader_free(r);
-	return rc;
-}
-
 /*
  * Every bit of the frame table, and 32 bits of every stored frame (all of
  * the small ones), flipped in turn: verification rejects every one.
@@ -305,9 +285,9 @@ static void test_flips(void **state)
 	fd = open(path, O_RDWR);
 	assert_true(fd >= 0);
 	for (uint64_t b = 0; b < table_len * 8; b++) {
-		flip(fd, g.frame_table_offset + b / 8, (unsigned)(b % 8));
-		detected += verify_code(path) != FRC_OK;
-		flip(fd, g.frame_table_offset + b / 8, (unsigned)(b % 8));
+		tu_flip(fd, g.frame_table_offset + b / 8, (unsigned)(b % 8));
+		detected += tu_verify_code(path) != FRC_OK;
+		tu_flip(fd, g.frame_table_offset + b / 8, (unsigned)(b % 8));
 		tried++;
 	}
 	for (uint64_t f = 0; f < PAGES / FRAME; f++) {
@@ -325,9 +305,9 @@ static void test_flips(void **state)
 			uint64_t off = g.pages_offset + f * FRAME * PS +
 				       (k * 2654435761u) % stored;
 
-			flip(fd, off, (unsigned)(k % 8));
-			detected += verify_code(path) != FRC_OK;
-			flip(fd, off, (unsigned)(k % 8));
+			tu_flip(fd, off, (unsigned)(k % 8));
+			detected += tu_verify_code(path) != FRC_OK;
+			tu_flip(fd, off, (unsigned)(k % 8));
 			tried++;
 		}
 	}
@@ -336,7 +316,7 @@ static void test_flips(void **state)
 		      (unsigned long long)tried, (unsigned long long)detected);
 	assert_true(tried > 2500);
 	assert_int_equal(detected, tried);
-	assert_int_equal(verify_code(path), FRC_OK);
+	assert_int_equal(tu_verify_code(path), FRC_OK);
 	free(expect);
 }
 

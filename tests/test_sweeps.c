@@ -81,15 +81,6 @@ static enum outcome judge(const char *path)
 	return o;
 }
 
-static void flip(int fd, uint64_t off, unsigned bit)
-{
-	uint8_t b;
-
-	assert_int_equal(pread(fd, &b, 1, (off_t)off), 1);
-	b ^= (uint8_t)(1u << bit);
-	assert_int_equal(pwrite(fd, &b, 1, (off_t)off), 1);
-}
-
 static void test_bit_flips(void **state)
 {
 	const char *path = tu_path("sweep.frc");
@@ -106,9 +97,9 @@ static void test_bit_flips(void **state)
 		for (uint64_t b = 0; b < v[s].len * 8; b++) {
 			enum outcome o;
 
-			flip(fd, v[s].off + b / 8, (unsigned)(b % 8));
+			tu_flip(fd, v[s].off + b / 8, (unsigned)(b % 8));
 			o = judge(path);
-			flip(fd, v[s].off + b / 8, (unsigned)(b % 8));
+			tu_flip(fd, v[s].off + b / 8, (unsigned)(b % 8));
 			tried++;
 			if (o == REJECTED)
 				detected++;
@@ -158,9 +149,9 @@ static void test_page_flips(void **state)
 					       p * g[i].page_size +
 					       (k * 2654435761u) % g[i].page_size;
 
-				flip(fd, off, (unsigned)(k % 8));
+				tu_flip(fd, off, (unsigned)(k % 8));
 				detected += judge(path) == REJECTED;
-				flip(fd, off, (unsigned)(k % 8));
+				tu_flip(fd, off, (unsigned)(k % 8));
 				tried++;
 			}
 		}

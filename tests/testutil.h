@@ -162,6 +162,16 @@ static inline int tu_open_code(const char *path, unsigned flags)
 	return rc;
 }
 
+/* Flips bit `bit` of the byte at `off` of an open file. */
+static inline void tu_flip(int fd, uint64_t off, unsigned bit)
+{
+	uint8_t b;
+
+	assert_int_equal(pread(fd, &b, 1, (off_t)off), 1);
+	b ^= (uint8_t)(1u << bit);
+	assert_int_equal(pwrite(fd, &b, 1, (off_t)off), 1);
+}
+
 /* Opens and verifies; returns the first failing code. */
 static inline int tu_verify_code(const char *path)
 {
