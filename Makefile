@@ -200,6 +200,8 @@ check-deb:
 	$(call need,dh,debhelper)
 	$(call need,lintian,lintian)
 	$(call need,debootstrap,debootstrap)
+	@dpkg -s build-essential >/dev/null 2>&1 || { echo "$@ needs \
+	build-essential (dpkg-buildpackage checks for it)" >&2; exit 1; }
 	sh tests/run_tests.sh $(B) deb_test
 
 # Fuzz targets (libFuzzer, clang, ASan + UBSan). The *_nocsum variants

@@ -20,6 +20,8 @@ for tool in dpkg-buildpackage dh lintian debootstrap; do
 	check "$tool is installed" 'command -v $tool >/dev/null'
 done
 check "running as root (chroot)" '[ "$(id -u)" -eq 0 ]'
+check "build-essential is installed (dpkg-buildpackage requires it)" \
+	'dpkg -s build-essential >/dev/null 2>&1'
 [ "$fails" -eq 0 ] || exit 1
 
 # 1. build: a copy of the tree without build outputs, fetched tools or git

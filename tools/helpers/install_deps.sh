@@ -3,7 +3,7 @@
 # any is missing. Used by `make check`, `make demo` and `make doc`.
 set -eu
 
-PKGS="libyaml-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time"
+PKGS="libyaml-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time build-essential"
 
 have_all() {
 	command -v pkg-config >/dev/null 2>&1 || return 1
@@ -17,6 +17,8 @@ have_all() {
 	/usr/bin/python3 -c 'import xxhash, zstandard' >/dev/null 2>&1 || return 1
 	command -v zstd >/dev/null 2>&1 || return 1
 	[ -x /usr/bin/time ] || return 1
+	# dpkg-buildpackage checks for build-essential itself, not for gcc
+	dpkg -s build-essential >/dev/null 2>&1 || return 1
 	for t in dpkg-buildpackage dh lintian debootstrap fakeroot xz pgrep; do
 		command -v $t >/dev/null 2>&1 || return 1
 	done
