@@ -82,24 +82,10 @@ static int check_table(frc_reader_t *r, uint32_t idx)
 int frc_frames_ensure(frc_reader_t *r, uint32_t idx)
 {
 	struct rregion *rg = &r->regions[idx];
-	int state, rc = FRC_OK;
 
-	pthread_mutex_lock(&r->lock);
-	state = rg->frame_state;
-	pthread_mutex_unlock(&r->lock);
-	if (state == CSUM_UNCHECKED) {
-		rc = check_table(r, idx);
-		pthread_mutex_lock(&r->lock);
-		rg->frame_state = rc ? CSUM_BAD : CSUM_GOOD;
-		pthread_mutex_unlock(&r->lock);
-		return rc;
-	}
-	if (state == CSUM_BAD)
-		rc = frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path,
-			      rg->r.frame_table_offset, "R-CF-FIRST",
-			      "frame table of region '%s' failed verification",
-			      rg->r.id);
-	return rc;
+	return frc_reader_check_once(r, idx, &rg->frame_state, check_table,
+				     rg->r.frame_table_offset, "R-CF-FIRST",
+				     "frame table");
 }
 
 int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,

@@ -220,23 +220,10 @@ out:
 static int ensure_csums(frc_reader_t *r, uint32_t idx)
 {
 	struct rregion *rg = &r->regions[idx];
-	int state, rc = FRC_OK;
 
-	pthread_mutex_lock(&r->lock);
-	state = rg->csum_state;
-	pthread_mutex_unlock(&r->lock);
-	if (state == CSUM_UNCHECKED) {
-		rc = scan_csum_table(r, idx);
-		pthread_mutex_lock(&r->lock);
-		rg->csum_state = rc ? CSUM_BAD : CSUM_GOOD;
-		pthread_mutex_unlock(&r->lock);
-		return rc;
-	}
-	if (state == CSUM_BAD)
-		rc = fail(r, FRC_E_CHECKSUM, rg->r.csum_offset, "R-CSUM",
-			  "checksum table of region '%s' failed verification",
-			  rg->r.id);
-	return rc;
+	return frc_reader_check_once(r, idx, &rg->csum_state, scan_csum_table,
+				     rg->r.csum_offset, "R-CSUM",
+				     "checksum table");
 }
 
 /* SPEC "Page checksum table": compares a page with its stored checksum. */

@@ -29,6 +29,29 @@ FRC_API const char *frc_reader_errmsg(const frc_reader_t *r)
 	return frc_err_message(r);
 }
 
+int frc_reader_check_once(frc_reader_t *r, uint32_t idx, int *state,
+			  int (*check)(frc_reader_t *, uint32_t), uint64_t at,
+			  const char *rule, const char *what)
+{
+	int s, rc = FRC_OK;
+
+	pthread_mutex_lock(&r->lock);
+	s = *state;
+	pthread_mutex_unlock(&r->lock);
+	if (s == CSUM_UNCHECKED) {
+		rc = check(r, idx);
+		pthread_mutex_lock(&r->lock);
+		*state = rc ? CSUM_BAD : CSUM_GOOD;
+		pthread_mutex_unlock(&r->lock);
+		return rc;
+	}
+	if (s == CSUM_BAD)
+		rc = frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path, at, rule,
+			      "%s of region '%s' failed verification", what,
+			      r->regions[idx].r.id);
+	return rc;
+}
+
 int frc_reader_region_arg(const frc_reader_t *r, uint32_t region,
 			  struct rregion **out, const char *func)
 {

@@ -103,6 +103,15 @@ int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 int frc_layout_check(frc_reader_t *r) FRC_INTERNAL;
 
 int frc_reader_usable(const frc_reader_t *r, const char *func) FRC_INTERNAL;
+/*
+ * A region's table verified once (the checksum table, the frame table):
+ * `check` runs on first use, its result kept in *state (enum
+ * csum_state, under r->lock); later calls after a failure fail again with
+ * checksum-mismatch at `at`, citing `rule` and naming `what`.
+ */
+int frc_reader_check_once(frc_reader_t *r, uint32_t idx, int *state,
+			  int (*check)(frc_reader_t *, uint32_t), uint64_t at,
+			  const char *rule, const char *what) FRC_INTERNAL;
 /* ... and `region` one of its regions, into *out (NULL on failure). */
 int frc_reader_region_arg(const frc_reader_t *r, uint32_t region,
 			  struct rregion **out, const char *func) FRC_INTERNAL;
