@@ -77,28 +77,35 @@ static void defang(char *s)
 			*p = '?';
 }
 
+/* The one way a message is recorded: "HEAD" + the formatted text + "TAIL",
+ * made safe for a terminal. Returns code. */
+static int record(struct frc_err *e, int code, const char *head,
+		  const char *tail, const char *fmt, va_list ap)
+{
+	char what[384];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	e->code = code;
+	snprintf(e->msg, sizeof(e->msg), "%s%s%s", head, what, tail);
+	defang(e->msg);
+	return code;
+}
+
 int frc_fail(struct frc_err *e, int code, const char *path, uint64_t offset,
 	     const char *section, const char *fmt, ...)
 {
-	char what[384];
+	char head[320] = "", tail[64] = "";
 	va_list ap;
 
+	/* without a path, a rule applied to a caller's argument: no file */
+	if (path)
+		snprintf(head, sizeof(head), "%s: offset 0x%llx: ", path,
+			 (unsigned long long)offset);
+	if (section)
+		snprintf(tail, sizeof(tail), " (SPEC %s)", section);
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	record(e, code, head, tail, fmt, ap);
 	va_end(ap);
-	e->code = code;
-	if (!path) /* a rule applied to a caller's argument: no file yet */
-		snprintf(e->msg, sizeof(e->msg), "%s%s%s%s", what,
-			 section ? " (SPEC " : "", section ? section : "",
-			 section ? ")" : "");
-	else if (section)
-		snprintf(e->msg, sizeof(e->msg),
-			 "%s: offset 0x%llx: %s (SPEC %s)", path,
-			 (unsigned long long)offset, what, section);
-	else
-		snprintf(e->msg, sizeof(e->msg), "%s: offset 0x%llx: %s", path,
-			 (unsigned long long)offset, what);
-	defang(e->msg);
 	return code;
 }
 
@@ -118,9 +125,8 @@ int frc_fail_plain(struct frc_err *e, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	record(e, code, "", "", fmt, ap);
 	va_end(ap);
-	e->code = code;
 	return code;
 }
 
@@ -160,16 +166,13 @@ const char *frc_err_message(const void *handle)
 
 int frc_misuse(const void *handle, const char *func, const char *fmt, ...)
 {
-	struct frc_err *e = frc_err_for(handle);
-	char what[384];
+	char head[128];
 	va_list ap;
 
+	snprintf(head, sizeof(head), "%s: ", func);
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	record(frc_err_for(handle), FRC_E_MISUSE, head, "", fmt, ap);
 	va_end(ap);
-	e->code = FRC_E_MISUSE;
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", func, what);
-	defang(e->msg);
 	return FRC_E_MISUSE;
 }
 

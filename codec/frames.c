@@ -207,19 +207,10 @@ int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 /* Bytes of [off, off+len) that are data extents, not holes. */
 static uint64_t allocated(int fd, uint64_t off, uint64_t len)
 {
-	uint64_t pos = off, end = off + len, sum = 0;
+	uint64_t pos = off, data, hole, sum = 0;
 
-	while (pos < end) {
-		off_t d = lseek(fd, (off_t)pos, SEEK_DATA), h;
-
-		if (d < 0 || (uint64_t)d >= end)
-			break;
-		h = lseek(fd, d, SEEK_HOLE);
-		if (h < 0 || (uint64_t)h > end)
-			h = (off_t)end;
-		sum += (uint64_t)(h - d);
-		pos = (uint64_t)h;
-	}
+	for (; frc_data_extent(fd, pos, off + len, &data, &hole); pos = hole)
+		sum += hole - data;
 	return sum;
 }
 

@@ -217,6 +217,14 @@ int frc_pwrite_full(int fd, const void *buf, size_t len,
 		    uint64_t off) FRC_INTERNAL;
 int frc_punch_hole(int fd, uint64_t off, uint64_t len) FRC_INTERNAL;
 
+/*
+ * The next data extent of fd in [pos, end): [*data, *hole), with
+ * pos <= data < hole <= end. False when the range holds no data (only
+ * holes). A filesystem that cannot tell counts the whole range as data.
+ */
+bool frc_data_extent(int fd, uint64_t pos, uint64_t end, uint64_t *data,
+		     uint64_t *hole) FRC_INTERNAL;
+
 /* ---- Direct I/O (io.c: the policy is described there) ---- */
 #define FRC_DIRECT_ALIGN 4096u
 /* buf (may be NULL: not checked), len and off allow O_DIRECT */

@@ -136,3 +136,26 @@ int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
 	}
 	return frc_pwrite_full(fd, buf, len, off);
 }
+
+bool frc_data_extent(int fd, uint64_t pos, uint64_t end, uint64_t *data,
+		     uint64_t *hole)
+{
+	off_t d, h;
+
+	if (pos >= end)
+		return false;
+	d = lseek(fd, (off_t)pos, SEEK_DATA);
+	if (d < 0 && errno == ENXIO)
+		return false; /* a hole to the end of the file */
+	if (d < 0) { /* the filesystem cannot tell: all of it is data */
+		*data = pos;
+		*hole = end;
+		return true;
+	}
+	if ((uint64_t)d >= end)
+		return false;
+	h = lseek(fd, d, SEEK_HOLE);
+	*data = (uint64_t)d;
+	*hole = h < 0 || (uint64_t)h > end ? end : (uint64_t)h;
+	return true;
+}

@@ -910,26 +910,16 @@ static void map_span(const struct rregion *rg, uint64_t *start,
 static void zero_absent_data(frc_reader_t *r, struct rregion *rg,
 			     uint8_t *base)
 {
-	uint64_t end = rg->r.pages_offset + rg->r.used_length;
-	off_t pos = (off_t)rg->r.pages_offset;
+	uint64_t end = rg->r.pages_offset + rg->r.used_length, data, hole;
 
-	while ((uint64_t)pos < end) {
-		off_t data = lseek(r->fd, pos, SEEK_DATA), hole;
-
-		if (data < 0 || (uint64_t)data >= end)
-			break;
-		hole = lseek(r->fd, data, SEEK_HOLE);
-		if (hole < 0)
-			hole = (off_t)end;
-		for (uint64_t p = ((uint64_t)data - rg->r.pages_offset) >>
+	for (uint64_t pos = rg->r.pages_offset;
+	     frc_data_extent(r->fd, pos, end, &data, &hole); pos = hole)
+		for (uint64_t p = (data - rg->r.pages_offset) >>
 				  rg->r.page_shift;
-		     p < rg->r.page_count && page_offset(rg, p) < (uint64_t)hole;
-		     p++)
+		     p < rg->r.page_count && page_offset(rg, p) < hole; p++)
 			if (!frc_bm_get(rg, p))
 				memset(base + (p << rg->r.page_shift), 0,
 				       rg->r.page_size);
-		pos = hole;
-	}
 }
 
 FRC_API int frc_reader_map_region(frc_reader_t *r, uint32_t region,
@@ -1129,7 +1119,7 @@ FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
 				   uint64_t *pages, uint64_t *first_page)
 {
 	struct rregion *rg;
-	uint64_t end, pos, found = 0, firstp = UINT64_MAX;
+	uint64_t end, pos, data, hole, found = 0, firstp = UINT64_MAX;
 	uint8_t *buf;
 	int rc = region_arg(r, region, &rg);
 
@@ -1144,19 +1134,10 @@ FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
 	if (!buf)
 		return fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
 	end = rg->r.pages_offset + rg->r.used_length;
-	for (pos = rg->r.pages_offset; pos < end && rc == FRC_OK;) {
-		off_t d = lseek(r->fd, (off_t)pos, SEEK_DATA), h;
-		uint64_t p, hole;
+	for (pos = rg->r.pages_offset;
+	     rc == FRC_OK && frc_data_extent(r->fd, pos, end, &data, &hole);) {
+		uint64_t p = (data - rg->r.pages_offset) >> rg->r.page_shift;
 
-		if (d < 0 && errno == ENXIO)
-			break;
-		if (d < 0)
-			d = (off_t)pos; /* cannot tell: read everything */
-		if ((uint64_t)d >= end)
-			break;
-		h = lseek(r->fd, d, SEEK_HOLE);
-		hole = h < 0 || (uint64_t)h > end ? end : (uint64_t)h;
-		p = ((uint64_t)d - rg->r.pages_offset) >> rg->r.page_shift;
 		for (p = frc_bm_find(rg, p, rg->r.page_count, false);
 		     p < rg->r.page_count && page_offset(rg, p) < hole &&
 		     rc == FRC_OK;
@@ -1178,7 +1159,7 @@ FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
 					firstp = p;
 			}
 		}
-		pos = hole > pos ? hole : pos + rg->r.page_size;
+		pos = hole;
 	}
 	free(buf);
 	*pages = found;

@@ -93,29 +93,26 @@ static void build_scattered(const char *path, uint8_t *expect)
 	memset(expect + 2 * PS, 0, PS);
 }
 
-/* The encodings of the frames of region 0, read from the frame table. */
+/* The encodings of the frames of region 0 (frc_reader_region_storage). */
 static void frame_counts(const char *path, unsigned *raw, unsigned *comp,
 			 unsigned *absent)
 {
 	frc_reader_t *r = frc_reader_new();
 	frc_region_info_t g;
-	uint8_t e[16];
-	int fd = open(path, O_RDONLY);
+	frc_region_storage_t st;
 
 	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
 	assert_int_equal(frc_reader_region(r, 0, &g, sizeof(g)), FRC_OK);
 	assert_int_equal(g.compression, FRC_COMPRESSION_ZSTD);
 	assert_int_equal(g.frame_pages, FRAME);
-	*raw = *comp = *absent = 0;
-	for (uint64_t f = 0; f < PAGES / FRAME; f++) {
-		assert_int_equal(pread(fd, e, 16, (off_t)(g.frame_table_offset +
-							  16 * f)),
-				 16);
-		*raw += e[4] == 1;
-		*comp += e[4] == 2;
-		*absent += e[4] == 0;
-	}
-	close(fd);
+	assert_int_equal(frc_reader_region_storage(r, 0, &st, sizeof(st)),
+			 FRC_OK);
+	assert_int_equal(st.frames, PAGES / FRAME);
+	assert_true(st.allocated_bytes > 0 &&
+		    st.allocated_bytes <= g.used_length);
+	*raw = (unsigned)st.raw_frames;
+	*comp = (unsigned)st.compressed_frames;
+	*absent = (unsigned)st.absent_frames;
 	frc_reader_free(r);
 }
 
