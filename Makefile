@@ -165,7 +165,8 @@ need-cmocka:
 
 check-cli: need-cmocka
 	$(call need,jq,jq)
-	$(MAKE) WERROR=1 $(TEST_DEPS)
+	$(call need,asciidoctor,asciidoctor)
+	$(MAKE) WERROR=1 $(TEST_DEPS) doc-run
 	sh tests/run_tests.sh $(B) cli_tools_test cli_large_test
 
 check-fixtures: all

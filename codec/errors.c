@@ -85,6 +85,8 @@ static int record(struct frc_err *e, int code, const char *head,
 	char what[384];
 
 	vsnprintf(what, sizeof(what), fmt, ap);
+	/* the record changes hands only when a message is written into it */
+	e->owner = e->pending;
 	e->code = code;
 	snprintf(e->msg, sizeof(e->msg), "%s%s%s", head, what, tail);
 	defang(e->msg);
@@ -112,12 +114,8 @@ int frc_fail(struct frc_err *e, int code, const char *path, uint64_t offset,
 int frc_fail_errno(struct frc_err *e, const char *path, const char *what,
 		   int err)
 {
-	int code = err == ENOMEM ? FRC_E_NOMEM : FRC_E_IO;
-
-	e->code = code;
-	snprintf(e->msg, sizeof(e->msg), "%s: %s: %s", path, what,
-		 strerror(err));
-	return code;
+	return frc_fail_plain(e, err == ENOMEM ? FRC_E_NOMEM : FRC_E_IO,
+			      "%s: %s: %s", path, what, strerror(err));
 }
 
 int frc_fail_plain(struct frc_err *e, int code, const char *fmt, ...)
@@ -135,8 +133,17 @@ static _Thread_local struct frc_err thread_err;
 
 struct frc_err *frc_err_for(const void *handle)
 {
-	thread_err.owner = handle;
+	/* Naming the handle a message would be for does not give it the
+	 * record: a call that succeeds, or a lookup, leaves the record (and
+	 * its owner) as they were. */
+	thread_err.pending = handle;
 	return &thread_err;
+}
+
+void frc_err_forget(const void *handle)
+{
+	if (thread_err.owner == handle)
+		memset(&thread_err, 0, sizeof(thread_err));
 }
 
 struct frc_err *frc_err_current(void)
@@ -155,6 +162,7 @@ void frc_err_adopt(const void *handle, const struct frc_err *e)
 	if (e != &thread_err)
 		thread_err = *e;
 	thread_err.owner = handle;
+	thread_err.pending = handle;
 }
 
 const char *frc_err_message(const void *handle)

@@ -113,12 +113,16 @@ static inline uint64_t frc_chunk(uint64_t chunk, uint64_t per, uint64_t count,
  */
 struct frc_err {
 	const void *owner; /* the handle the failed call was made on */
+	const void *pending; /* the handle of the call now under way */
 	int code;
 	char msg[512];
 };
 
 struct frc_err *frc_err_for(const void *handle) FRC_INTERNAL;
 #define FRC_ERR(h) frc_err_for(h)
+/* A handle being freed (or just allocated at a freed one's address) leaves
+ * no message behind for a later handle at the same address. */
+void frc_err_forget(const void *handle) FRC_INTERNAL;
 /* The calling thread's record when it belongs to `handle`, else NULL. */
 const struct frc_err *frc_err_of(const void *handle) FRC_INTERNAL;
 /* Makes a copy of `e` (another thread's record, or a local one) the

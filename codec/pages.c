@@ -248,10 +248,12 @@ static int load_entry(frc_reader_t *r, uint32_t idx, uint64_t page,
 	uint8_t b[8];
 	int rc = ensure_csums(r, idx);
 
+	*entry = 0;
 	if (!rc)
 		rc = read_at(r, b, 8, rg->r.csum_offset + page * 8,
 			     "checksum table");
-	*entry = frc_get64(b);
+	if (!rc)
+		*entry = frc_get64(b);
 	return rc;
 }
 

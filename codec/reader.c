@@ -18,6 +18,7 @@ FRC_API frc_reader_t *frc_reader_new(void)
 
 	if (!r)
 		return NULL;
+	frc_err_forget(r);
 	r->fd = -1;
 	r->dfd = -1;
 	pthread_mutex_init(&r->lock, NULL);
@@ -103,6 +104,7 @@ FRC_API void frc_reader_free(frc_reader_t *r)
 {
 	if (!r)
 		return;
+	frc_err_forget(r);
 	release(r);
 	pthread_mutex_destroy(&r->lock);
 	free(r);

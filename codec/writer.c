@@ -32,6 +32,7 @@ FRC_API frc_writer_t *frc_writer_new(void)
 
 	if (!w)
 		return NULL;
+	frc_err_forget(w);
 	w->fd = -1;
 	w->dfd = -1;
 	pthread_mutex_init(&w->start_lock, NULL);
@@ -147,9 +148,15 @@ static int open_replacement(frc_writer_t *w)
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	}
 	w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
-	if (w->fd < 0)
-		return frc_fail_errno(FRC_ERR(w), w->tmp_path, "cannot create",
-				      errno);
+	if (w->fd < 0) {
+		int rc = frc_fail_errno(FRC_ERR(w), w->tmp_path,
+					"cannot create", errno);
+
+		/* nothing was created: nothing to unlink when freed */
+		free(w->tmp_path);
+		w->tmp_path = NULL;
+		return rc;
+	}
 	/* mkostemp makes 0600: the file stays private until it is renamed
 	 * into place with the mode and owner of the file it replaces. */
 	w->own_fd = 1;
@@ -218,6 +225,7 @@ FRC_API int frc_writer_open(frc_writer_t *w, const char *path,
 	rc = take_options(w, __func__, &o, opts_in, opts_size);
 	if (rc)
 		return rc;
+	free(w->path); /* left by an earlier open that failed */
 	w->path = strdup(path);
 	if (!w->path)
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
@@ -270,6 +278,7 @@ int frc_w_fd_prologue(frc_writer_t *w, int fd, const char *name,
 	rc = take_options(w, func, o, opts, opts_size);
 	if (rc)
 		return rc;
+	free(w->path); /* left by an earlier open that failed */
 	w->path = strdup(name);
 	if (!w->path)
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
@@ -512,6 +521,7 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 {
 	if (!w)
 		return;
+	frc_err_forget(w);
 	frc_w_section_drop(w);
 	if (w->dfd >= 0)
 		close(w->dfd);

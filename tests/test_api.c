@@ -331,6 +331,50 @@ struct reader_job {
 	int wrong;
 };
 
+/*
+ * A message belongs to the handle whose call failed: another handle's
+ * success, or looking a message up, never moves it; a freed handle leaves
+ * nothing for the next one; a writer opened again after a failed open
+ * neither leaks nor keeps the old failure.
+ */
+static void test_message_owner(void **state)
+{
+	const char *good = tu_path("owner.frc");
+	const char *junk = tu_path("owner.junk");
+	frc_reader_t *a = frc_reader_new(), *b = frc_reader_new();
+	frc_writer_t *w = frc_writer_new();
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(tu_build(good, two, 2, 1), FRC_OK);
+	f = fopen(junk, "w");
+	assert_non_null(f);
+	fputs("this is not an FRC file, not at all, just some bytes\n", f);
+	fclose(f);
+	assert_int_not_equal(frc_reader_open(a, junk, 0), FRC_OK);
+	assert_non_null(strstr(frc_reader_errmsg(a), "owner.junk"));
+	assert_int_equal(frc_reader_open(b, good, 0), FRC_OK);
+	assert_int_equal(frc_reader_verify_all(b, NULL, NULL, NULL, NULL, NULL),
+			 FRC_OK);
+	assert_string_equal(frc_reader_errmsg(b), "");
+	assert_non_null(strstr(frc_reader_errmsg(a), "owner.junk"));
+	/* asking twice, in either order, changes nothing */
+	assert_string_equal(frc_reader_errmsg(b), "");
+	assert_non_null(strstr(frc_reader_errmsg(a), "owner.junk"));
+	frc_reader_free(a);
+	a = frc_reader_new();
+	assert_string_equal(frc_reader_errmsg(a), "");
+	frc_reader_free(a);
+	frc_reader_free(b);
+
+	assert_int_equal(frc_writer_open(w, tu_path("no/such/dir.frc"), NULL, 0),
+			 FRC_E_IO);
+	assert_non_null(strstr(frc_writer_errmsg(w), "no/such/dir.frc"));
+	assert_int_equal(frc_writer_open(w, tu_path("owner2.frc"), NULL, 0),
+			 FRC_OK);
+	frc_writer_free(w);
+}
+
 static void *read_loop(void *a)
 {
 	struct reader_job *j = a;
@@ -402,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_every_error_has_message),
 		cmocka_unit_test(test_messages_per_thread),
+		cmocka_unit_test(test_message_owner),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);

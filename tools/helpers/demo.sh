@@ -37,7 +37,13 @@ echo "== one flipped bit in page 2 of pc.ram, then frc check again"
 cp guest.frc damaged.frc
 pages=$("$FRC" info guest.frc | sed -n 's/.*pages at \(0x[0-9a-f]*\).*/\1/p' | head -1)
 off=$((pages + 2 * 4096 + 100))
-printf '\377' | dd of=damaged.frc bs=1 seek=$off count=1 conv=notrunc status=none
+# flip the lowest bit of the byte that is there: always a change, in a
+# present page (page 2 lies in the first MiB, which holds data)
+byte=$(od -An -tu1 -j "$off" -N1 damaged.frc | tr -d ' ')
+flipped=$(printf '%03o' $((byte ^ 1)))
+printf "\\$flipped" | dd of=damaged.frc bs=1 seek=$off count=1 conv=notrunc status=none
+cmp -s guest.frc damaged.frc && { echo "demo: the flip changed nothing" >&2; exit 1; }
+echo "   byte at offset $off: $byte -> $((byte ^ 1))"
 status=0
 "$FRC" check damaged.frc || status=$?
 echo "   frc check exit status: $status (2 = corruption found)"

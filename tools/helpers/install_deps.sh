@@ -3,9 +3,16 @@
 # any is missing. Used by `make check`, `make demo` and `make doc`.
 set -eu
 
-PKGS="libyaml-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time build-essential"
+PKGS="libc6-dev libyaml-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time build-essential"
+
+# gcc installed without its recommended packages lacks the C library's
+# headers (libc6-dev): compiling anything needs them
+have_libc_dev() {
+	dpkg -s libc6-dev >/dev/null 2>&1
+}
 
 have_all() {
+	have_libc_dev || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
 	pkg-config --exists libxxhash libzstd cmocka yaml-0.1 libcrypto 2>/dev/null || return 1
 	command -v asciidoctor >/dev/null 2>&1 || return 1
@@ -29,9 +36,9 @@ have_all() {
 # --build: only what building the library and the frc command needs (what
 # `make demo` uses); without it, everything the test suite needs as well
 if [ "${1:-}" = --build ]; then
-	PKGS="libyaml-dev libxxhash-dev libzstd-dev libssl-dev pkg-config"
+	PKGS="libc6-dev libyaml-dev libxxhash-dev libzstd-dev libssl-dev pkg-config"
 	have_all() {
-		command -v pkg-config >/dev/null 2>&1 &&
+		have_libc_dev && command -v pkg-config >/dev/null 2>&1 &&
 			pkg-config --exists libxxhash libzstd yaml-0.1 libcrypto 2>/dev/null
 	}
 fi
