@@ -33,6 +33,9 @@ static void free_dctx(void *p)
 	ZSTD_freeDCtx(p);
 }
 
+/* Bytes of a frame table read at once: whole entries. */
+#define TABLE_PIECE (1u << 20)
+
 static struct frc_thread_slot dctx_slot = { make_dctx, free_dctx, 0, 0 };
 
 static int frame_fail(frc_reader_t *r, int code, uint64_t off,
@@ -44,7 +47,16 @@ static int frame_fail(frc_reader_t *r, int code, uint64_t off,
 			rg->r.id, what);
 }
 
-/* R-CF-FIRST: the frame table's trailer, verified once per region. */
+static int check_entry(frc_reader_t *r, const struct rregion *rg, uint64_t f,
+		       const uint8_t *e, uint64_t at, struct frc_frame *fr);
+
+/*
+ * A region's frame table, once (SPEC "Order of checks"): its trailer
+ * (R-CF-FIRST), then every entry in index order (R-CF-ENTRY,
+ * R-CF-PRESENCE), before any frame's stored bytes are read. One pass over
+ * the table: the first bad entry is kept and reported only when the
+ * trailer matches.
+ */
 static int check_table(frc_reader_t *r, uint32_t idx)
 {
 	struct rregion *rg = &r->regions[idx];
@@ -52,18 +64,32 @@ static int check_table(frc_reader_t *r, uint32_t idx)
 	uint64_t len = frames * FRC_FRAME_ENTRY_SIZE;
 	struct frc_stream_hash *h = frc_stream_new(
 		frc_key(r->sb.uuid, FRC_KEY_FRAME_TABLE, idx, 0));
-	uint8_t *buf = malloc(1u << 20), trailer[FRC_TRAILER];
-	int rc = FRC_OK;
+	uint8_t *buf = malloc(TABLE_PIECE), trailer[FRC_TRAILER];
+	struct frc_err bad; /* the first bad entry's message */
+	int rc = FRC_OK, bad_rc = FRC_OK;
 
 	if (!h || !buf)
 		rc = frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "out of memory");
-	for (uint64_t at = 0; at < len && rc == FRC_OK; at += 1u << 20) {
-		size_t n = len - at < (1u << 20) ? (size_t)(len - at) : 1u << 20;
+	for (uint64_t at = 0; at < len && rc == FRC_OK; at += TABLE_PIECE) {
+		size_t n = len - at < TABLE_PIECE ? (size_t)(len - at)
+						  : TABLE_PIECE;
 
 		rc = frc_r_read(r, buf, n, rg->r.frame_table_offset + at,
 				"frame table");
-		if (rc == FRC_OK)
-			frc_stream_update(h, buf, n);
+		if (rc)
+			break;
+		frc_stream_update(h, buf, n);
+		for (size_t k = 0; k < n && bad_rc == FRC_OK;
+		     k += FRC_FRAME_ENTRY_SIZE) {
+			struct frc_frame fr;
+			uint64_t f = (at + k) / FRC_FRAME_ENTRY_SIZE;
+
+			bad_rc = check_entry(r, rg, f, buf + k,
+					     rg->r.frame_table_offset + at + k,
+					     &fr);
+			if (bad_rc)
+				bad = *FRC_ERR(r);
+		}
 	}
 	if (rc == FRC_OK)
 		rc = frc_r_read(r, trailer, FRC_TRAILER,
@@ -74,6 +100,10 @@ static int check_table(frc_reader_t *r, uint32_t idx)
 			      rg->r.frame_table_offset + len, "R-CF-FIRST",
 			      "frame table checksum mismatch in region '%s'",
 			      rg->r.id);
+	if (rc == FRC_OK && bad_rc) {
+		frc_err_adopt(r, &bad);
+		rc = bad_rc;
+	}
 	frc_stream_free(h);
 	free(buf);
 	return rc;
@@ -88,19 +118,15 @@ int frc_frames_ensure(frc_reader_t *r, uint32_t idx)
 				     "frame table");
 }
 
-int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
-		  struct frc_frame *fr)
+/*
+ * Decodes frame f's entry `e` (read at offset `at`) into *fr and applies
+ * R-CF-ENTRY, then R-CF-PRESENCE (when the bitmap is known).
+ */
+static int check_entry(frc_reader_t *r, const struct rregion *rg, uint64_t f,
+		       const uint8_t *e, uint64_t at, struct frc_frame *fr)
 {
-	struct rregion *rg = &r->regions[idx];
-	uint64_t at = rg->r.frame_table_offset + f * FRC_FRAME_ENTRY_SIZE;
-	uint8_t e[FRC_FRAME_ENTRY_SIZE];
 	bool any;
-	int rc = frc_frames_ensure(r, idx);
 
-	if (rc == FRC_OK)
-		rc = frc_r_read(r, e, sizeof(e), at, "frame table");
-	if (rc)
-		return rc;
 	fr->index = f;
 	fr->first = f << rg->r.frame_shift;
 	fr->len = frc_frame_len(&rg->r, f);
@@ -139,6 +165,8 @@ int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
 		return frame_fail(r, FRC_E_BAD_FIELD, at + FRC_FE_ENCODING_AT,
 				  "R-CF-ENTRY", rg, f, "unknown encoding");
 	}
+	if (!rg->bitmap_valid) /* salvage: presence cannot be told */
+		return FRC_OK;
 	/* R-CF-PRESENCE: stored when, and only when, a page is present */
 	any = frc_bm_find(rg, fr->first, fr->first + fr->pages, true) <
 	      fr->first + fr->pages;
@@ -149,6 +177,19 @@ int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
 					     : "stored, but none of its pages "
 					       "is present");
 	return FRC_OK;
+}
+
+int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
+		  struct frc_frame *fr)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint64_t at = rg->r.frame_table_offset + f * FRC_FRAME_ENTRY_SIZE;
+	uint8_t e[FRC_FRAME_ENTRY_SIZE];
+	int rc = frc_frames_ensure(r, idx);
+
+	if (rc == FRC_OK)
+		rc = frc_r_read(r, e, sizeof(e), at, "frame table");
+	return rc ? rc : check_entry(r, rg, f, e, at, fr);
 }
 
 int frc_frame_decode(frc_reader_t *r, uint32_t idx,

@@ -217,13 +217,22 @@ out:
 	return rc;
 }
 
+/*
+ * The tables a region's pages are verified with, checked once, in the SPEC's
+ * order ("Order of checks"): the checksum table, then (1.2) the frame table
+ * and all its entries. Every path that verifies a page comes here first, so
+ * all give one verdict.
+ */
 static int ensure_csums(frc_reader_t *r, uint32_t idx)
 {
 	struct rregion *rg = &r->regions[idx];
+	int rc = frc_reader_check_once(r, idx, &rg->csum_state,
+				       scan_csum_table, rg->r.csum_offset,
+				       "R-CSUM", "checksum table");
 
-	return frc_reader_check_once(r, idx, &rg->csum_state, scan_csum_table,
-				     rg->r.csum_offset, "R-CSUM",
-				     "checksum table");
+	if (rc == FRC_OK && rg->r.compression && !rg->src_fd)
+		rc = frc_frames_ensure(r, idx);
+	return rc;
 }
 
 /* SPEC "Page checksum table": compares a page with its stored checksum. */
@@ -301,13 +310,14 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 			return rc;
 		return bitmap_unknown(r, rg);
 	}
-	/* one page of a compressed region: its frame, decoded (O(1)) */
-	rc = read_chunk_pages(r, region, page, 1, buf);
-	if (rc)
-		return rc;
+	/* the tables first, then the page (of a compressed region: its
+	 * frame, decoded, O(1)) */
 	rc = load_entry(r, region, page, &entry);
 	if (rc)
 		return salvage_code(r, rc);
+	rc = read_chunk_pages(r, region, page, 1, buf);
+	if (rc)
+		return rc;
 	return check_page(r, region, page, buf, entry);
 }
 
@@ -624,7 +634,7 @@ static int scan_chunk(frc_reader_t *r, uint32_t idx, uint64_t first,
 
 	if (r->regions[idx].src_fd)
 		return scan_source(r, idx, first, n, dst, entries, rep);
-	if (r->regions[idx].r.compression && rep)
+	if (r->regions[idx].r.compression) /* a frame, then its pages */
 		return scan_frames(r, idx, first, n, dst, entries, rep);
 	rc = read_chunk_pages(r, idx, first, n, dst);
 
@@ -822,6 +832,18 @@ static int read_stage(void *arg, uint64_t chunk, uint64_t *bytes)
 	*bytes = n << j->shift;
 	if (j->r->regions[j->idx].src_fd) /* verify_stage reads them */
 		return FRC_OK;
+	if (j->r->regions[j->idx].r.compression) {
+		/* a frame, then its pages, as every other path does */
+		uint8_t *entries = malloc(n * 8);
+		int rc = entries ? scan_chunk(j->r, j->idx, first, n,
+					      j->dst + (first << j->shift),
+					      entries, NULL)
+				 : fail(j->r, FRC_E_NOMEM, 0, NULL,
+					"out of memory");
+
+		free(entries);
+		return rc;
+	}
 	return read_chunk_pages(j->r, j->idx, first, n,
 				j->dst + (first << j->shift));
 }
@@ -835,7 +857,9 @@ static int verify_stage(void *arg, uint64_t chunk, uint64_t *bytes)
 
 	if (!entries)
 		return fail(j->r, FRC_E_NOMEM, 0, NULL, "out of memory");
-	if (j->r->regions[j->idx].src_fd)
+	if (j->r->regions[j->idx].r.compression && !j->r->regions[j->idx].src_fd)
+		rc = FRC_OK; /* read_stage verified them */
+	else if (j->r->regions[j->idx].src_fd)
 		rc = scan_source(j->r, j->idx, first, n,
 				 j->dst ? j->dst + (first << j->shift) : NULL,
 				 entries, NULL);

@@ -36,7 +36,8 @@ struct pipe {
 	uint8_t *ready;   /* per chunk: first stage done */
 	uint64_t done;    /* bytes through the second stage (atomic) */
 	int stop, rc;
-	struct frc_err err; /* the message of the first failure */
+	uint64_t fail_at; /* the lowest chunk that failed (UINT64_MAX: none) */
+	struct frc_err err; /* the message of that failure */
 	unsigned running;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -47,15 +48,23 @@ struct pipe_worker {
 	int stage;
 };
 
-/* Records the first failure with the failing thread's message. */
-static void pipe_fail(struct pipe *p, int rc)
+/*
+ * Records a failure with the failing thread's message. The failure of the
+ * lowest chunk wins, whichever thread saw its failure first: so a pass on
+ * many threads gives the verdict of a pass chunk by chunk (SPEC "Order of
+ * checks"). Chunks below a failed one are still done; chunks above it are
+ * not started. chunk UINT64_MAX ends everything (no thread, canceled).
+ */
+static void pipe_fail(struct pipe *p, int rc, uint64_t chunk)
 {
 	pthread_mutex_lock(&p->lock);
-	if (!p->rc) {
+	if (!p->rc || chunk < p->fail_at) {
 		p->rc = rc;
+		p->fail_at = chunk;
 		p->err = *frc_err_current();
 	}
-	p->stop = 1;
+	if (chunk == UINT64_MAX)
+		p->stop = 1;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -74,15 +83,15 @@ static void *pipe_thread(void *a)
 		if (i >= p->nchunks)
 			break;
 		pthread_mutex_lock(&p->lock);
-		while (s == 1 && !p->ready[i] && !p->stop)
+		while (s == 1 && !p->ready[i] && !p->stop && i < p->fail_at)
 			pthread_cond_wait(&p->cond, &p->lock);
-		stop = p->stop;
+		stop = p->stop || i >= p->fail_at;
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
 			break;
 		rc = p->fn[s](p->arg, i, &bytes);
 		if (rc) {
-			pipe_fail(p, rc);
+			pipe_fail(p, rc, i);
 			break;
 		}
 		if (s == 1) {
@@ -128,7 +137,7 @@ int frc_pipeline_run(const void *owner, const char *path,
 		     void *arg, struct frc_progress *pr)
 {
 	struct pipe p = { .fn = { first, second }, .arg = arg,
-			  .nchunks = nchunks,
+			  .nchunks = nchunks, .fail_at = UINT64_MAX,
 			  .lock = PTHREAD_MUTEX_INITIALIZER,
 			  .cond = PTHREAD_COND_INITIALIZER };
 	struct pipe_worker w[2] = { { &p, 0 }, { &p, 1 } };
@@ -154,7 +163,7 @@ int frc_pipeline_run(const void *owner, const char *path,
 	if (!started[0] || !started[1]) { /* cannot run both stages apart */
 		frc_fail_plain(FRC_ERR(owner), FRC_E_NOMEM,
 			       "%s: cannot start a thread", path);
-		pipe_fail(&p, FRC_E_NOMEM);
+		pipe_fail(&p, FRC_E_NOMEM, UINT64_MAX);
 	}
 	for (bool finished = false; !finished;) {
 		uint64_t done;
@@ -166,7 +175,7 @@ int frc_pipeline_run(const void *owner, const char *path,
 			frc_fail_plain(FRC_ERR(owner), FRC_E_CANCELED,
 				       "%s: canceled by the progress callback",
 				       path);
-			pipe_fail(&p, FRC_E_CANCELED);
+			pipe_fail(&p, FRC_E_CANCELED, UINT64_MAX);
 		}
 		reported = done;
 	}
