@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader: the header read on its own */
 #include <zstd.h>
 
 #include "reader_internal.h"
@@ -192,6 +193,36 @@ int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
 	return rc ? rc : check_entry(r, rg, f, e, at, fr);
 }
 
+/*
+ * R-CF-DECODE: the Zstandard frame header, read before anything is decoded:
+ * a frame (not skippable) that declares exactly the frame's length, a
+ * window of at most 16 MiB and no dictionary.
+ */
+static int check_zstd_header(frc_reader_t *r, const struct rregion *rg,
+			     const struct frc_frame *fr, const uint8_t *src)
+{
+	ZSTD_frameHeader h;
+	const char *why = NULL;
+
+	if (ZSTD_getFrameHeader(&h, src, fr->stored) != 0 ||
+	    h.frameType != ZSTD_frame)
+		why = "its bytes do not begin with a Zstandard frame header";
+	else if (h.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN)
+		why = "its Zstandard header declares no content size";
+	else if (h.frameContentSize != fr->len)
+		why = "its Zstandard header declares a content size other "
+		      "than the frame's length";
+	else if (h.windowSize > FRC_FRAME_MAX_BYTES)
+		why = "its Zstandard header declares a window larger than "
+		      "16 MiB";
+	else if (h.dictID != 0)
+		why = "its Zstandard header names a dictionary";
+	if (!why)
+		return FRC_OK;
+	return frame_fail(r, FRC_E_BAD_FIELD, fr->slot, "R-CF-DECODE", rg,
+			  fr->index, why);
+}
+
 int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 		     const struct frc_frame *fr, uint8_t *dst)
 {
@@ -215,14 +246,9 @@ int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 					  fr->index))))
 		rc = frame_fail(r, FRC_E_CHECKSUM, fr->slot, "R-CF-CSUM", rg,
 				fr->index, "checksum mismatch");
-	/* R-CF-DECODE: one Zstandard frame declaring exactly the frame's
-	 * length (a skippable frame declares 0), nothing after it; a window
-	 * beyond 16 MiB fails in the decoder (ZSTD_d_windowLogMax) */
-	if (rc == FRC_OK &&
-	    ZSTD_getFrameContentSize(src, fr->stored) != fr->len)
-		rc = frame_fail(r, FRC_E_BAD_FIELD, fr->slot, "R-CF-DECODE",
-				rg, fr->index, "not a Zstandard frame declaring "
-				"the frame's length");
+	/* R-CF-DECODE, header first (SPEC "Method 1: zstd") */
+	if (rc == FRC_OK)
+		rc = check_zstd_header(r, rg, fr, src);
 	if (rc == FRC_OK &&
 	    ZSTD_findFrameCompressedSize(src, fr->stored) != fr->stored)
 		rc = frame_fail(r, FRC_E_BAD_FIELD, fr->slot, "R-CF-DECODE",

@@ -107,15 +107,39 @@ for set in valid invalid future; do
 		unsupported-*) want=63 ;;
 		*) want=2 ;;
 		esac
-		"$FRC" check -q "testvectors/v1/$path"
+		said=$("$FRC" check "testvectors/v1/$path" 2>/dev/null)
 		got=$?
+		said=${said##*: }
 		seen=$((seen + 1))
 		if [ "$got" -ne "$want" ]; then
 			echo "# frc check $path: exit $got, want $want"
 			bad=$((bad + 1))
+		elif [ "$class" != - ] && [ "$said" != "$class" ]; then
+			# one verdict: check names the class digest and conform do
+			echo "# frc check $path: says $said, want $class"
+			bad=$((bad + 1))
 		fi
 	done < "$T/list"
 done
-check "frc check exits 0/2/3/63 as each vector's expectation says ($seen files)" \
+check "frc check exits 0/2/3/63 and names the class each vector's expectation says ($seen files)" \
 	'[ "$bad" -eq 0 ] && [ "$seen" -eq "$((total - older))" ]'
+# frc digest lists every region and section, however many (the protocol)
+mkdir -p "$T/many"
+args=
+i=0
+while [ $i -lt 70 ]; do
+	{ printf 'region %d\n' $i; head -c 4096 /dev/zero; } | head -c 4096 > "$T/many/r$i"
+	args="$args -r r$i=$T/many/r$i -d $T/many/r$i"
+	i=$((i + 1))
+done
+"$FRC" create $args "$T/many.frc" >/dev/null 2>&1
+"$FRC" digest "$T/many.frc" > "$T/many.yaml"
+check "frc digest lists all 70 regions and 70 sections of a file" \
+	'[ "$(grep -c "^- id:" "$T/many.yaml")" -eq 70 ] && [ "$(grep -c "^- index:" "$T/many.yaml")" -ge 70 ]'
+mkdir -p "$T/m2"
+cp "$T/m/one.yaml" "$T/m2/"
+ln -s "$SRC/testvectors/v1/valid" "$T/m2/valid"
+"$FRC" conform --impl "cat $T/many.yaml #" "$T/m2/one.yaml" >"$T/out" 2>&1
+check "frc conform reads an implementation's list of 70 regions" \
+	'grep -q "FAIL v1-valid-003: 70 regions, want 1" "$T/out"'
 [ "$fails" -eq 0 ]

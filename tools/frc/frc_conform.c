@@ -19,6 +19,7 @@
  * (e.g. "checksum-mismatch") as the first line. Anything else (another exit
  * status, a signal, a timeout) is a failure of the implementation.
  */
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,7 +37,6 @@
 #include "digest.h"
 #include "frc_tool.h"
 
-#define MAX_ITEMS 64            /* regions or sections compared per vector */
 #define MAX_OUTPUT (4u << 20)   /* bytes read from an implementation */
 
 struct item {
@@ -51,9 +51,17 @@ struct outcome {
 	char why[256]; /* error class, or what went wrong */
 	char msg[512]; /* libfrc's message when it rejects */
 	int read_only;
-	struct item regions[MAX_ITEMS], sections[MAX_ITEMS];
+	struct item *regions, *sections; /* every one, in table order */
 	unsigned nregions, nsections;
 };
+
+/* Room for n items (n comes from an open file's table or a parsed YAML
+ * list, both bounded); false when out of memory. */
+static bool items_alloc(struct item **v, size_t n)
+{
+	*v = calloc(n ? n : 1, sizeof(**v));
+	return *v != NULL;
+}
 
 static void outcome_free(struct outcome *o)
 {
@@ -61,6 +69,9 @@ static void outcome_free(struct outcome *o)
 		free(o->regions[i].id);
 	for (unsigned i = 0; i < o->nsections; i++)
 		free(o->sections[i].id);
+	free(o->regions);
+	free(o->sections);
+	o->regions = o->sections = NULL;
 	o->nregions = o->nsections = 0;
 }
 
@@ -136,8 +147,10 @@ static void run_libfrc(const char *path, struct outcome *o)
 	if (rc == FRC_OK)
 		rc = frc_reader_verify(r, NULL, NULL);
 	frc_reader_get_info(r, &in, sizeof(in));
-	for (uint32_t i = 0; rc == FRC_OK && i < in.region_count &&
-			     i < MAX_ITEMS; i++) {
+	if (rc == FRC_OK && (!items_alloc(&o->regions, in.region_count) ||
+			     !items_alloc(&o->sections, in.section_count)))
+		rc = FRC_E_NOMEM;
+	for (uint32_t i = 0; rc == FRC_OK && i < in.region_count; i++) {
 		frc_region_info_t g;
 
 		frc_reader_region(r, i, &g, sizeof(g));
@@ -145,8 +158,7 @@ static void run_libfrc(const char *path, struct outcome *o)
 		o->nregions++;
 		rc = digest_region(r, i, o->regions[i].sha);
 	}
-	for (uint32_t i = 0; rc == FRC_OK && i < in.section_count &&
-			     i < MAX_ITEMS; i++) {
+	for (uint32_t i = 0; rc == FRC_OK && i < in.section_count; i++) {
 		frc_section_info_t s;
 
 		frc_reader_section(r, i, &s, sizeof(s));
@@ -228,21 +240,25 @@ static void copy_sha(char dst[65], yaml_node_t *n)
 	free(s);
 }
 
-/* Region and section lists of a manifest entry or of an impl's output. */
-static void read_items(yaml_document_t *doc, yaml_node_t *root,
+/* Region and section lists of a manifest entry or of an impl's output;
+ * false when out of memory. */
+static bool read_items(yaml_document_t *doc, yaml_node_t *root,
 		       struct outcome *o)
 {
 	yaml_node_t *regs = y_get(doc, root, "regions");
 	yaml_node_t *secs = y_get(doc, root, "sections");
 
-	for (unsigned i = 0; i < y_len(regs) && i < MAX_ITEMS; i++) {
+	if (!items_alloc(&o->regions, y_len(regs)) ||
+	    !items_alloc(&o->sections, y_len(secs)))
+		return false;
+	for (unsigned i = 0; i < y_len(regs); i++) {
 		yaml_node_t *m = y_at(doc, regs, i);
 
 		o->regions[i].id = y_str(y_get(doc, m, "id"));
 		copy_sha(o->regions[i].sha, y_get(doc, m, "sha256"));
 		o->nregions++;
 	}
-	for (unsigned i = 0; i < y_len(secs) && i < MAX_ITEMS; i++) {
+	for (unsigned i = 0; i < y_len(secs); i++) {
 		yaml_node_t *m = y_at(doc, secs, i);
 
 		o->sections[i].index = y_uint(y_get(doc, m, "index"));
@@ -250,6 +266,7 @@ static void read_items(yaml_document_t *doc, yaml_node_t *root,
 		copy_sha(o->sections[i].sha, y_get(doc, m, "sha256"));
 		o->nsections++;
 	}
+	return true;
 }
 
 static int load_yaml(const char *text, size_t len, yaml_document_t *doc)
@@ -408,7 +425,10 @@ static void run_external(const char *cmd, const char *path, double timeout,
 		o->kind = OUT_ACCEPT;
 		o->read_only = !strcmp(ro, "true");
 		free(ro);
-		read_items(&doc, root, o);
+		if (!read_items(&doc, root, o)) {
+			o->kind = OUT_BROKEN;
+			snprintf(o->why, sizeof(o->why), "out of memory");
+		}
 		yaml_document_delete(&doc);
 	}
 	free(out);
@@ -539,7 +559,7 @@ static unsigned parse_version(const char *s)
 	return major * 1000 + minor;
 }
 
-static void read_vector(yaml_document_t *doc, yaml_node_t *m,
+static bool read_vector(yaml_document_t *doc, yaml_node_t *m,
 			struct vector *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -551,7 +571,7 @@ static void read_vector(yaml_document_t *doc, yaml_node_t *m,
 	v->version = y_str(y_get(doc, m, "version"));
 	v->applies_below = y_str(y_get(doc, m, "applies_below"));
 	v->size = y_uint(y_get(doc, m, "size"));
-	read_items(doc, m, &v->want);
+	return read_items(doc, m, &v->want);
 }
 
 /* The vector file must be the released one, byte for byte. */
@@ -672,8 +692,12 @@ static int run_manifest(struct conform_opts *c, const char *manifest)
 	for (unsigned i = 0; ok && i < y_len(vectors); i++) {
 		struct vector v;
 
-		read_vector(&doc, y_at(&doc, vectors, i), &v);
-		run_vector(c, dir, set, &v);
+		if (read_vector(&doc, y_at(&doc, vectors, i), &v)) {
+			run_vector(c, dir, set, &v);
+		} else {
+			tool_err("%s: out of memory", manifest);
+			ok = 0;
+		}
 		vector_free(&v);
 	}
 	yaml_document_delete(&doc);

@@ -422,18 +422,20 @@ class Reader:
 
     # -- compressed frames (SPEC "Compressed frames", 1.2) -------------------
     def frame_table(self, i):
+        """The trailer, then every entry, before any frame is read."""
         r = self.region_list[i]
         table = self.file.read(r["ft"], 16 * r["frames"] + 8)
         if not self.trailer_ok(table, b"FRC-FTBL", i):    # R-CF-FIRST
             raise Reject("checksum-mismatch", "R-CF-FIRST", f"frame table of region {i}")
+        for f in range(r["frames"]):
+            self.frame_entry(i, f, table)
         return table
 
-    def frame_bytes(self, i, f, table):
-        """Frame f's pages, decompressed; None for a raw or absent frame."""
+    def frame_entry(self, i, f, table):
         r = self.region_list[i]
         first = f << r["shift"]
         pages = min(r["pages"] - first, 1 << r["shift"])
-        length, slot = pages * r["ps"], r["pg"] + first * r["ps"]
+        length = pages * r["ps"]
         stored, enc, csum = le(table, 16 * f, 4), table[16 * f + 4], le(table, 16 * f + 8, 8)
         if any(table[16 * f + 5:16 * f + 8]):             # R-CF-ENTRY
             raise Reject("bad-field", "R-CF-ENTRY", f"reserved bytes of frame {f}")
@@ -444,17 +446,29 @@ class Reader:
         present = (r["bits"] >> first) & ((1 << pages) - 1)
         if bool(present) != (enc != 0):                   # R-CF-PRESENCE
             raise Reject("bad-field", "R-CF-PRESENCE", f"frame {f} of region {i}")
+
+    def frame_bytes(self, i, f, table):
+        """Frame f's pages, decompressed; None for a raw or absent frame."""
+        r = self.region_list[i]
+        first = f << r["shift"]
+        pages = min(r["pages"] - first, 1 << r["shift"])
+        length, slot = pages * r["ps"], r["pg"] + first * r["ps"]
+        stored, enc, csum = le(table, 16 * f, 4), table[16 * f + 4], le(table, 16 * f + 8, 8)
         if enc != 2:
             return None
         src = self.file.read(slot, stored)
         if H(src, self.key(b"FRC-FRAM", i, f)) != csum:   # R-CF-CSUM
             raise Reject("checksum-mismatch", "R-CF-CSUM", f"frame {f} of region {i}")
         try:                                              # R-CF-DECODE
+            # the header first: a content size of exactly the frame's
+            # length, a window of at most 16 MiB, no dictionary
             params = zstandard.get_frame_parameters(bytes(src))
-            d = zstandard.ZstdDecompressor(max_window_size=FRAME_MAX).decompressobj()
-            data = d.decompress(bytes(src))
-            ok = (params.content_size == length and len(data) == length
-                  and d.eof and not d.unused_data)
+            ok = (params.content_size == length and params.window_size <= FRAME_MAX
+                  and params.dict_id == 0)
+            if ok:
+                d = zstandard.ZstdDecompressor(max_window_size=FRAME_MAX).decompressobj()
+                data = d.decompress(bytes(src))
+                ok = len(data) == length and d.eof and not d.unused_data
         except zstandard.ZstdError:
             ok = False
         if not ok:

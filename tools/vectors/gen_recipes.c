@@ -98,6 +98,17 @@ static void cf_base(struct vb_file *f)
 
 /* ------------------------------------------------------------------ */
 /* valid                                                               */
+/* (recipes shared with the invalid set are defined there) */
+static void v_cf_zstd_dict0(struct vb_file *f);
+static void v_cf_slot_leftovers(struct vb_file *f);
+
+/* A compressed region without pages, frames of 8 pages. */
+static void v_cf_empty_shift(struct vb_file *f)
+{
+	vb_compress(f, vb_add_region(f, "nothing", 4096, 0, VB_NONE), 3);
+	vb_add_region(f, "pc.ram", 4096, 4, VB_ALL);
+	vb_render(f);
+}
 /* ------------------------------------------------------------------ */
 
 static void v_empty_file(struct vb_file *f)
@@ -654,6 +665,15 @@ const struct recipe valid_recipes[] = {
 	{ 45, "compressed-large-pages", "1.2: 64 KiB pages in 256 KiB frames, "
 	  "a present zero page", "§6.3", "R-CF-SHIFT R-CF-DECODE",
 	  v_cf_large_pages },
+	{ 46, "zstd-dictionary-id-0", "1.2: a Zstandard frame whose header "
+	  "holds a dictionary id field of 0 (names no dictionary)", "§6.3",
+	  "R-CF-DECODE", v_cf_zstd_dict0 },
+	{ 47, "compressed-slot-leftovers", "1.2: stale bytes after a compressed "
+	  "frame's stored bytes and in an absent frame's slot (never read)",
+	  "§6.3", "R-CF-ENTRY R-BM-ZEROS", v_cf_slot_leftovers },
+	{ 48, "compressed-no-pages-shift", "1.2: a compressed region without "
+	  "pages whose frame_shift is 3", "§6.3", "R-CF-SHIFT R-CF-TABLE",
+	  v_cf_empty_shift },
 	{ 0, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -1610,6 +1630,261 @@ static void i_cf_empty_table(struct vb_file *f)
 	vb_reseal(f);
 }
 
+/*
+ * Frame rules at more positions (SPEC "Compressed frames"): the model's
+ * region has frames 0 (first), 1 and 2 (middle) and 3 (last). Each helper
+ * puts one defect into frame k; the wrappers below name the positions that
+ * the vectors of 1.2 did not cover.
+ */
+static void cf_reserved_at(struct vb_file *f, uint64_t k)
+{
+	cf_base(f);
+	cf_entry(f, k)[5 + k % 3] = 1;
+	vb_reseal(f);
+}
+
+static void cf_encoding3_at(struct vb_file *f, uint64_t k)
+{
+	cf_base(f);
+	cf_entry(f, k)[4] = 3;
+	vb_reseal(f);
+}
+
+static void cf_stored_at(struct vb_file *f, uint64_t k, uint32_t stored)
+{
+	cf_base(f);
+	vb_put32(cf_entry(f, k), stored);
+	vb_reseal(f);
+}
+
+static void cf_raw_length_at(struct vb_file *f, uint64_t k)
+{
+	cf_model(f);
+	vb_frame_raw(&f->regions[0], k);
+	vb_render(f);
+	vb_put32(cf_entry(f, k), 4 * 4096 - 8);
+	vb_reseal(f);
+}
+
+static void cf_absent_present_at(struct vb_file *f, uint64_t k)
+{
+	cf_base(f);
+	memset(cf_entry(f, k), 0, 16);
+	vb_reseal(f);
+}
+
+/*
+ * A region of 4 frames of 4 pages whose frame k has no present page but is
+ * stored compressed: a copy of another frame's stored bytes and entry.
+ */
+static void cf_stored_no_page_at(struct vb_file *f, uint64_t k)
+{
+	struct vb_region *r = vb_add_region(f, "pc.ram", 4096, 16, VB_ALL);
+	uint64_t from = k ? 0 : 1;
+
+	for (uint64_t i = 4 * k; i < 4 * k + 4; i++)
+		r->present[i] = 0;
+	vb_compress(f, r, 2);
+	vb_render(f);
+	memcpy(vb_frame_slot(f, 0, k), vb_frame_slot(f, 0, from),
+	       (uint32_t)vb_get64(cf_entry(f, from)));
+	memcpy(cf_entry(f, k), cf_entry(f, from), 16);
+	vb_reseal_frames(f);
+	vb_reseal(f);
+}
+
+static void cf_frame_csum_at(struct vb_file *f, uint64_t k)
+{
+	cf_base(f);
+	vb_frame_slot(f, 0, k)[5] ^= 0x40; /* stored bytes, checksum kept */
+}
+
+/* Frame k's stored bytes replaced by `n` bytes of src, entry resealed. */
+static void cf_store(struct vb_file *f, uint64_t k, const uint8_t *src,
+		     size_t n)
+{
+	uint8_t *slot = vb_frame_slot(f, 0, k);
+
+	memset(slot, 0, 4 * 4096);
+	memcpy(slot, src, n);
+	vb_put32(cf_entry(f, k), (uint32_t)n);
+	vb_reseal_frames(f);
+	vb_reseal(f);
+}
+
+/* Frame k's pages, as the model stores them, compressed on their own. */
+static size_t cf_frame_raw(struct vb_file *f, uint64_t k, uint8_t *raw)
+{
+	memset(raw, 0, 4 * 4096);
+	for (uint64_t i = 0; i < 4; i++)
+		if (f->regions[0].present[4 * k + i])
+			vb_page_fill(raw + i * 4096, 4096, f->regions[0].seed,
+				     4 * k + i);
+	return 4 * 4096;
+}
+
+static void cf_short_at(struct vb_file *f, uint64_t k)
+{
+	uint8_t raw[4 * 4096], out[4 * 4096];
+	size_t n;
+
+	cf_base(f);
+	cf_frame_raw(f, k, raw);
+	n = ZSTD_compress(out, sizeof(out), raw, 3 * 4096, 3);
+	cf_store(f, k, out, n);
+}
+
+static void cf_garbage_at(struct vb_file *f, uint64_t k)
+{
+	uint8_t g[64];
+
+	cf_base(f);
+	for (int i = 0; i < 64; i++)
+		g[i] = (uint8_t)(i * 37 + 11 + k);
+	cf_store(f, k, g, sizeof(g));
+}
+
+static void cf_trailing_at(struct vb_file *f, uint64_t k)
+{
+	uint8_t *e;
+	uint32_t n;
+
+	cf_base(f);
+	e = cf_entry(f, k);
+	n = (uint32_t)vb_get64(e);
+	vb_frame_slot(f, 0, k)[n] = 0x5a;
+	vb_put32(e, n + 1);
+	vb_reseal_frames(f);
+	vb_reseal(f);
+}
+
+/*
+ * Frame 1 stored as a Zstandard frame whose header is rewritten (RFC 8878,
+ * "Frame_Header"): the blocks of a normal frame of the same bytes after a
+ * header with descriptor `fhd`, then `extra` (window descriptor, dictionary
+ * id, content size, in that order, as the descriptor asks).
+ */
+static void cf_zstd_header(struct vb_file *f, uint8_t fhd,
+			   const uint8_t *extra, size_t nextra)
+{
+	uint8_t raw[4 * 4096], z[4 * 4096], out[4 * 4096];
+	size_t n, hdr;
+	uint8_t d;
+
+	cf_base(f);
+	cf_frame_raw(f, 1, raw);
+	n = ZSTD_compress(z, sizeof(z), raw, sizeof(raw), 3);
+	d = z[4]; /* this frame's descriptor: work out its header length */
+	hdr = 5 + ((d & 0x20) ? 0 : 1) + (size_t[]){ 0, 1, 2, 4 }[d & 3] +
+	      (size_t[]){ (d & 0x20) ? 1 : 0, 2, 4, 8 }[d >> 6];
+	memcpy(out, z, 4);
+	out[4] = (uint8_t)(fhd | (d & 0x04)); /* keep its checksum flag */
+	memcpy(out + 5, extra, nextra);
+	memcpy(out + 5 + nextra, z + hdr, n - hdr);
+	cf_store(f, 1, out, 5 + nextra + n - hdr);
+}
+
+/* No content size: window 16 KiB (exponent 4), no size field. */
+static void i_cf_zstd_no_size(struct vb_file *f)
+{
+	const uint8_t wd[] = { 4 << 3 };
+
+	cf_zstd_header(f, 0x00, wd, sizeof(wd));
+}
+
+/* A 32 MiB window (exponent 15), content size 16 KiB in 4 bytes. */
+static void i_cf_zstd_window(struct vb_file *f)
+{
+	const uint8_t x[] = { 15 << 3, 0x00, 0x40, 0x00, 0x00 };
+
+	cf_zstd_header(f, 0x80, x, sizeof(x));
+}
+
+/* Single segment, dictionary id 7 in one byte, content size in 2 bytes. */
+static void i_cf_zstd_dict(struct vb_file *f)
+{
+	const uint8_t x[] = { 7, 0x00, 0x3f }; /* 16384 - 256 */
+
+	cf_zstd_header(f, 0x60 | 0x01, x, sizeof(x));
+}
+
+/* The same with dictionary id 0: names no dictionary, a valid frame. */
+static void v_cf_zstd_dict0(struct vb_file *f)
+{
+	const uint8_t x[] = { 0, 0x00, 0x3f };
+
+	cf_zstd_header(f, 0x60 | 0x01, x, sizeof(x));
+}
+
+/* The checksum entry of page p of the compressed region is wrong. */
+static void cf_page_csum_at(struct vb_file *f, uint64_t p)
+{
+	cf_base(f);
+	csum_entry(f, 0, p)[2] ^= 0x04;
+	vb_reseal(f);
+}
+
+/* Two defects, one verdict: a page of frame 0 that does not match its
+ * checksum, and a reserved byte of frame 1's entry: the whole frame table
+ * is checked before any page (SPEC "Order of checks"). */
+static void i_cf_order_entry_first(struct vb_file *f)
+{
+	cf_base(f);
+	csum_entry(f, 0, 1)[2] ^= 0x04;
+	cf_entry(f, 1)[6] = 1;
+	vb_reseal(f);
+}
+
+/* Two defects: a page of frame 0 that does not match its checksum, then
+ * frame 1's stored bytes changed: frame 0's page comes first. */
+static void i_cf_order_page_first(struct vb_file *f)
+{
+	cf_base(f);
+	csum_entry(f, 0, 1)[2] ^= 0x04;
+	vb_reseal(f);
+	vb_frame_slot(f, 0, 1)[5] ^= 0x40;
+}
+
+/* A stale byte after a compressed frame's stored bytes and in an absent
+ * frame's slot: never read, the file is valid. */
+static void v_cf_slot_leftovers(struct vb_file *f)
+{
+	struct vb_region *r = vb_add_region(f, "pc.ram", 4096, 12, VB_ALL);
+
+	for (uint64_t i = 4; i < 8; i++)
+		r->present[i] = 0;
+	vb_compress(f, r, 2);
+	vb_render(f);
+	vb_frame_slot(f, 0, 0)[(uint32_t)vb_get64(cf_entry(f, 0)) + 3] = 0xa5;
+	vb_frame_slot(f, 0, 1)[100] = 0x5a;
+}
+
+#define AT(fn, k) static void fn##_##k(struct vb_file *f) { fn(f, k); }
+AT(cf_reserved_at, 2) AT(cf_reserved_at, 3)
+AT(cf_encoding3_at, 2) AT(cf_encoding3_at, 3)
+AT(cf_raw_length_at, 0) AT(cf_raw_length_at, 3)
+AT(cf_absent_present_at, 0) AT(cf_absent_present_at, 3)
+AT(cf_stored_no_page_at, 0) AT(cf_stored_no_page_at, 2)
+AT(cf_frame_csum_at, 0) AT(cf_frame_csum_at, 3)
+AT(cf_short_at, 0) AT(cf_short_at, 3)
+AT(cf_garbage_at, 0) AT(cf_garbage_at, 3)
+AT(cf_trailing_at, 0) AT(cf_trailing_at, 3)
+AT(cf_page_csum_at, 1) AT(cf_page_csum_at, 14)
+/* A region without pages with frames of 32 MiB: the limit still holds. */
+static void i_cf_empty_shift(struct vb_file *f)
+{
+	vb_compress(f, vb_add_region(f, "nothing", 4096, 0, VB_NONE), 3);
+	vb_add_region(f, "pc.ram", 4096, 4, VB_ALL);
+	vb_render(f);
+	region_entry(f, 0)[41] = 13;
+	vb_reseal(f);
+}
+
+static void cf_zero_length_2(struct vb_file *f) { cf_stored_at(f, 2, 0); }
+static void cf_zero_length_3(struct vb_file *f) { cf_stored_at(f, 3, 0); }
+static void cf_too_long_2(struct vb_file *f) { cf_stored_at(f, 2, 4 * 4096); }
+static void cf_too_long_3(struct vb_file *f) { cf_stored_at(f, 3, 4 * 4096); }
+
 #define R(n, name, d, spec, rules, cls, fn) { n, name, d, spec, rules, fn, cls }
 const struct recipe invalid_recipes[] = {
 	R(1, "signature-byte-0", "signature byte 0 with its high bit cleared "
@@ -1926,6 +2201,92 @@ const struct recipe invalid_recipes[] = {
 	R(138, "empty-region-frame-table", "1.2: a compressed region without "
 	  "pages and a frame_table_offset", "§6.3", "R-CF-TABLE",
 	  "bad-field", i_cf_empty_table),
+	R(139, "frame-entry-reserved-middle", "1.2: a reserved byte of frame "
+	  "2's entry (of 4) set", "§6.3", "R-CF-ENTRY", "bad-field",
+	  cf_reserved_at_2),
+	R(140, "frame-entry-reserved-last", "1.2: a reserved byte of the last "
+	  "frame's entry set", "§6.3", "R-CF-ENTRY", "bad-field",
+	  cf_reserved_at_3),
+	R(141, "frame-encoding-3-middle", "1.2: encoding 3 in frame 2 of 4",
+	  "§6.3", "R-CF-ENTRY", "bad-field", cf_encoding3_at_2),
+	R(142, "frame-encoding-3-last", "1.2: encoding 3 in the last frame",
+	  "§6.3", "R-CF-ENTRY", "bad-field", cf_encoding3_at_3),
+	R(143, "compressed-frame-empty-middle", "1.2: frame 2 of 4 compressed "
+	  "with stored_length 0", "§6.3", "R-CF-ENTRY", "bad-field",
+	  cf_zero_length_2),
+	R(144, "compressed-frame-empty-last", "1.2: the last frame compressed "
+	  "with stored_length 0", "§6.3", "R-CF-ENTRY", "bad-field",
+	  cf_zero_length_3),
+	R(145, "compressed-frame-too-long-middle", "1.2: frame 2 of 4 "
+	  "compressed with stored_length equal to its length", "§6.3",
+	  "R-CF-ENTRY", "bad-field", cf_too_long_2),
+	R(146, "compressed-frame-too-long-last", "1.2: the last frame "
+	  "compressed with stored_length equal to its length", "§6.3",
+	  "R-CF-ENTRY", "bad-field", cf_too_long_3),
+	R(147, "raw-frame-length-first", "1.2: frame 0 raw with a "
+	  "stored_length that is not its length", "§6.3", "R-CF-ENTRY",
+	  "bad-field", cf_raw_length_at_0),
+	R(148, "raw-frame-length-last", "1.2: the last frame raw with a "
+	  "stored_length that is not its length", "§6.3", "R-CF-ENTRY",
+	  "bad-field", cf_raw_length_at_3),
+	R(149, "absent-frame-present-pages-first", "1.2: frame 0 marked absent "
+	  "while its pages are present", "§6.3", "R-CF-PRESENCE", "bad-field",
+	  cf_absent_present_at_0),
+	R(150, "absent-frame-present-pages-last", "1.2: the last frame marked "
+	  "absent while its pages are present", "§6.3", "R-CF-PRESENCE",
+	  "bad-field", cf_absent_present_at_3),
+	R(151, "frame-without-pages-stored-first", "1.2: frame 0 stored "
+	  "compressed while none of its pages is present", "§6.3",
+	  "R-CF-PRESENCE", "bad-field", cf_stored_no_page_at_0),
+	R(152, "frame-without-pages-stored-middle", "1.2: frame 2 of 4 stored "
+	  "compressed while none of its pages is present", "§6.3",
+	  "R-CF-PRESENCE", "bad-field", cf_stored_no_page_at_2),
+	R(153, "frame-checksum-first", "1.2: a byte of frame 0's stored bytes "
+	  "changed", "§6.3", "R-CF-CSUM", "checksum-mismatch",
+	  cf_frame_csum_at_0),
+	R(154, "frame-checksum-last", "1.2: a byte of the last frame's stored "
+	  "bytes changed", "§6.3", "R-CF-CSUM", "checksum-mismatch",
+	  cf_frame_csum_at_3),
+	R(155, "frame-decompresses-short-first", "1.2: frame 0 decompresses to "
+	  "3 pages of 4", "§6.3", "R-CF-DECODE", "bad-field", cf_short_at_0),
+	R(156, "frame-decompresses-short-last", "1.2: the last frame "
+	  "decompresses to 3 pages of 4", "§6.3", "R-CF-DECODE", "bad-field",
+	  cf_short_at_3),
+	R(157, "frame-not-zstd-first", "1.2: frame 0's stored bytes are not "
+	  "Zstandard", "§6.3", "R-CF-DECODE", "bad-field", cf_garbage_at_0),
+	R(158, "frame-not-zstd-last", "1.2: the last frame's stored bytes are "
+	  "not Zstandard", "§6.3", "R-CF-DECODE", "bad-field", cf_garbage_at_3),
+	R(159, "frame-trailing-bytes-first", "1.2: a byte after frame 0's "
+	  "Zstandard frame, inside stored_length", "§6.3", "R-CF-DECODE",
+	  "bad-field", cf_trailing_at_0),
+	R(160, "frame-trailing-bytes-last", "1.2: a byte after the last frame's "
+	  "Zstandard frame, inside stored_length", "§6.3", "R-CF-DECODE",
+	  "bad-field", cf_trailing_at_3),
+	R(161, "page-checksum-in-frame-first", "1.2: the checksum entry of the "
+	  "first present page of a compressed region does not match", "§6.3",
+	  "R-CSUM", "checksum-mismatch", cf_page_csum_at_1),
+	R(162, "page-checksum-in-frame-last", "1.2: the checksum entry of the "
+	  "last present page of a compressed region does not match", "§6.3",
+	  "R-CSUM", "checksum-mismatch", cf_page_csum_at_14),
+	R(163, "zstd-no-content-size", "1.2: a Zstandard frame that decodes to "
+	  "the frame's length but declares no content size", "§6.3",
+	  "R-CF-DECODE", "bad-field", i_cf_zstd_no_size),
+	R(164, "zstd-window-32mib", "1.2: a Zstandard frame declaring the right "
+	  "content size and a 32 MiB window", "§6.3", "R-CF-DECODE",
+	  "bad-field", i_cf_zstd_window),
+	R(165, "zstd-dictionary-id", "1.2: a Zstandard frame naming dictionary "
+	  "7", "§6.3", "R-CF-DECODE", "bad-field", i_cf_zstd_dict),
+	R(166, "order-frame-entry-before-page", "1.2: two defects, a page of "
+	  "frame 0 against its checksum and a reserved byte of frame 1's "
+	  "entry: the whole frame table is checked first", "§6.3, §12.1",
+	  "R-CHECK-ORDER R-CF-ENTRY", "bad-field", i_cf_order_entry_first),
+	R(167, "order-page-before-next-frame", "1.2: two defects, a page of "
+	  "frame 0 against its checksum and a byte of frame 1's stored bytes: "
+	  "frame 0's pages come first", "§6.3, §12.1", "R-CHECK-ORDER R-CSUM",
+	  "checksum-mismatch", i_cf_order_page_first),
+	R(168, "empty-region-frame-shift", "1.2: a compressed region without "
+	  "pages whose frames would be 32 MiB", "§6.3", "R-CF-SHIFT",
+	  "bad-field", i_cf_empty_shift),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
