@@ -72,7 +72,14 @@ TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file
 	$(B)/tests/serial_client
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
-.PHONY: all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean \
+# The mutation score of the reader's checks against the vectors
+# (tests/mutants.py; make check runs it as the suite mutant_test).
+mutants: all
+	CC="$(CC)" LIB_CFLAGS="$(LIB_CFLAGS)" LIB_OBJ="$(LIB_OBJ)" \
+	FRC_OBJ="$(FRC_OBJ)" FRC_LIBS="$(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)" \
+	/usr/bin/python3 tests/mutants.py $(B) $(ARGS)
+
+.PHONY: mutants all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean \
 	bench-qemu bench-compress \
 	fuzz fuzz-check
 

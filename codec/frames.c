@@ -141,6 +141,9 @@ static int check_entry(frc_reader_t *r, const struct rregion *rg, uint64_t f,
 		return frame_fail(r, FRC_E_BAD_FIELD, at + FRC_FE_RESERVED3_AT,
 				  "R-CF-ENTRY", rg, f,
 				  "reserved bytes of its entry are not zero");
+	if (fr->encoding > FRC_FRAME_COMPRESSED)
+		return frame_fail(r, FRC_E_BAD_FIELD, at + FRC_FE_ENCODING_AT,
+				  "R-CF-ENTRY", rg, f, "unknown encoding");
 	switch (fr->encoding) {
 	case FRC_FRAME_ABSENT:
 		if (fr->stored || fr->checksum)
@@ -162,9 +165,6 @@ static int check_entry(frc_reader_t *r, const struct rregion *rg, uint64_t f,
 					  "stored_length is 0 or not less "
 					  "than its length");
 		break;
-	default:
-		return frame_fail(r, FRC_E_BAD_FIELD, at + FRC_FE_ENCODING_AT,
-				  "R-CF-ENTRY", rg, f, "unknown encoding");
 	}
 	if (!rg->bitmap_valid) /* salvage: presence cannot be told */
 		return FRC_OK;
@@ -193,6 +193,13 @@ int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
 	return rc ? rc : check_entry(r, rg, f, e, at, fr);
 }
 
+static int zstd_fail(frc_reader_t *r, const struct rregion *rg,
+		     const struct frc_frame *fr, const char *why)
+{
+	return frame_fail(r, FRC_E_BAD_FIELD, fr->slot, "R-CF-DECODE", rg,
+			  fr->index, why);
+}
+
 /*
  * R-CF-DECODE: the Zstandard frame header, read before anything is decoded:
  * a frame (not skippable) that declares exactly the frame's length, a
@@ -202,25 +209,24 @@ static int check_zstd_header(frc_reader_t *r, const struct rregion *rg,
 			     const struct frc_frame *fr, const uint8_t *src)
 {
 	ZSTD_frameHeader h;
-	const char *why = NULL;
 
 	if (ZSTD_getFrameHeader(&h, src, fr->stored) != 0 ||
 	    h.frameType != ZSTD_frame)
-		why = "its bytes do not begin with a Zstandard frame header";
-	else if (h.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN)
-		why = "its Zstandard header declares no content size";
-	else if (h.frameContentSize != fr->len)
-		why = "its Zstandard header declares a content size other "
-		      "than the frame's length";
-	else if (h.windowSize > FRC_FRAME_MAX_BYTES)
-		why = "its Zstandard header declares a window larger than "
-		      "16 MiB";
-	else if (h.dictID != 0)
-		why = "its Zstandard header names a dictionary";
-	if (!why)
-		return FRC_OK;
-	return frame_fail(r, FRC_E_BAD_FIELD, fr->slot, "R-CF-DECODE", rg,
-			  fr->index, why);
+		return zstd_fail(r, rg, fr, "its bytes do not begin with a "
+				 "Zstandard frame header");
+	if (h.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN)
+		return zstd_fail(r, rg, fr, "its Zstandard header declares no "
+				 "content size");
+	if (h.frameContentSize != fr->len)
+		return zstd_fail(r, rg, fr, "its Zstandard header declares a "
+				 "content size other than the frame's length");
+	if (h.windowSize > FRC_FRAME_MAX_BYTES)
+		return zstd_fail(r, rg, fr, "its Zstandard header declares a "
+				 "window larger than 16 MiB");
+	if (h.dictID != 0)
+		return zstd_fail(r, rg, fr, "its Zstandard header names a "
+				 "dictionary");
+	return FRC_OK;
 }
 
 int frc_frame_decode(frc_reader_t *r, uint32_t idx,

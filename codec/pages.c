@@ -203,7 +203,7 @@ static int scan_csum_table(frc_reader_t *r, uint32_t idx)
 	if (!rc)
 		rc = read_at(r, buf, 8, off + n * 8, "checksum table");
 	if (!rc && !FRC_CSUM_OK(frc_get64(buf), frc_stream_digest(h)))
-		rc = fail(r, FRC_E_CHECKSUM, off + n * 8, "R-CSUM",
+		rc = fail(r, FRC_E_CHECKSUM, off + n * 8, "R-CSUM-TABLE-FIRST",
 			  "checksum table checksum mismatch in region '%s'",
 			  rg->r.id);
 	if (!rc && a.first_bad != UINT64_MAX)
@@ -243,11 +243,11 @@ static int check_page(frc_reader_t *r, uint32_t idx, uint64_t page,
 	uint64_t got = frc_hash(data, rg->r.page_size,
 				frc_key(r->sb.uuid, FRC_KEY_PAGE, idx, page));
 
-	if (FRC_CSUM_OK(stored, got))
-		return FRC_OK;
-	return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "R-CSUM",
-		    "checksum mismatch in region '%s' page %llu", rg->r.id,
-		    (unsigned long long)page);
+	if (!FRC_CSUM_OK(stored, got))
+		return fail(r, FRC_E_CHECKSUM, page_offset(rg, page), "R-CSUM",
+			    "checksum mismatch in region '%s' page %llu",
+			    rg->r.id, (unsigned long long)page);
+	return FRC_OK;
 }
 
 static int load_entry(frc_reader_t *r, uint32_t idx, uint64_t page,

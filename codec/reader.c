@@ -181,9 +181,12 @@ static int check_signature(frc_reader_t *r)
 				"0x%02x, expected 0x%02x", at, sig[at],
 				frc_signature[at]);
 	}
+	/* R-SIG-SHORT: shorter than the signature and matching it so far;
+	 * R-FIXED-SHORT: shorter than the fixed area */
 	if (r->size < FRC_FIXED_AREA_END)
 		return frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path, r->size,
-				"R-FIXED-SHORT",
+				r->size < sizeof(sig) ? "R-SIG-SHORT"
+						      : "R-FIXED-SHORT",
 				"file is %llu bytes, shorter than the 12288 "
 				"bytes of signature and superblocks",
 				(unsigned long long)r->size);
@@ -284,7 +287,7 @@ static int place_table(frc_reader_t *r, uint64_t off, uint64_t len,
 		if (before[i].len && len && off < before[i].off + before[i].len &&
 		    before[i].off < off + len)
 			return frc_fail(FRC_ERR(r), FRC_E_OVERLAP, r->path, field_at,
-					"R-PLACE-FIRST", "%s at 0x%llx overlaps "
+					"R-OVERLAP, R-PLACE-FIRST", "%s at 0x%llx overlaps "
 					"%s", what, (unsigned long long)off,
 					before[i].what);
 	return FRC_OK;

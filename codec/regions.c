@@ -199,7 +199,8 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	/* bytes 40-63: reserved, unless the file has compressed frames */
 	if (!compressed_frames && !frc_all_zero(p + FRC_RE_RESERVED2_AT, 24))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
-				at + FRC_RE_RESERVED2_AT, "R-CF-RESERVED",
+				at + FRC_RE_RESERVED2_AT,
+				"R-RT-ENTRY, R-CF-RESERVED",
 				"reserved bytes 40-63 of a region entry are not "
 				"zero (the file does not have compressed-frames)");
 	if (!frc_all_zero(p + FRC_REGION_ENTRY_FIXED + rg->id_length,

@@ -83,6 +83,46 @@ head -c 3000000 legacy-7.2.qemu >cut.qemu
 "$FRC" import-qemu -q cut.qemu cut.frc 2>cut.err
 check "a truncated stream is refused, naming the offset, and no file is left" \
 	'[ $? -ne 0 ] && grep -q "offset 0x" cut.err && [ ! -e cut.frc ]'
+# --memory writes only into memory a running process maps shared, never
+# into the input or a file typed by mistake, and never waits on a FIFO
+cp mapped-ram.frc keep.frc
+"$FRC" export-qemu --format=mapped-ram --memory=pc.ram=mapped-ram.frc \
+	mapped-ram.frc rest.qemu 2>mem.err
+check "export-qemu --memory refuses the input file as a target, unchanged" \
+	'[ $? -ne 0 ] && grep -q "is the input file" mem.err && cmp -s keep.frc mapped-ram.frc && [ ! -e rest.qemu ]'
+: > empty.ram
+"$FRC" export-qemu --format=mapped-ram --memory=pc.ram=empty.ram \
+	mapped-ram.frc rest.qemu 2>mem.err
+check "export-qemu --memory refuses a file no process maps, which stays empty" \
+	'[ $? -ne 0 ] && grep -q "not mapped shared by any running process" mem.err && [ ! -s empty.ram ] && [ ! -e rest.qemu ]'
+mkfifo mem.fifo
+timeout 20 "$FRC" check --memory=pc.ram=mem.fifo mapped-ram.frc 2>mem.err
+check "check --memory on a FIFO is refused at once, naming it" \
+	'[ $? -eq 1 ] && grep -q "it is a FIFO" mem.err'
+cp mapped-ram.qemu seal-fifo.qemu
+timeout 20 "$FRC" seal-qemu --memory=pc.ram=mem.fifo seal-fifo.qemu 2>mem.err
+check "seal-qemu --memory on a FIFO is refused at once, the file unchanged" \
+	'[ $? -eq 1 ] && grep -q "it is a FIFO" mem.err && cmp -s seal-fifo.qemu mapped-ram.qemu'
+timeout 20 "$FRC" export-qemu --format=mapped-ram \
+	--memory=pc.ram=/proc/$$/mem@16 mapped-ram.frc rest.qemu 2>mem.err
+check "an address another process does not map is refused (/proc/PID/maps)" \
+	'[ $? -ne 0 ] && grep -q "has no writable mapping" mem.err && [ ! -e rest.qemu ]'
+# a file a live process maps shared, as QEMU's memory-backend-file: taken
+size=$("$FRC" info --output=json mapped-ram.frc | jq '.regions[] | select(.id == "pc.ram") | .used_length')
+truncate -s "$size" shared.ram
+/usr/bin/python3 -c 'import mmap, sys, time
+f = open(sys.argv[1], "r+b"); m = mmap.mmap(f.fileno(), 0, mmap.MAP_SHARED)
+open(sys.argv[2], "w").close(); time.sleep(60)' shared.ram mapped.ready &
+holder=$!
+i=0; while [ ! -e mapped.ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+"$FRC" export-qemu --format=mapped-ram --memory=pc.ram=shared.ram \
+	mapped-ram.frc rest.qemu 2>mem.err
+rc=$?
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+want=$(sed -n 's|^ram 10.2 pc.ram ||p' "$FX/README.md")
+check "export-qemu --memory fills a file a running process maps shared, verified" \
+	'[ $rc -eq 0 ] && [ "$(sha256sum < shared.ram | cut -d" " -f1)" = "$want" ]'
+
 # the fuzz target's seeds are the heads of these files
 for f in legacy-7.2 stream-file mapped-ram; do
 	check "fuzz seed $f-head is the first 64 KiB of $f.qemu" \

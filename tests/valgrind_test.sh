@@ -11,6 +11,9 @@ trap 'rm -rf "$T"' EXIT
 # --fair-sched=yes: valgrind runs one thread at a time, and its default
 # lock lets busy threads (test_robust's racing readers) starve the others
 # for minutes
+# (test_robust's 256 MiB address-space bound is for the normal build: valgrind
+# needs more than that for itself)
+export FRC_UNDER_VALGRIND=1
 VG="valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 
 for t in test_validation test_sweeps test_codec test_robust test_api test_compress; do

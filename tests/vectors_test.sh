@@ -96,19 +96,24 @@ bad=0
 seen=0
 for set in valid invalid future; do
 	awk '/^  path:/ {p = $2} /^  expect:/ {e = $2} /^  error:/ {c = $2}
+	     /^  rules:/ {r = $0; sub(/^  rules: \[/, "", r); sub(/\]$/, "", r);
+			  gsub(/ /, "", r)}
 	     /^  applies_below:/ {old = 1}
-	     /^  made_by:/ {if (!old) print p, e, (e == "reject" ? c : "-");
+	     /^  made_by:/ {if (!old) print p, e, (e == "reject" ? c : "-"), r;
 			    c = "-"; old = 0}' \
 		"testvectors/v1/$set.yaml" > "$T/list"
-	while read -r path expect class; do
+	while read -r path expect class rules; do
 		case "$class" in
 		-) want=0 ;;
 		incomplete) want=3 ;;
 		unsupported-*) want=63 ;;
 		*) want=2 ;;
 		esac
-		said=$("$FRC" check "testvectors/v1/$path" 2>/dev/null)
+		said=$("$FRC" check "testvectors/v1/$path" 2>"$T/why")
 		got=$?
+		# the rule its message names is one the vector exercises
+		named=$(sed -n 's/.*(SPEC \(R-[A-Z0-9, R-]*\)).*/\1/p' "$T/why" |
+			head -1 | tr -d ' ' | tr ',' ' ')
 		said=${said##*: }
 		seen=$((seen + 1))
 		if [ "$got" -ne "$want" ]; then
@@ -118,10 +123,19 @@ for set in valid invalid future; do
 			# one verdict: check names the class digest and conform do
 			echo "# frc check $path: says $said, want $class"
 			bad=$((bad + 1))
+		elif [ "$set" = invalid ]; then
+			hit=
+			for a in $named; do
+				case ",$rules," in *",$a,"*) hit=1 ;; esac
+			done
+			if [ -z "$hit" ]; then
+				echo "# frc check $path: names ${named:-no rule}, want one of $rules"
+				bad=$((bad + 1))
+			fi
 		fi
 	done < "$T/list"
 done
-check "frc check exits 0/2/3/63 and names the class each vector's expectation says ($seen files)" \
+check "frc check exits 0/2/3/63 and names the class (and for invalid files a rule) each vector's expectation says ($seen files)" \
 	'[ "$bad" -eq 0 ] && [ "$seen" -eq "$((total - older))" ]'
 # frc digest lists every region and section, however many (the protocol)
 mkdir -p "$T/many"

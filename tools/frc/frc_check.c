@@ -204,6 +204,7 @@ static int absent_warnings(frc_reader_t *r, const char *path,
 /* --memory: the regions named are verified in the memory given. */
 static int set_memory(frc_reader_t *r, const char *path, struct guestmems *g)
 {
+	g->input = path;
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t ri;
 		const struct guestmem *m;

@@ -690,7 +690,8 @@ int cmd_export_qemu(int argc, char **argv)
 		return 1;
 	}
 	/* every --memory names a region, and its memory opens, before OUT
-	 * is made */
+	 * is made; the input is never one of them */
+	gm.input = argv[optind];
 	for (uint32_t i = 0; gm.n && i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
 		int err;

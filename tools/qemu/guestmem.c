@@ -1,7 +1,10 @@
 /*
  * guestmem.c - guest RAM files named on the command line (guestmem.h).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <sys/sysmacros.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +59,163 @@ int guestmem_add(struct guestmems *g, const char *arg)
 	return 0;
 }
 
+/* "/proc/PID/mem": PID, else 0. */
+static long proc_mem_pid(const char *path)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(path, "/proc/", 6) != 0)
+		return 0;
+	pid = strtol(path + 6, &end, 10);
+	return pid > 0 && !strcmp(end, "/mem") ? pid : 0;
+}
+
+/*
+ * An address range of process `pid` taken from the command line: it must
+ * lie in mappings of that process that are readable and, for a restore,
+ * writable (/proc/PID/maps), one after another without a gap. 0 when it
+ * does; -1 (message printed) when not.
+ */
+static int check_maps(long pid, uint64_t off, uint64_t len, int writable,
+		      const char *id)
+{
+	char path[64], line[512];
+	uint64_t want = off, end;
+	FILE *f;
+
+	if (__builtin_add_overflow(off, len, &end)) {
+		tool_err("block '%s': address 0x%llx + %llu bytes overflows",
+			 tool_esc(id), (unsigned long long)off,
+			 (unsigned long long)len);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
+	f = fopen(path, "re");
+	if (!f) {
+		tool_err("cannot read %s to check the address of block '%s': "
+			 "%s", path, tool_esc(id), strerror(errno));
+		return -1;
+	}
+	while (want < end && fgets(line, sizeof(line), f)) {
+		unsigned long long a, b;
+		char perms[8];
+
+		if (sscanf(line, "%llx-%llx %7s", &a, &b, perms) != 3)
+			continue;
+		if (a > want || b <= want)
+			continue;
+		if (perms[0] != 'r' || (writable && perms[1] != 'w'))
+			break;
+		want = b; /* covered up to b: the next mapping must go on */
+	}
+	fclose(f);
+	if (want >= end)
+		return 0;
+	tool_err("block '%s': process %ld has no %s mapping at 0x%llx (the "
+		 "block's %llu bytes from 0x%llx are not all mapped in %s)",
+		 tool_esc(id), pid, writable ? "writable" : "readable",
+		 (unsigned long long)want, (unsigned long long)len,
+		 (unsigned long long)off, path);
+	return -1;
+}
+
+/*
+ * A file frc is to write guest RAM into must be one that a running process
+ * (the QEMU it restores) maps shared: never a file typed by mistake, never
+ * frc's own input. 0 when some process maps (dev, ino) shared.
+ */
+static int mapped_shared(const struct stat *st)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		char path[300], line[4096];
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/maps", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f)) {
+			unsigned maj, min;
+			unsigned long long ino;
+			char perms[8];
+
+			if (sscanf(line, "%*x-%*x %7s %*x %x:%x %llu",
+				   perms, &maj, &min, &ino) == 4 &&
+			    perms[3] == 's' && ino == (unsigned long long)st->st_ino &&
+			    makedev(maj, min) == st->st_dev)
+				found = 1;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISDIR(m) ? "a directory" :
+	       S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* 0 when m's file can serve as block `id`'s memory; else -1, said why. */
+static int check_target(const struct guestmems *g, struct guestmem *m,
+			const char *id, uint64_t need, const struct stat *st)
+{
+	long pid = proc_mem_pid(m->path);
+	struct stat in;
+
+	if (!S_ISREG(st->st_mode)) {
+		tool_err("'%s' cannot be the memory of block '%s': it is %s",
+			 m->path, tool_esc(id), file_kind(st->st_mode));
+		return -1;
+	}
+	if (g->input && stat(g->input, &in) == 0 && in.st_dev == st->st_dev &&
+	    in.st_ino == st->st_ino) {
+		tool_err("'%s' is the input file: it cannot be the memory of "
+			 "block '%s'", m->path, tool_esc(id));
+		return -1;
+	}
+	if (pid) /* QEMU's address space: the range must be mapped there */
+		return check_maps(pid, m->offset, need, g->writable, id);
+	if (st->st_size && ((uint64_t)st->st_size < m->offset ||
+			    (uint64_t)st->st_size - m->offset < need)) {
+		tool_err("'%s' cannot be the memory of block '%s': it holds "
+			 "%lld bytes from offset %llu, the block %llu", m->path,
+			 tool_esc(id),
+			 (uint64_t)st->st_size < m->offset
+				 ? 0LL
+				 : (long long)st->st_size - (long long)m->offset,
+			 (unsigned long long)m->offset,
+			 (unsigned long long)need);
+		return -1;
+	}
+	if (g->writable && !mapped_shared(st)) {
+		tool_err("'%s' is not mapped shared by any running process: "
+			 "frc writes guest RAM only into the memory of a "
+			 "running QEMU (a memory-backend-file with share=on, "
+			 "or /proc/PID/mem), never into another file",
+			 m->path);
+		return -1;
+	}
+	return 0;
+}
+
 const struct guestmem *guestmem_open(struct guestmems *g, const char *id,
 				     uint64_t need, int *err)
 {
 	struct guestmem *m = NULL;
 	struct stat st;
+	int fl;
 
 	*err = 0;
 	for (unsigned i = 0; i < g->n && !m; i++)
@@ -71,29 +226,25 @@ const struct guestmem *guestmem_open(struct guestmems *g, const char *id,
 	m->used = 1;
 	if (m->fd >= 0)
 		return m;
-	m->fd = open(m->path, (g->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given by mistake is refused below, not waited
+	 * on in open() */
+	m->fd = open(m->path, (g->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+				      O_NONBLOCK | O_NOCTTY);
 	if (m->fd < 0 || fstat(m->fd, &st) != 0) {
 		tool_err("cannot open '%s' (memory of block '%s'): %s", m->path,
 			 tool_esc(id), strerror(errno));
 		*err = 1;
 		return NULL;
 	}
-	/* a regular file (memory-backend-file, /dev/shm, hugetlbfs), a
-	 * memfd as /proc/PID/fd/N, or /proc/PID/mem, which has no size: a
-	 * read beyond the memory fails then */
-	if (!S_ISREG(st.st_mode) ||
-	    (st.st_size && ((uint64_t)st.st_size < m->offset ||
-			    (uint64_t)st.st_size - m->offset < need))) {
-		tool_err("'%s' cannot be the memory of block '%s': it holds "
-			 "%lld bytes from offset %llu, the block %llu", m->path,
-			 tool_esc(id),
-			 S_ISREG(st.st_mode) ? (long long)st.st_size -
-						       (long long)m->offset : -1LL,
-			 (unsigned long long)m->offset,
-			 (unsigned long long)need);
+	if (check_target(g, m, id, need, &st)) {
+		close(m->fd);
+		m->fd = -1;
 		*err = 1;
 		return NULL;
 	}
+	fl = fcntl(m->fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(m->fd, F_SETFL, fl & ~O_NONBLOCK);
 	return m;
 }
 

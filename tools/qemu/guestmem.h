@@ -24,7 +24,9 @@ struct guestmem {
 struct guestmems {
 	struct guestmem m[GUESTMEM_MAX];
 	unsigned n;
-	int writable; /* open the files for writing too (a restore into them) */
+	int writable; /* open the files for writing too (a restore into them):
+		       * then only memory a running process maps */
+	const char *input; /* the FRC file being read: never a target */
 };
 
 /*

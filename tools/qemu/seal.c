@@ -403,6 +403,7 @@ int cmd_seal_qemu(int argc, char **argv)
 		guestmem_free(&g);
 		return 1;
 	}
+	g.input = argv[optind]; /* the file sealed is never its own memory */
 	fd = open(argv[optind], O_RDWR | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		tool_err("cannot open '%s' for sealing: %s", argv[optind],
