@@ -131,8 +131,9 @@ $(B)/frc-gen-vectors: $(GEN_OBJ)
 $(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc.a | $(B)/tests
 	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfrc.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)
 
-# The fault-injection shim of tests/fault_test.sh (LD_PRELOAD).
-$(B)/tests/fault_shim.so: tests/fault_shim.c | $(B)/tests
+# The fault-injection shim of tests/fault_test.sh and the decompression
+# counter of tests/cli_compress_test.sh (LD_PRELOAD).
+$(B)/tests/%_shim.so: tests/%_shim.c | $(B)/tests
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $< -ldl
 
 $(B) $(B)/codec $(B)/tools $(B)/tests $(B)/doc:
@@ -150,7 +151,7 @@ deps-build:
 check: deps
 	$(MAKE) WERROR=1 check-run
 
-check-run: all $(TEST_BIN) $(B)/tests/fault_shim.so doc-run fuzz-check
+check-run: all $(TEST_BIN) $(B)/tests/fault_shim.so $(B)/tests/zstd_count_shim.so doc-run fuzz-check
 	sh tests/run_tests.sh $(B)
 
 # Suites by what they need beyond the build dependencies and cmocka. Each
@@ -158,7 +159,7 @@ check-run: all $(TEST_BIN) $(B)/tests/fault_shim.so doc-run fuzz-check
 CORE_SUITES := units cli_test cli_compress_test vectors_test install_test fault_test
 need = @command -v $(1) >/dev/null 2>&1 || { echo "$@ needs $(1) (Debian \
 	package $(2)); make check installs it" >&2; exit 1; }
-TEST_DEPS = all $(TEST_BIN) $(B)/tests/fault_shim.so
+TEST_DEPS = all $(TEST_BIN) $(B)/tests/fault_shim.so $(B)/tests/zstd_count_shim.so
 
 check-core: need-cmocka
 	$(MAKE) WERROR=1 $(TEST_DEPS)

@@ -277,6 +277,88 @@ int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 	return rc;
 }
 
+/*
+ * The frames the calling thread decoded last (frc_frame_cached): two, so
+ * that a program reading two files page by page (frc diff) or two regions
+ * in turn keeps both; at most 2 * 16 MiB per thread.
+ */
+#define CACHED_FRAMES 2
+
+struct cached_frame {
+	uint64_t generation; /* of the reader that decoded it; 0: none */
+	uint32_t idx;
+	uint64_t frame;
+	uint64_t used; /* when it was last used (the thread's count) */
+	size_t cap;
+	uint8_t *buf;
+};
+
+struct frame_cache {
+	struct cached_frame f[CACHED_FRAMES];
+	uint64_t clock;
+};
+
+static void *make_cache(void)
+{
+	return calloc(1, sizeof(struct frame_cache));
+}
+
+static void free_cache(void *p)
+{
+	struct frame_cache *c = p;
+
+	for (int i = 0; c && i < CACHED_FRAMES; i++)
+		free(c->f[i].buf);
+	free(c);
+}
+
+static struct frc_thread_slot cache_slot = { make_cache, free_cache, 0, 0 };
+
+const uint8_t *frc_frame_cached(frc_reader_t *r, uint32_t idx,
+				const struct frc_frame *fr, int *rc)
+{
+	struct frame_cache *c = frc_thread_object(&cache_slot);
+	struct cached_frame *e = NULL;
+
+	if (!c) {
+		*rc = frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "%s: out of "
+				     "memory for a frame", r->path);
+		return NULL;
+	}
+	for (int i = 0; i < CACHED_FRAMES; i++) {
+		struct cached_frame *f = &c->f[i];
+
+		if (f->generation == r->generation && f->idx == idx &&
+		    f->frame == fr->index) {
+			f->used = ++c->clock;
+			*rc = FRC_OK;
+			return f->buf;
+		}
+		if (!e || f->used < e->used)
+			e = f; /* the least recently used */
+	}
+	e->generation = 0;
+	if (e->cap < fr->len) {
+		uint8_t *b = realloc(e->buf, fr->len);
+
+		if (!b) {
+			*rc = frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "%s: out "
+					     "of memory for a frame", r->path);
+			return NULL;
+		}
+		e->buf = b;
+		e->cap = fr->len;
+	}
+	*rc = frc_frame_decode(r, idx, fr, e->buf);
+	if (*rc)
+		return NULL;
+	e->generation = r->generation;
+	e->idx = idx;
+	e->frame = fr->index;
+	e->used = ++c->clock;
+	return e->buf;
+}
+
 /* Bytes of [off, off+len) that are data extents, not holes. */
 static uint64_t allocated(int fd, uint64_t off, uint64_t len)
 {

@@ -426,7 +426,6 @@ static int read_frames(frc_reader_t *r, uint32_t idx, uint64_t first,
 {
 	struct rregion *rg = &r->regions[idx];
 	unsigned sh = rg->r.page_shift;
-	uint8_t *tmp = NULL;
 	int rc = FRC_OK;
 
 	for (uint64_t p = first; p < first + n && rc == FRC_OK;) {
@@ -447,20 +446,15 @@ static int read_frames(frc_reader_t *r, uint32_t idx, uint64_t first,
 		} else if (p == fr.first && k == fr.pages) {
 			rc = frc_frame_decode(r, idx, &fr,
 					      dst + ((p - first) << sh));
-		} else {
-			if (!tmp)
-				tmp = malloc((size_t)rg->r.page_size
-					     << rg->r.frame_shift);
-			rc = tmp ? frc_frame_decode(r, idx, &fr, tmp)
-				 : fail(r, FRC_E_NOMEM, 0, NULL,
-					"out of memory");
-			if (rc == FRC_OK)
+		} else { /* part of a frame: the thread's cached copy */
+			const uint8_t *b = frc_frame_cached(r, idx, &fr, &rc);
+
+			if (b)
 				memcpy(dst + ((p - first) << sh),
-				       tmp + ((p - fr.first) << sh), k << sh);
+				       b + ((p - fr.first) << sh), k << sh);
 		}
 		p = end;
 	}
-	free(tmp);
 	return rc;
 }
 

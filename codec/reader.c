@@ -675,6 +675,11 @@ FRC_API int frc_reader_open(frc_reader_t *r, const char *path, unsigned flags)
 		r->dfd = frc_direct_open(path, false);
 	rc = validate(r);
 	r->open_ok = rc == FRC_OK;
+	{
+		static uint64_t opens;
+
+		r->generation = __atomic_add_fetch(&opens, 1, __ATOMIC_RELAXED);
+	}
 	return rc;
 }
 

@@ -58,6 +58,7 @@ struct frc_reader {
 	uint32_t nmeta;
 	frc_extent_t *layout; /* every structure, sorted (layout.c) */
 	uint32_t nlayout;
+	uint64_t generation; /* unique per open: keys cached frames */
 };
 
 int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
@@ -96,6 +97,16 @@ int frc_frame_get(frc_reader_t *r, uint32_t idx, uint64_t f,
  * A compressed frame into dst (fr->len bytes): its checksum, then its
  * decompression (R-CF-CSUM, R-CF-DECODE); absent pages zeroed. Thread-safe.
  */
+/*
+ * Frame f of region idx decoded (frame checksum verified, decompressed,
+ * absent pages zeroed), from the calling thread's cache of the frame it
+ * decoded last: a run of single-page reads decodes a frame once. Returns
+ * the frame's bytes (valid until the thread's next call) or NULL with the
+ * error in *rc. The pages are not verified here: callers check them.
+ */
+const uint8_t *frc_frame_cached(frc_reader_t *r, uint32_t idx,
+				const struct frc_frame *fr, int *rc) FRC_INTERNAL;
+
 int frc_frame_decode(frc_reader_t *r, uint32_t idx,
 		     const struct frc_frame *fr, uint8_t *dst) FRC_INTERNAL;
 

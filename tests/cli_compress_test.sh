@@ -37,6 +37,22 @@ ca=$(($(stat -c %b packed.frc) * 512))
 echo "# disk: $pa bytes uncompressed, $ca compressed"
 check "the compressed file takes less disk" '[ "$ca" -lt $((pa / 2)) ]'
 
+# a frame is decompressed once per command, not once per page: a region in
+# 16 MiB frames (compressible text, so every frame is compressed)
+i=0
+while [ $i -lt 400000 ]; do echo "line $i of the guest's page cache text"; i=$((i + 1)); done |
+	head -c 16777216 > text16.bin
+"$FRC" create -q --compress --frame=16M -r pc.ram=text16.bin f16.frc
+for cmd in "extract -q -f --region pc.ram -o f16.out" "digest" "check -q" \
+	"diff f16.frc"; do
+	FRC_ZSTD_COUNT=$T/zc LD_PRELOAD=$B/tests/zstd_count_shim.so \
+		"$FRC" $cmd f16.frc >/dev/null 2>&1
+	n=$(cat zc 2>/dev/null)
+	check "frc $cmd decodes the one 16 MiB frame once or twice ($n times), not per page" \
+		'[ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" -le 2 ]'
+done
+check "and extract gives the region back" 'cmp -s f16.out text16.bin'
+
 # one-page frames never save a block: every stored frame is raw
 "$FRC" create -q --compress --frame=4K -r pc.ram=ram.bin small.frc
 "$FRC" info --output=yaml small.frc >small.yaml
