@@ -77,6 +77,9 @@ MAN_SRC := $(wildcard tools/man/*.adoc)
 mutants: all
 	CC="$(CC)" LIB_CFLAGS="$(LIB_CFLAGS)" LIB_OBJ="$(LIB_OBJ)" \
 	FRC_OBJ="$(FRC_OBJ)" FRC_LIBS="$(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)" \
+	TEST_CFLAGS="$(BASE_CFLAGS) $(CMOCKA_CFLAGS)" \
+	TEST_LIBS="$(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)" \
+	ASAN_OPTIONS=detect_leaks=0 \
 	/usr/bin/python3 tests/mutants.py $(B) $(ARGS)
 
 .PHONY: mutants all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean \

@@ -115,10 +115,10 @@ int frc_sb_decode(const uint8_t *buf, uint64_t at, struct frc_sb *sb,
 		  bool *empty, struct frc_err *e, const char *path)
 {
 	memset(sb, 0, sizeof(*sb));
+	/* An empty slot (all zero) fails the magic check like any copy that
+	 * is not intact; the caller tells the two apart by *empty
+	 * (R-SEL-NONE: both empty, or the other copy's failure reported). */
 	*empty = frc_all_zero(buf, FRC_SLOT_SIZE);
-	if (*empty)
-		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-SEL-NONE",
-				"superblock copy is empty (all zero)");
 	/* SPEC "Layout": magic. */
 	if (memcmp(buf + FRC_SB_MAGIC_AT, FRC_SB_MAGIC, 8) != 0)
 		return frc_fail(e, FRC_E_BAD_FIELD, path, at, "R-SB-FIELDS",

@@ -12,9 +12,18 @@ names). A mutant is killed when any vector fails. It prints the score and
 the survivors by R- anchor; the exit status is 1 when a mutant survives
 that is not listed in DEAD below with the reason it cannot be killed.
 
+Mutants are built with AddressSanitizer and UBSan: a check whose removal
+lets a vector read out of bounds is killed by the memory error. A mutant no
+vector kills is then run against the library's unit tests (test_api,
+test_validation, test_codec, test_compress, built against it): those guards
+sit on paths no file alone reaches (salvage mode, a region's source in
+another file, a second call after a failure, a file that shrinks after it
+was opened) and are listed apart.
+
 usage: tests/mutants.py BUILD_DIR [-j JOBS] [--list] [--only FILE:LINE]
-Needs the environment the Makefile passes (CC, LIB_CFLAGS, FRC_OBJ,
-FRC_LIBS); `make check` runs it through `make mutants`.
+Needs the environment the Makefile passes (CC, LIB_CFLAGS, LIB_OBJ,
+FRC_OBJ, FRC_LIBS, TEST_CFLAGS, TEST_LIBS); `make check` runs it through
+`make mutants`.
 """
 import os
 import re
@@ -32,10 +41,16 @@ CLASS_RE = re.compile(r"\bFRC_E_(%s)\b" % "|".join(CLASSES))
 # Files of the reader: the writer's own argument checks are not file checks.
 READER_FILES = ("superblock.c", "features.c", "reader.c", "regions.c",
                 "sections.c", "layout.c", "rbitmap.c", "pages.c", "frames.c")
-# Guards that no file can make fire, each with the reason. Keyed by
+# Guards that are not checks of a file, each with the reason. Keyed by
 # "file: condition" (whitespace squeezed) so that line moves do not matter.
-DEAD = {
+NOT_CHECKS = {
+    "pages.c: (r->flags & FRC_OPEN_SALVAGE) && rc == FRC_E_CHECKSUM":
+        "maps a class in salvage mode (checksum-mismatch to incomplete); "
+        "refuses nothing",
 }
+SAN = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+       "-fno-omit-frame-pointer"]
+UNITS = ("test_api", "test_validation", "test_codec", "test_compress")
 
 
 def squeeze(s):
@@ -199,24 +214,63 @@ def killed(frc, vecs):
 
 def build(work, name, text):
     env = os.environ
+    for f in os.listdir(work):  # the last mutant's object goes
+        if f.endswith(".mutant"):
+            os.unlink(os.path.join(work, f))
     src = os.path.join(work, name)
     obj = os.path.join(work, name[:-2] + ".o")
     with open(src, "w") as f:
         f.write(text)
     cc = env.get("CC", "cc")
-    subprocess.run([cc] + env["LIB_CFLAGS"].split() + ["-Icodec", "-w", "-c", src,
-                    "-o", obj], cwd=SRC, check=True, stderr=subprocess.PIPE)
-    objs = [o if os.path.basename(o) != name[:-2] + ".o" else obj
-            for o in env["LIB_OBJ"].split()]
+    objs = []
+    # the library with sanitizers, once per worker, then the mutated file
+    for o in env["LIB_OBJ"].split():
+        base = os.path.basename(o)
+        out = os.path.join(work, base)
+        if base == name[:-2] + ".o":
+            out = obj
+            csrc = src
+        else:
+            csrc = os.path.join("codec", base[:-2] + ".c")
+            if os.path.exists(out):
+                objs.append(out)
+                continue
+        subprocess.run([cc] + env["LIB_CFLAGS"].split() + SAN +
+                       ["-Icodec", "-w", "-c", csrc, "-o", out], cwd=SRC,
+                       check=True, stderr=subprocess.PIPE)
+        objs.append(out)
+
     lib = os.path.join(work, "libfrc.a")
     if os.path.exists(lib):
         os.unlink(lib)
     subprocess.run(["ar", "rcs", lib] + objs, cwd=SRC, check=True)
+    # the next mutant rebuilds this file from its clean source
+    os.rename(obj, obj + ".mutant")
     frc = os.path.join(work, "frc")
-    subprocess.run([cc, "-o", frc] + env["FRC_OBJ"].split() + [lib] +
+    subprocess.run([cc] + SAN + ["-o", frc] + env["FRC_OBJ"].split() + [lib] +
                    env["FRC_LIBS"].split(), cwd=SRC, check=True,
                    stderr=subprocess.PIPE)
     return frc
+
+
+def unit_killed(work):
+    """The first unit test that fails against the mutant in work, or None."""
+    env = os.environ
+    cc = env.get("CC", "cc")
+    lib = os.path.join(work, "libfrc.a")
+    for t in UNITS:
+        exe = os.path.join(work, t)
+        subprocess.run([cc] + env["TEST_CFLAGS"].split() + SAN + ["-Icodec", "-w",
+                        "-o", exe, "tests/%s.c" % t, lib] + env["TEST_LIBS"].split(),
+                       cwd=SRC, check=True, stderr=subprocess.PIPE)
+        try:
+            r = subprocess.run([exe], cwd=SRC, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=600)
+        except subprocess.TimeoutExpired:
+            return "%s timed out" % t
+        if r.returncode != 0:
+            return t
+    return None
 
 
 def main(argv):
@@ -238,7 +292,7 @@ def main(argv):
     if "--list" in args:
         for name, line, _, _, anchor, cond, key, _ in todo:
             print("%s:%d %s  if (%s)%s" % (name, line, anchor, cond,
-                                           "  [dead]" if key in DEAD else ""))
+                                           "  [not a check]" if key in NOT_CHECKS else ""))
         print("%d checks" % len(todo))
         return 0
     vecs = vectors()
@@ -250,34 +304,44 @@ def main(argv):
         work = free.pop()
         try:
             frc = build(work, name, mutate(text, op, cl))
-            return item, killed(frc, vecs)
+            why = killed(frc, vecs)
+            unit = None if why or key in NOT_CHECKS else unit_killed(work)
+            return item, why, unit
         except subprocess.CalledProcessError as e:
-            return item, "does not compile: %s" % e.stderr.decode()[:200]
+            return item, "does not compile: %s" % e.stderr.decode()[:300], None
         finally:
             free.append(work)
 
-    survivors, dead = [], []
+    survivors, units, skipped = [], [], []
     with ThreadPoolExecutor(max_workers=jobs) as ex:
-        for item, why in ex.map(run, todo):
+        for item, why, unit in ex.map(run, todo):
             name, line, _, _, anchor, cond, key, _ = item
             if why:
                 print("killed   %s:%d %s by %s" % (name, line, anchor, why))
-            elif key in DEAD:
-                dead.append(item)
-                print("dead     %s:%d %s (%s)" % (name, line, anchor, DEAD[key]))
+            elif key in NOT_CHECKS:
+                skipped.append(item)
+                print("not a check %s:%d (%s)" % (name, line, NOT_CHECKS[key]))
+            elif unit:
+                units.append(item)
+                print("unit     %s:%d %s by %s (no file reaches it)" %
+                      (name, line, anchor, unit))
             else:
                 survivors.append(item)
                 print("SURVIVED %s:%d %s  if (%s)" % (name, line, anchor, cond))
     for w in works:
         shutil.rmtree(w, ignore_errors=True)
-    total = len(todo)
-    print("mutation score: %d killed / %d checks (%d shown dead, %d survived)"
-          % (total - len(survivors) - len(dead), total, len(dead), len(survivors)))
-    by = {}
-    for item in survivors:
-        by.setdefault(item[4], []).append("%s:%d" % (item[0], item[1]))
-    for anchor in sorted(by):
-        print("  survivors of %s: %s" % (anchor, ", ".join(by[anchor])))
+    total = len(todo) - len(skipped)
+    print("mutation score: %d killed / %d checks: %d by the vectors, %d by "
+          "the unit tests only (API paths), %d survived (%d guards are not "
+          "checks)" % (total - len(survivors), total,
+                       total - len(survivors) - len(units), len(units),
+                       len(survivors), len(skipped)))
+    for label, items in (("by unit tests only", units), ("SURVIVORS", survivors)):
+        by = {}
+        for item in items:
+            by.setdefault(item[4], []).append("%s:%d" % (item[0], item[1]))
+        for anchor in sorted(by):
+            print("  %s, %s: %s" % (label, anchor, ", ".join(by[anchor])))
     return 1 if survivors else 0
 
 

@@ -375,6 +375,70 @@ static void test_message_owner(void **state)
 	frc_writer_free(w);
 }
 
+/* A table that failed its check fails every later call that needs it. */
+static void test_failure_stands(void **state)
+{
+	const char *path = tu_path("stands.frc");
+	frc_reader_t *r = frc_reader_new();
+	frc_region_info_t g;
+	uint8_t page[4096];
+	int fd;
+
+	(void)state;
+	assert_int_equal(tu_build(path, two, 2, 1), FRC_OK);
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_region(r, 0, &g, sizeof(g)), FRC_OK);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	tu_flip(fd, g.checksum_table_offset + 8 * g.page_count, 3); /* trailer */
+	close(fd);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(frc_reader_read_page(r, 0, 1, page),
+				 FRC_E_CHECKSUM);
+		assert_non_null(strstr(frc_reader_errmsg(r), "checksum table"));
+	}
+	frc_reader_free(r);
+}
+
+/*
+ * A file cut short after it was opened: every read of what is gone is
+ * `truncated` naming the offset, never bytes that are not there, for an
+ * uncompressed and a compressed region.
+ */
+static void test_file_shrinks(void **state)
+{
+	const char *path = tu_path("shrinks.frc");
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+	frc_reader_t *r = frc_reader_new();
+	frc_region_info_t g;
+	uint8_t page[4096];
+
+	(void)state;
+	assert_int_equal(frc_writer_open(w, path, &o, sizeof(o)), FRC_OK);
+	assert_int_equal(frc_writer_add_region(w, "plain", 64 * 4096, 4096, NULL),
+			 FRC_OK);
+	assert_int_equal(frc_writer_add_region(w, "packed", 64 * 4096, 4096,
+					       NULL), FRC_OK);
+	assert_int_equal(frc_writer_set_compression(w, 1, 1, 3, 4),
+			 FRC_OK);
+	for (uint32_t i = 0; i < 2; i++)
+		for (uint64_t k = 0; k < 64; k++) {
+			memset(page, (int)(k % 7 + 1), sizeof(page));
+			assert_int_equal(frc_writer_write_page(w, i, k, page),
+					 FRC_OK);
+		}
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	frc_writer_free(w);
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_region(r, 0, &g, sizeof(g)), FRC_OK);
+	assert_int_equal(truncate(path, (off_t)g.pages_offset + 4096), 0);
+	assert_int_equal(frc_reader_read_page(r, 0, 40, page), FRC_E_TRUNCATED);
+	assert_non_null(strstr(frc_reader_errmsg(r), "offset 0x"));
+	assert_int_equal(frc_reader_read_page(r, 1, 40, page), FRC_E_TRUNCATED);
+	frc_reader_free(r);
+}
+
 static void *read_loop(void *a)
 {
 	struct reader_job *j = a;
@@ -447,6 +511,8 @@ int main(void)
 		cmocka_unit_test(test_every_error_has_message),
 		cmocka_unit_test(test_messages_per_thread),
 		cmocka_unit_test(test_message_owner),
+		cmocka_unit_test(test_failure_stands),
+		cmocka_unit_test(test_file_shrinks),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);

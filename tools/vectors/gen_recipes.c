@@ -1859,6 +1859,181 @@ static void v_cf_slot_leftovers(struct vb_file *f)
 	vb_frame_slot(f, 0, 1)[100] = 0x5a;
 }
 
+/* ---- 1.2 errata: what the mutation score of libfrc's checks found ---- */
+
+static void ft_name_byte(struct vb_file *f, unsigned at, uint8_t v)
+{
+	base(f);
+	f->buf[f->ft_offset + 8 + at] = v;
+	vb_reseal(f);
+}
+
+static void i_ft_name_utf8(struct vb_file *f) { ft_name_byte(f, 0, 0xff); }
+static void i_ft_name_pad(struct vb_file *f) { ft_name_byte(f, 39, 'x'); }
+
+static void i_ft_name_empty(struct vb_file *f)
+{
+	base(f);
+	memset(f->buf + f->ft_offset + 8, 0, 40);
+	vb_reseal(f);
+}
+
+static void i_rt_unaligned(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 96, 8, f->rt_offset + 4);
+}
+
+static void i_st_len_unaligned(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 120, 4, f->st_length + 4);
+}
+
+static void i_rt_too_long(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 104, 4, 2 * 320 + 16); /* 2 entries of at most 320 + 8 */
+}
+
+static void i_csum_unaligned(struct vb_file *f)
+{
+	base(f);
+	vb_put64(region_entry(f, 0) + 24, f->regions[0].csum_offset + 4);
+	vb_reseal(f);
+}
+
+static void i_cf_region_reserved(struct vb_file *f)
+{
+	cf_base(f);
+	region_entry(f, 0)[44] = 1;
+	vb_reseal(f);
+}
+
+static void i_rt_count_more(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 108, 4, 3); /* the table holds 2 entries */
+}
+
+static void i_rt_id_past(struct vb_file *f)
+{
+	base(f);
+	vb_put16(region_entry(f, 1) + 12, 100); /* "vga" claims 100 bytes */
+	vb_reseal(f);
+}
+
+static void i_st_count_more(struct vb_file *f)
+{
+	base(f);
+	sb_set(f, 124, 4, f->nsections + 1);
+}
+
+static void i_st_name_past(struct vb_file *f)
+{
+	base(f);
+	vb_put16(section_entry(f, f->nsections - 1) + 32, 200);
+	vb_reseal(f);
+}
+
+/* An item with key_length 0 whose value takes the old key and value:
+ * everything else about the section is right. */
+static void i_meta_key0(struct vb_file *f)
+{
+	uint8_t *p;
+
+	base(f);
+	p = f->buf + f->sections[1].offset;
+	vb_put16(p, 0);
+	vb_put32(p + 2, 10 + 15); /* "hypervisor" "frc-gen-vectors" */
+	vb_reseal(f);
+}
+
+static void i_meta_key256(struct vb_file *f)
+{
+	char key[257];
+
+	memset(key, 'k', 256);
+	key[256] = '\0';
+	vb_add_region(f, "pc.ram", 4096, 4, VB_ALL);
+	vb_add_meta(f, key, "value");
+	vb_render(f);
+}
+
+/* One good item, then 3 bytes: an item header does not fit. */
+static void i_meta_header_past(struct vb_file *f)
+{
+	vb_add_region(f, "pc.ram", 4096, 4, VB_ALL);
+	vb_add_section(f, FRC_SECTION_METADATA, 0, NULL,
+		       "\x01\0\x01\0\0\0ab\0\0\0", 11);
+	vb_render(f);
+}
+
+/* Two defects: a metadata key with a capital letter, and the section's
+ * checksum no longer matching its bytes: the checksum comes first. */
+static void i_meta_csum_first(struct vb_file *f)
+{
+	uint8_t *p;
+
+	base(f);
+	p = f->buf + f->sections[1].offset;
+	p[6] = 'H';
+	vb_reseal(f);
+	p[17] = 'x'; /* a value byte: still UTF-8, checksum now wrong */
+}
+
+/* A region whose frame 1 is absent; `stored` and `csum` go into its entry. */
+static void cf_absent_entry(struct vb_file *f, uint32_t stored, uint64_t csum)
+{
+	struct vb_region *r = vb_add_region(f, "pc.ram", 4096, 12, VB_ALL);
+
+	for (uint64_t i = 4; i < 8; i++)
+		r->present[i] = 0;
+	vb_compress(f, r, 2);
+	vb_render(f);
+	vb_put32(cf_entry(f, 1), stored);
+	vb_put64(cf_entry(f, 1) + 8, csum);
+	vb_reseal(f);
+}
+
+static void i_cf_absent_stored(struct vb_file *f) { cf_absent_entry(f, 5, 0); }
+static void i_cf_absent_csum(struct vb_file *f)
+{
+	cf_absent_entry(f, 0, 0x1234);
+}
+
+/* A skippable frame after the Zstandard frame (ZSTD_decompress skips it). */
+static void i_cf_skippable_after(struct vb_file *f)
+{
+	static const uint8_t skip[8] = { 0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0 };
+	uint8_t *e;
+	uint32_t n;
+
+	cf_base(f);
+	e = cf_entry(f, 1);
+	n = (uint32_t)vb_get64(e);
+	memcpy(vb_frame_slot(f, 0, 1) + n, skip, sizeof(skip));
+	vb_put32(e, n + (uint32_t)sizeof(skip));
+	vb_reseal_frames(f);
+	vb_reseal(f);
+}
+
+/* A frame with a Zstandard content checksum, its last byte changed. */
+static void i_cf_content_checksum(struct vb_file *f)
+{
+	uint8_t raw[4 * 4096], z[4 * 4096];
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	size_t n;
+
+	cf_base(f);
+	cf_frame_raw(f, 1, raw);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	n = ZSTD_compress2(c, z, sizeof(z), raw, sizeof(raw));
+	ZSTD_freeCCtx(c);
+	z[n - 1] ^= 0x01;
+	cf_store(f, 1, z, n);
+}
+
 #define AT(fn, k) static void fn##_##k(struct vb_file *f) { fn(f, k); }
 AT(cf_reserved_at, 2) AT(cf_reserved_at, 3)
 AT(cf_encoding3_at, 2) AT(cf_encoding3_at, 3)
@@ -2287,6 +2462,60 @@ const struct recipe invalid_recipes[] = {
 	R(168, "empty-region-frame-shift", "1.2: a compressed region without "
 	  "pages whose frames would be 32 MiB", "§6.3", "R-CF-SHIFT",
 	  "bad-field", i_cf_empty_shift),
+	R(169, "feature-name-not-utf8", "1.2 errata: a feature name whose first "
+	  "byte is 0xff", "§5", "R-FT", "bad-field", i_ft_name_utf8),
+	R(170, "feature-name-empty", "1.2 errata: a feature-name entry with an "
+	  "empty name", "§5", "R-FT", "bad-field", i_ft_name_empty),
+	R(171, "feature-name-padding", "1.2 errata: a byte after a feature "
+	  "name's NUL padding", "§5", "R-FT", "bad-field", i_ft_name_pad),
+	R(172, "region-table-unaligned", "1.2 errata: region_table_offset not a "
+	  "multiple of 8", "§6.1", "R-RT-FILL", "bad-field", i_rt_unaligned),
+	R(173, "section-table-length-unaligned", "1.2 errata: "
+	  "section_table_length not a multiple of 8", "§9", "R-ST-FILL",
+	  "bad-field", i_st_len_unaligned),
+	R(174, "region-table-too-long", "1.2 errata: a region table longer than "
+	  "its entries could be", "§6.1", "R-RT-FILL", "bad-field",
+	  i_rt_too_long),
+	R(175, "checksum-table-unaligned", "1.2 errata: a checksum table offset "
+	  "not a multiple of 8", "§7.4", "R-ALIGN8", "bad-field",
+	  i_csum_unaligned),
+	R(176, "compressed-region-reserved", "1.2 errata: byte 44 of a "
+	  "compressed region's entry (reserved) set", "§6.3", "R-RT-ENTRY",
+	  "bad-field", i_cf_region_reserved),
+	R(177, "region-count-beyond-table", "1.2 errata: region_count 3 for a "
+	  "table of 2 entries", "§6.1", "R-RT-FILL", "bad-field",
+	  i_rt_count_more),
+	R(178, "region-id-beyond-table", "1.2 errata: the last region's "
+	  "id_length runs past the table", "§6.1", "R-RT-FILL", "bad-field",
+	  i_rt_id_past),
+	R(179, "section-count-beyond-table", "1.2 errata: section_count one "
+	  "more than the table holds", "§9", "R-ST-FILL", "bad-field",
+	  i_st_count_more),
+	R(180, "section-name-beyond-table", "1.2 errata: the last section's "
+	  "name_length runs past the table", "§9", "R-ST-FILL", "bad-field",
+	  i_st_name_past),
+	R(181, "metadata-key-empty", "1.2 errata: a metadata item with "
+	  "key_length 0", "§9.2", "R-META", "bad-field", i_meta_key0),
+	R(182, "metadata-key-256", "1.2 errata: a metadata key of 256 bytes",
+	  "§9.2", "R-META", "bad-field", i_meta_key256),
+	R(183, "metadata-header-past-end", "1.2 errata: 3 bytes after the last "
+	  "metadata item", "§9.2", "R-META", "bad-field", i_meta_header_past),
+	R(184, "order-metadata-checksum-first", "1.2 errata: two defects, a "
+	  "metadata key with a capital letter and the section's checksum: the "
+	  "checksum is checked first", "§9.2, §12.1", "R-CHECK-ORDER R-CSUM",
+	  "checksum-mismatch", i_meta_csum_first),
+	R(185, "absent-frame-stored-length", "1.2 errata: an absent frame "
+	  "whose entry has a stored_length", "§6.3", "R-CF-ENTRY", "bad-field",
+	  i_cf_absent_stored),
+	R(186, "absent-frame-checksum", "1.2 errata: an absent frame whose "
+	  "entry has a checksum", "§6.3", "R-CF-ENTRY", "bad-field",
+	  i_cf_absent_csum),
+	R(187, "zstd-skippable-after", "1.2 errata: a skippable frame after the "
+	  "Zstandard frame, inside stored_length", "§6.3", "R-CF-DECODE",
+	  "bad-field", i_cf_skippable_after),
+	R(188, "zstd-content-checksum", "1.2 errata: the Zstandard frame's own "
+	  "content checksum does not match", "§6.3", "R-CF-DECODE",
+	  "bad-field", i_cf_content_checksum),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
