@@ -31,9 +31,9 @@ FRC_API int frc_writer_open_embedded(frc_writer_t *w, int fd, const char *name,
 	if (rc)
 		return rc;
 	if (!S_ISREG(st.st_mode) || foreign_end < FRC_FIXED_AREA_END ||
-	    (uint64_t)st.st_size > foreign_end)
+	    (uint64_t)st.st_size < foreign_end)
 		return misuse(w, "frc_writer_open_embedded wants a regular file "
-				 "no longer than foreign_end, and foreign_end "
+				 "at least foreign_end long, and foreign_end "
 				 "past the fixed area");
 	w->embedded = 1;
 	w->foreign_end = foreign_end;

@@ -424,7 +424,7 @@ static uint64_t plan_layout(frc_writer_t *w)
 	return off;
 }
 
-static int write_fixed_area(frc_writer_t *w)
+static int write_fixed_area_sb(frc_writer_t *w, const struct frc_sb *sb)
 {
 	uint8_t *buf = calloc(1, FRC_FIXED_AREA_END);
 	int err;
@@ -432,10 +432,37 @@ static int write_fixed_area(frc_writer_t *w)
 	if (!buf)
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	memcpy(buf, frc_signature, FRC_SIGNATURE_SIZE);
-	frc_sb_encode(&w->sb, buf + FRC_SLOT_A_OFFSET);
+	frc_sb_encode(sb, buf + FRC_SLOT_A_OFFSET);
 	err = frc_pwrite_full(w->fd, buf, FRC_FIXED_AREA_END, 0);
 	free(buf);
 	return err ? io_fail(w, "cannot write superblock", err) : FRC_OK;
+}
+
+static int write_fixed_area(frc_writer_t *w)
+{
+	return write_fixed_area_sb(w, &w->sb);
+}
+
+/*
+ * Embedded (frc_writer_open_embedded): first an incomplete superblock with
+ * no tables whose file_length is foreign_end, flushed, before anything is
+ * appended: so whatever an interrupted writer leaves after the foreign
+ * bytes is named by the superblock, as "after file_length" here and, once
+ * the full superblock is written, as the tables it names.
+ */
+static int mark_foreign_end(frc_writer_t *w)
+{
+	struct frc_sb sb = w->sb;
+	int rc;
+
+	sb.file_length = w->foreign_end;
+	sb.ft_offset = sb.rt_offset = sb.st_offset = 0;
+	sb.ft_length = sb.rt_length = sb.st_length = 0;
+	sb.rt_count = sb.st_count = 0;
+	rc = write_fixed_area_sb(w, &sb);
+	if (rc == FRC_OK && fdatasync(w->fd) != 0)
+		rc = io_fail(w, "cannot flush", errno);
+	return rc;
 }
 
 static int write_tables(frc_writer_t *w)
@@ -476,11 +503,34 @@ static int do_start(frc_writer_t *w)
 	 * superblock first (a reader of the new file sees it incomplete or
 	 * truncated, never as a foreign file), then the whole extent,
 	 * sparse. */
-	rc = write_fixed_area(w);
-	if (rc == FRC_OK)
-		rc = write_tables(w);
-	if (rc == FRC_OK && ftruncate(w->fd, (off_t)w->data_end) != 0)
-		rc = io_fail(w, "cannot size file", errno);
+	if (w->embedded) {
+		/*
+		 * In another program's file (frc_writer_open_embedded), the
+		 * fixed area already holds an incomplete superblock: first
+		 * one that records where the foreign bytes end; the full one,
+		 * which says the file is data_end long, is written only once
+		 * the file is that long and the tables are durable. So
+		 * at every point the file reads as incomplete, never as
+		 * shorter than its superblock says, and whatever was
+		 * appended lies after the foreign bytes, where a second try
+		 * finds and cuts it.
+		 */
+		rc = mark_foreign_end(w);
+		if (rc == FRC_OK)
+			rc = write_tables(w);
+		if (rc == FRC_OK && ftruncate(w->fd, (off_t)w->data_end) != 0)
+			rc = io_fail(w, "cannot size file", errno);
+		if (rc == FRC_OK && fdatasync(w->fd) != 0)
+			rc = io_fail(w, "cannot flush", errno);
+		if (rc == FRC_OK)
+			rc = write_fixed_area(w);
+	} else {
+		rc = write_fixed_area(w);
+		if (rc == FRC_OK)
+			rc = write_tables(w);
+		if (rc == FRC_OK && ftruncate(w->fd, (off_t)w->data_end) != 0)
+			rc = io_fail(w, "cannot size file", errno);
+	}
 	/* The incomplete mark is durable before any page is. */
 	if (rc == FRC_OK && fdatasync(w->fd) != 0)
 		rc = io_fail(w, "cannot flush", errno);

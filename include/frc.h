@@ -256,14 +256,21 @@ FRC_API int frc_writer_open_fd(frc_writer_t *w, int fd, const char *name,
  * Embedding: FRC around bytes of another format already in a file, with
  * nothing copied (e.g. a QEMU mapped-ram save written into the file from
  * an offset on; SPEC, "QEMU mapped-ram inside an FRC file"). `fd` is a
- * regular file the caller opened read-write, at most `foreign_end` bytes
- * long; bytes [12288, foreign_end) are left as they are, except that page
- * slots of absent pages may become holes. The fixed area is (re)written and
- * every FRC structure is placed after foreign_end. Regions are added with
- * frc_writer_add_region_at() only; their pages are taken in place with
+ * regular file the caller opened read-write; bytes [12288, foreign_end)
+ * are left as they are, except that page slots of absent pages may become
+ * holes. Every FRC structure is placed after foreign_end, and the fixed
+ * area is rewritten, with a superblock that says the file is incomplete,
+ * only once the file is as long as that superblock says and the tables it
+ * names are durable: at every point until the commit the file reads as
+ * incomplete. Bytes after foreign_end (what an earlier writer on the same
+ * file appended before it was interrupted) are replaced: the file is cut
+ * or grown to the new layout when the writer starts. Regions are added
+ * with frc_writer_add_region_at() only; their pages are taken in place with
  * frc_writer_adopt_pages() and frc_writer_clear_pages(), sections with
- * frc_writer_adopt_section() (or written after foreign_end as usual).
- * The writer never closes, truncates or removes the file.
+ * frc_writer_adopt_section() (or written after foreign_end as usual). The
+ * writer never closes or removes the file and never shortens it below
+ * foreign_end. (Before libfrc 1.1.1 a file longer than foreign_end was
+ * FRC_E_MISUSE.)
  */
 FRC_API int frc_writer_open_embedded(frc_writer_t *w, int fd, const char *name,
 				     uint64_t foreign_end,

@@ -7,8 +7,16 @@
  *                        over calls on regular files only; ERRNO is EIO,
  *                        ENOSPC or EFBIG. Every later call of the kind
  *                        fails too when N ends with '+'.
+ *   FAULT=kill:N         the process kills itself (SIGKILL) just before
+ *                        its Nth call that changes a regular file: write,
+ *                        pwrite, pwritev, fsync, fdatasync, fallocate,
+ *                        ftruncate. FAULT_COUNT=PATH writes how many such
+ *                        calls the process made to PATH at exit, so that
+ *                        a test can kill it at every one in turn.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +29,7 @@ static char kind[16];
 static long nth = -1;
 static int sticky, code = EIO;
 static long counts[3];
+static long changes; /* calls that change a regular file (kill mode) */
 
 static void setup(void)
 {
@@ -38,11 +47,40 @@ static void setup(void)
 									  : EIO;
 }
 
+/* Kill mode: counts a call that changes a regular file, and dies before
+ * the Nth. */
+static void change(int fd)
+{
+	struct stat st;
+
+	setup();
+	if (strcmp(kind, "kill") && !getenv("FAULT_COUNT"))
+		return;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return;
+	if (__atomic_add_fetch(&changes, 1, __ATOMIC_SEQ_CST) == nth &&
+	    !strcmp(kind, "kill"))
+		raise(SIGKILL);
+}
+
+__attribute__((destructor)) static void count_out(void)
+{
+	const char *path = getenv("FAULT_COUNT");
+	FILE *f = path ? fopen(path, "w") : NULL;
+
+	if (f) {
+		fprintf(f, "%ld\n", changes);
+		fclose(f);
+	}
+}
+
 /* 1 when this call (of kind k, index i) must fail. */
 static int hit(const char *k, int i, int fd)
 {
 	struct stat st;
 
+	if (i < 2)
+		change(fd);
 	setup();
 	if (nth <= 0 || strcmp(kind, k) || fstat(fd, &st) || !S_ISREG(st.st_mode))
 		return 0;
@@ -84,6 +122,30 @@ int fsync(int fd)
 int fdatasync(int fd)
 {
 	return hit("sync", 1, fd) ? -1 : NEXT(fdatasync)(fd);
+}
+
+int fallocate(int fd, int mode, off_t o, off_t n)
+{
+	change(fd);
+	return NEXT(fallocate)(fd, mode, o, n);
+}
+
+int fallocate64(int fd, int mode, off_t o, off_t n)
+{
+	change(fd);
+	return NEXT(fallocate64)(fd, mode, o, n);
+}
+
+int ftruncate(int fd, off_t n)
+{
+	change(fd);
+	return NEXT(ftruncate)(fd, n);
+}
+
+int ftruncate64(int fd, off_t n)
+{
+	change(fd);
+	return NEXT(ftruncate64)(fd, n);
 }
 
 ssize_t read(int fd, void *b, size_t n)

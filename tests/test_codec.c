@@ -626,8 +626,16 @@ static void test_embedded(void **state)
 			 sizeof(tail));
 	assert_int_equal(frc_writer_add_region_at(w, "x", 4096, 4096, AT, NULL),
 			 FRC_E_MISUSE); /* not open embedded */
-	assert_int_equal(frc_writer_open_embedded(w, fd, path, end - 1, &o, sizeof(o)),
-			 FRC_E_MISUSE); /* the file is longer */
+	assert_int_equal(frc_writer_open_embedded(w, fd, path, end + 1, &o, sizeof(o)),
+			 FRC_E_MISUSE); /* the file is shorter */
+	/* what an interrupted earlier writer appended: replaced */
+	{
+		uint8_t junk[70000];
+
+		memset(junk, 0xab, sizeof(junk));
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), end + 5),
+				 sizeof(junk));
+	}
 	frc_writer_free(w);
 	w = frc_writer_new();
 	assert_int_equal(frc_writer_open_embedded(w, fd, path, end, &o, sizeof(o)), FRC_OK);

@@ -21,6 +21,25 @@
 
 #define INPLACE_OFFSET (1u << 20) /* where QEMU's file starts by default */
 
+/* Reads exactly len bytes at off: 0, or -1 (errno 0 at the end of file). */
+static int pread_exact(int fd, void *buf, size_t len, uint64_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pread(fd, (uint8_t *)buf + done, len - done,
+				  (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = 0;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 static int parse_offset(const char *arg, uint64_t *off)
 {
 	char *end;
@@ -151,40 +170,52 @@ struct sealer {
 };
 
 /*
- * Pages taken from guest memory: the first page of every job is compared
- * with the file, so that memory that is not what QEMU saved (another
- * guest's, or a guest resumed since) is refused before anything is sealed.
+ * Pages taken from guest memory are compared with the file, every byte of
+ * every page of the job: a seal never records checksums of bytes that are
+ * not what QEMU wrote (memory of another guest, a guest resumed since the
+ * save, a page damaged on its way to the disk). The file's pages are read
+ * buffered (QEMU just wrote them: usually from the page cache); then the
+ * checksums are taken from the memory.
  */
 static int adopt_from_memory(struct adopt_job *j)
 {
 	const struct seal_src *c = j->src;
+	size_t len = (size_t)j->count * c->page_size;
 	uint64_t off = c->b->pages_offset + j->first * c->page_size;
-	uint8_t *pg = malloc(2 * (size_t)c->page_size);
+	uint64_t moff = c->mem_off + j->first * c->page_size;
+	uint8_t *pg = malloc(2 * len);
 	int rc = -1;
 
-	if (!pg)
+	if (!pg) {
 		tool_err("out of memory");
-	else if (pread(c->s->fd, pg, c->page_size, (off_t)off) !=
-		 (ssize_t)c->page_size ||
-		 pread(c->mem_fd, pg + c->page_size, c->page_size,
-		       (off_t)(c->mem_off + j->first * c->page_size)) !=
-			 (ssize_t)c->page_size)
-		tool_err("%s: offset 0x%" PRIx64 ": cannot read page %" PRIu64
-			 " of block '%s' here and in '%s'", c->s->name, off,
-			 j->first, tool_esc(c->b->id), c->mem_path);
-	else if (memcmp(pg, pg + c->page_size, c->page_size)) {
+	} else if (pread_exact(c->s->fd, pg, len, off) ||
+		   pread_exact(c->mem_fd, pg + len, len, moff)) {
+		tool_err("%s: offset 0x%" PRIx64 ": cannot read pages %" PRIu64
+			 "-%" PRIu64 " of block '%s' here and at offset 0x%"
+			 PRIx64 " of '%s': %s", c->s->name, off, j->first,
+			 j->first + j->count - 1, tool_esc(c->b->id), moff,
+			 c->mem_path, errno ? strerror(errno) : "end of file");
+	} else if (memcmp(pg, pg + len, len)) {
+		uint64_t k = 0;
+
+		while (!memcmp(pg + k * c->page_size, pg + len + k * c->page_size,
+			       c->page_size))
+			k++;
 		if (!__atomic_exchange_n(c->differs, 1, __ATOMIC_RELAXED))
-				tool_err("%s: offset 0x%" PRIx64 ": page %" PRIu64
+			tool_err("%s: offset 0x%" PRIx64 ": page %" PRIu64
 				 " of block '%s' differs from its memory in "
 				 "'%s': not the memory QEMU saved (another "
-				 "guest's, or the guest ran since "
-				 "the save); nothing sealed", c->s->name, off,
-				 j->first, tool_esc(c->b->id), c->mem_path);
+				 "guest's, or the guest ran since the save), "
+				 "or a page damaged on its way to the disk; "
+				 "nothing sealed", c->s->name,
+				 off + k * c->page_size, j->first + k,
+				 tool_esc(c->b->id), c->mem_path);
 	} else if (frc_writer_adopt_pages_from(j->w, j->region, j->first,
-					     j->count, c->mem_fd, c->mem_off))
+					     j->count, c->mem_fd, c->mem_off)) {
 		tool_err("%s", frc_writer_errmsg(j->w));
-	else
+	} else {
 		rc = 0;
+	}
 	free(pg);
 	return rc;
 }
@@ -250,28 +281,38 @@ struct seal_runs {
 	struct sealer *sl;
 	const struct seal_src *src;
 	unsigned block;
+	int clear; /* the second pass: clear runs, nothing else */
 };
 
-/* A run of set bits adopted, a run of clear bits emptied. */
+/*
+ * The first pass adopts the runs of set bits (reading, comparing,
+ * checksumming: nothing in the file changes); the second, once every
+ * block was taken and nothing was refused, empties the runs of clear bits
+ * (their slots become holes, SPEC R-W-ABSENT-ZEROS). So a refused seal
+ * leaves the file as it was, byte for byte.
+ */
 static int seal_run(void *ctx, uint64_t p, uint64_t k, int set)
 {
 	struct seal_runs *sr = ctx;
 
-	if (set)
-		return sealer_submit(sr->sl, sr->w, sr->block, sr->src, p, k);
-	if (frc_writer_clear_pages(sr->w, sr->block, p, k)) {
+	if (!sr->clear)
+		return set ? sealer_submit(sr->sl, sr->w, sr->block, sr->src,
+					   p, k)
+			   : 0;
+	if (!set && frc_writer_clear_pages(sr->w, sr->block, p, k)) {
 		tool_err("%s", frc_writer_errmsg(sr->w));
 		return -1;
 	}
 	return 0;
 }
 
-/* A block's pages, by its bitmap. */
+/* A block's pages, by its bitmap: adopted, or (clear) the absent ones
+ * emptied. */
 static int seal_block(struct in *s, struct qemu_file *q, unsigned i,
 		      frc_writer_t *w, uint8_t *bm, struct sealer *sl,
-		      const struct seal_src *src)
+		      const struct seal_src *src, int clear)
 {
-	struct seal_runs sr = { w, sl, src, i };
+	struct seal_runs sr = { w, sl, src, i, clear };
 
 	return mapped_runs(s, q, i, bm, UINT64_MAX, seal_run, &sr);
 }
@@ -315,10 +356,13 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 			break;
 		}
 	for (unsigned i = 0; i < q->nblocks && !sl.failed; i++)
-		if (seal_block(s, q, i, w, bm, &sl, &src[i]))
+		if (seal_block(s, q, i, w, bm, &sl, &src[i], 0))
 			sl.failed = 1;
 	if (sealer_finish(&sl))
 		goto out;
+	for (unsigned i = 0; i < q->nblocks; i++)
+		if (seal_block(s, q, i, w, bm, &sl, &src[i], 1))
+			goto out;
 	if (frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-head",
 				     p->base, p->head_end - p->base) ||
 	    frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0,
@@ -342,6 +386,29 @@ out:
 	free(src);
 	free(bm);
 	return rc;
+}
+
+/*
+ * Where an interrupted seal's own bytes begin, or 0 when there are none:
+ * the superblock of an incomplete file names what the writer appended
+ * after QEMU's bytes (frc_writer_open_embedded): its tables, or, before
+ * they were written, QEMU's end as file_length.
+ */
+static uint64_t appended_from(const char *path, uint64_t base)
+{
+	frc_reader_t *r = frc_reader_new();
+	frc_info_t in;
+	uint64_t from = 0;
+
+	if (r && frc_reader_open(r, path, FRC_OPEN_SALVAGE) == FRC_OK &&
+	    frc_reader_get_info(r, &in, sizeof(in)) == FRC_OK && !in.complete) {
+		if (in.feature_table_offset > base)
+			from = in.feature_table_offset;
+		else if (in.file_length > base)
+			from = in.file_length;
+	}
+	frc_reader_free(r);
+	return from;
 }
 
 int cmd_seal_qemu(int argc, char **argv)
@@ -418,6 +485,7 @@ int cmd_seal_qemu(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	q.page_size = 4096;
 	s.fd = fd;
+	s.limit = appended_from(argv[optind], off);
 	s.name = argv[optind];
 	s.buf = malloc(IN_BUF);
 	p.base = off;
@@ -429,10 +497,15 @@ int cmd_seal_qemu(int argc, char **argv)
 	if (!s.buf || !w)
 		tool_err("out of memory");
 	else if (parse_in_place(&s, &q, &p) == 0) {
-		if (p.end != (uint64_t)st.st_size)
-			tool_err("%s: offset 0x%" PRIx64 ": bytes after the end "
-				 "of QEMU's save", s.name, p.end);
-		else if (pread(fd, fixed, sizeof(fixed), 0) != sizeof(fixed))
+		/* Bytes after QEMU's save in a file that is still incomplete
+		 * are what an interrupted seal appended: the writer replaces
+		 * them (frc_writer_open_embedded). */
+		if (p.end < (uint64_t)st.st_size && !quiet)
+			fprintf(stderr, "frc: %s: replacing the %" PRIu64
+				" bytes after QEMU's save that an interrupted "
+				"seal left\n", s.name,
+				(uint64_t)st.st_size - p.end);
+		if (pread(fd, fixed, sizeof(fixed), 0) != sizeof(fixed))
 			tool_err("cannot read '%s': %s", s.name, strerror(errno));
 		else if (frc_writer_open_embedded(w, fd, s.name, p.end, &o, sizeof(o)))
 			tool_err("%s", frc_writer_errmsg(w));

@@ -64,7 +64,17 @@ static size_t in_read(struct in *s, void *dst, size_t n)
 
 		if (s->at == s->end) {
 			/* fd -1: the input is the bytes of buf alone */
-			ssize_t got = s->fd < 0 ? 0 : read(s->fd, s->buf, IN_BUF);
+			size_t want = IN_BUF;
+			ssize_t got;
+
+			if (s->limit && s->fd >= 0)
+				want = s->fpos >= s->limit ? 0
+				       : s->limit - s->fpos < IN_BUF
+					       ? (size_t)(s->limit - s->fpos)
+					       : IN_BUF;
+			got = s->fd < 0 || !want ? 0 : read(s->fd, s->buf, want);
+			if (got > 0)
+				s->fpos += (uint64_t)got;
 
 			if (got < 0 && errno == EINTR)
 				continue;
@@ -97,6 +107,7 @@ int in_seek(struct in *s, uint64_t off)
 		return -1;
 	s->at = s->end = 0;
 	s->pos = off;
+	s->fpos = off;
 	return 0;
 }
 
@@ -705,6 +716,8 @@ static int read_ram_sections(struct in *s, struct qemu_file *q,
  */
 struct tail_scan {
 	uint64_t n;
+	uint64_t data_n; /* n after the last non-zero byte */
+	uint8_t data_last; /* the last non-zero byte */
 	uint8_t first, last, win[7];
 	uint64_t *ends; /* stream lengths at which a description would end */
 	size_t nends, cap;
@@ -715,8 +728,10 @@ static void tail_note_end(struct tail_scan *t, uint64_t end)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < t->nends; i++) /* forget the passed ones */
-		if (t->ends[i] >= t->n)
+	/* forget the ones before the last non-zero byte: the description
+	 * ends at the end, or (sealing) where only zeros follow */
+	for (size_t i = 0; i < t->nends; i++)
+		if (t->ends[i] >= t->data_n)
 			t->ends[k++] = t->ends[i];
 	t->nends = k;
 	if (t->nends == t->cap) {
@@ -742,6 +757,10 @@ static void tail_feed(struct tail_scan *t, const uint8_t *p, size_t len)
 		t->win[6] = p[i];
 		t->last = p[i];
 		t->n++;
+		if (p[i]) {
+			t->data_last = p[i];
+			t->data_n = t->n;
+		}
 		/* EOF, VMDESCRIPTION (0x06), be32 length, '{' */
 		if (t->n >= 7 && t->win[0] == QEMU_VM_EOF && t->win[1] == 0x06 &&
 		    t->win[6] == '{') {
@@ -755,16 +774,25 @@ static void tail_feed(struct tail_scan *t, const uint8_t *p, size_t len)
 	}
 }
 
-static int tail_complete(const struct tail_scan *t)
+/*
+ * The length of the device state: the description ends at the end of the
+ * input; or, when zeros may follow (zeros_ok: a save sealed in place, where
+ * an interrupted seal may have grown the file), where only zeros follow.
+ * 0 when the input does not end so.
+ */
+static uint64_t tail_complete(const struct tail_scan *t, int zeros_ok)
 {
 	/* device state starts with a full section, a command, or the end */
 	if (!t->n || (t->first != QEMU_VM_SECTION_FULL &&
 		      t->first != QEMU_VM_COMMAND && t->first != QEMU_VM_EOF))
 		return 0;
-	for (size_t i = 0; i < t->nends; i++)
+	for (size_t i = 0; i < t->nends; i++) {
 		if (t->ends[i] == t->n && t->last == '}')
-			return 1;
-	return t->last == QEMU_VM_EOF; /* no description */
+			return t->n;
+		if (zeros_ok && t->ends[i] == t->data_n && t->data_last == '}')
+			return t->data_n;
+	}
+	return t->last == QEMU_VM_EOF ? t->n : 0; /* no description */
 }
 
 /* Everything after the RAM, verbatim, streamed into a section. */
@@ -772,6 +800,7 @@ int read_tail(struct in *s, frc_writer_t *w)
 {
 	struct tail_scan t;
 	uint8_t *buf = malloc(1 << 20);
+	uint64_t start = s->pos, end = 0;
 	int rc = -1;
 
 	memset(&t, 0, sizeof(t));
@@ -797,12 +826,13 @@ int read_tail(struct in *s, frc_writer_t *w)
 	}
 	if (s->err) {
 		fail_at(s, "cannot read the device state");
-	} else if (t.overflow || !tail_complete(&t)) {
+	} else if (t.overflow || !(end = tail_complete(&t, !w))) {
 		fail_at(s, "the stream ends without QEMU_VM_EOF and its device "
 			"description (truncated)");
 	} else if (w && frc_writer_section_end(w)) {
 		tool_err("%s", frc_writer_errmsg(w));
 	} else {
+		s->pos = start + end; /* zeros after it are not QEMU's */
 		rc = 0;
 	}
 out:

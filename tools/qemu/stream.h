@@ -53,6 +53,8 @@ struct in {
 	uint8_t *buf;
 	size_t at, end;
 	int err; /* errno of a failed read, or 0 */
+	uint64_t fpos;  /* file offset of the next read() */
+	uint64_t limit; /* the input ends here (0: at the end of the file) */
 	/* head capture: bytes read while `capture` is set are appended */
 	uint8_t *cap;
 	size_t caplen, capcap;
@@ -114,7 +116,12 @@ int mapped_runs(struct in *s, const struct qemu_file *q, unsigned i,
 		void *ctx);
 /* An EOS flag record. */
 int expect_eos(struct in *s);
-/* Everything after the RAM, kept verbatim as section "qemu-stream-tail". */
+/*
+ * Everything after the RAM, kept verbatim as section "qemu-stream-tail";
+ * with w NULL (a save sealed in place) only checked, and zero bytes after
+ * QEMU's device description are allowed: s->pos is then where QEMU's
+ * bytes end.
+ */
 int read_tail(struct in *s, frc_writer_t *w);
 /* The metadata an import records (source format, machine, capabilities). */
 int set_qemu_metadata(frc_writer_t *w, const struct qemu_file *q);
