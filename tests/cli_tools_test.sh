@@ -270,4 +270,20 @@ check "conform: the time limit binds a program that closed its stdout (took ${to
 # ---- create --direct ----
 "$FRC" create -q --direct -r pc.ram=ram.bin d.frc 2>err
 check "create --direct" '[ $? -eq 0 ] && "$FRC" diff -q d.frc w.frc'
+
+# ---- arguments refused, each with its reason ----
+"$FRC" create -q -a 0 -r pc.ram=ram.bin a0.frc 2>err
+check "create -a 0 is refused (not a power of two from 512)" '[ $? -ne 0 ] && grep -q "invalid alignment" err && [ ! -e a0.frc ]'
+"$FRC" create -q none.frc 2>err
+check "create without a region is refused" '[ $? -ne 0 ] && grep -q "no region" err && [ ! -e none.frc ]'
+"$FRC" create -q -s ' 4096' -r pc.ram=ram.bin sp.frc 2>err
+check "create -s ' 4096' is refused (no blanks in numbers)" '[ $? -ne 0 ] && [ ! -e sp.frc ]'
+"$FRC" extract -q --section 99999999999999999999 -o sec.out w.frc 2>err
+check "extract --section 99999999999999999999 is refused as invalid, not as missing" \
+	'[ $? -ne 0 ] && grep -q "invalid section number" err && [ ! -e sec.out ]'
+"$FRC" digest no-such.frc > dg.out 2>err
+check "digest of a missing file says why" '[ $? -ne 0 ] && grep -q "No such file" err'
+"$FRC" prepare-qemu pq.frc > /dev/full 2>err
+check "prepare-qemu with a full stdout: exit 1, and says the file is complete" \
+	'[ $? -eq 1 ] && grep -q "written and complete" err && [ -s pq.frc ]'
 [ "$fails" -eq 0 ]

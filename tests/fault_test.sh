@@ -85,6 +85,14 @@ rc=$?
 check "extract with EIO while reading: exit 1, offset named, no output left" \
 	'[ $rc -eq 1 ] && grep -q "offset" err && [ ! -e eio.img ] && no_temps'
 
+# ---- convert out of space while copying a section: the disk is named ----
+head -c 3145728 /dev/urandom > big-ds.bin
+"$FRC" create -q -r pc.ram=ram.bin -d big-ds.bin sec.frc
+FAULT=write:4+:ENOSPC LD_PRELOAD=$SHIM "$FRC" convert -q sec.frc conv.frc 2>err
+rc=$?
+check "convert with the disk full during a section: exit 1, 'No space left', no output" \
+	'[ $rc -eq 1 ] && grep -q "cannot write section: No space left" err && ! grep -q stopped err && [ ! -e conv.frc ] && no_temps'
+
 # ---- check goes on after unreadable pages; an unreadable slot A ----
 FAULT=read:12+:EIO LD_PRELOAD=$SHIM "$FRC" check old.frc > out 2>err
 rc=$?

@@ -47,7 +47,8 @@ int tool_parse_size(const char *s, uint64_t *out)
 	unsigned long long v;
 	unsigned shift = 0;
 
-	if (!s || !*s || *s == '-')
+	/* digits first: no sign, no blank (strtoull would skip them) */
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	/* Decimal, or hexadecimal with 0x: a leading 0 is not octal. */
@@ -198,9 +199,15 @@ int tool_find_region(const frc_reader_t *r, const char *name,
 {
 	char *end;
 
-	if (name[0] == '#' && name[1]) {
-		*region = (uint32_t)strtoul(name + 1, &end, 10);
-		return *end || *region >= frc_reader_region_count(r) ? -1 : 0;
+	if (name[0] == '#' && name[1] >= '0' && name[1] <= '9') {
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(name + 1, &end, 10);
+		if (*end || errno || v >= frc_reader_region_count(r))
+			return -1;
+		*region = (uint32_t)v;
+		return 0;
 	}
 	return frc_reader_find_region(r, name, region) ? -1 : 0;
 }

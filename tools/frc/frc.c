@@ -70,7 +70,12 @@ static int finish(const char *cmd, int rc)
 	}
 	if (!failed)
 		return rc;
-	tool_err("cannot write standard output: %s", strerror(err));
+	if (outfile_made) /* the file stands: say so, not just "failed" */
+		tool_err("cannot write standard output: %s ('%s' itself is "
+			 "written and complete)", strerror(err),
+			 outfile_made);
+	else
+		tool_err("cannot write standard output: %s", strerror(err));
 	if (rc)
 		return rc;
 	return strcmp(cmd, "diff") == 0 ? 2 : 1;

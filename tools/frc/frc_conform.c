@@ -146,7 +146,9 @@ static void run_libfrc(const char *path, struct outcome *o)
 	rc = r ? frc_reader_open(r, path, 0) : FRC_E_NOMEM;
 	if (rc == FRC_OK)
 		rc = frc_reader_verify(r, NULL, NULL);
-	frc_reader_get_info(r, &in, sizeof(in));
+	memset(&in, 0, sizeof(in));
+	if (rc == FRC_OK) /* (asked of a reader that failed: its reason goes) */
+		frc_reader_get_info(r, &in, sizeof(in));
 	if (rc == FRC_OK && (!items_alloc(&o->regions, in.region_count) ||
 			     !items_alloc(&o->sections, in.section_count)))
 		rc = FRC_E_NOMEM;

@@ -76,6 +76,7 @@ static int copy_region(frc_reader_t *r, frc_writer_t *w, uint32_t i,
 
 struct section_copy {
 	frc_writer_t *w;
+	char why[512]; /* the writer's message when it failed */
 };
 
 static int append_piece(void *ctx, const void *data, size_t len,
@@ -84,13 +85,17 @@ static int append_piece(void *ctx, const void *data, size_t len,
 	struct section_copy *c = ctx;
 
 	(void)offset;
-	return frc_writer_section_append(c->w, data, len) != FRC_OK;
+	if (frc_writer_section_append(c->w, data, len) == FRC_OK)
+		return 0;
+	/* kept now: the reader's "stopped" that follows is not the reason */
+	snprintf(c->why, sizeof(c->why), "%s", frc_writer_errmsg(c->w));
+	return 1;
 }
 
 /* Sections as they are (verified), metadata item by item. */
 static int copy_sections(frc_reader_t *r, frc_writer_t *w)
 {
-	struct section_copy c = { w };
+	struct section_copy c = { w, "" };
 
 	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
 		frc_section_info_t s;
@@ -107,9 +112,7 @@ static int copy_sections(frc_reader_t *r, frc_writer_t *w)
 		}
 		rc = frc_reader_read_section_stream(r, i, append_piece, &c);
 		if (rc != FRC_OK) {
-			tool_err("%s", *frc_writer_errmsg(w)
-					       ? frc_writer_errmsg(w)
-					       : frc_reader_errmsg(r));
+			tool_err("%s", c.why[0] ? c.why : frc_reader_errmsg(r));
 			return -1;
 		}
 		if (frc_writer_section_end(w)) {

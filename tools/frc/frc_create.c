@@ -178,8 +178,12 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		case 'r': rc = add_src(a, optarg); break;
 		case 's': rc = push(&ps, &nps, optarg); break;
 		case 'a':
-			if (tool_parse_size(optarg, &v) || v > UINT32_MAX) {
-				tool_err("invalid alignment '%s'", optarg);
+			/* SPEC R-PAGE-ALIGN: a power of two, 512 to 1 GiB (0
+			 * would mean the default to the library) */
+			if (tool_parse_size(optarg, &v) || v < 512 ||
+			    v > (UINT64_C(1) << 30) || (v & (v - 1))) {
+				tool_err("invalid alignment '%s': a power of two "
+					 "from 512 to 1G", optarg);
 				rc = -1;
 			}
 			a->wopts.alignment = (uint32_t)v;
@@ -198,6 +202,10 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 	}
 	if (rc == 0 && optind != argc - 1) {
 		create_usage(stderr);
+		rc = -1;
+	}
+	if (rc == 0 && a->nregions == 0) {
+		tool_err("no region to store: give at least one -r NAME=FILE");
 		rc = -1;
 	}
 	if (rc == 0) {

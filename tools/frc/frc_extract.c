@@ -337,9 +337,14 @@ int cmd_extract(int argc, char **argv)
 		case 'C': a.dir = optarg; break;
 		case 'r': a.region = optarg; break;
 		case 's':
+			errno = 0;
 			a.section = strtol(optarg, &end, 10);
-			if (*end || a.section < 0)
+			if (*optarg < '0' || *optarg > '9' || *end || errno ||
+			    a.section > UINT32_MAX) {
+				tool_err("invalid section number '%s'",
+					 tool_esc(optarg));
 				goto usage;
+			}
 			break;
 		case 'o': a.out = optarg; break;
 		case 'f': a.force = 1; break;

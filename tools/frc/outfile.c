@@ -268,6 +268,8 @@ static int flush_fd(int fd)
 	return fsync(fd) == 0 || errno == EINVAL || errno == EROFS ? 0 : -1;
 }
 
+const char *outfile_made;
+
 int outfile_commit(struct outfile *o)
 {
 	const char *what = NULL;
@@ -325,6 +327,7 @@ int outfile_commit(struct outfile *o)
 	}
 	free(o->final);
 	o->final = NULL;
+	outfile_made = o->name;
 	return 0;
 }
 

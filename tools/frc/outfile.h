@@ -27,6 +27,9 @@ enum {
 	OUT_SEEKABLE = 1, /* needs a regular file (random-access writes) */
 };
 
+/* The last output file committed under its name (for messages after it). */
+extern const char *outfile_made;
+
 struct outfile {
 	const char *name; /* as given, for messages ("-" for stdout) */
 	char *tmp;        /* temporary name; NULL when written in place */
