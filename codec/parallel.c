@@ -130,6 +130,28 @@ static bool wait_workers(struct pipe *p)
 	return finished;
 }
 
+/* The pipeline of at most one chunk, on the calling thread. */
+static int run_inline(const void *owner, uint64_t nchunks,
+		      int (*first)(void *arg, uint64_t chunk, uint64_t *bytes),
+		      int (*second)(void *arg, uint64_t chunk, uint64_t *bytes),
+		      void *arg, struct frc_progress *pr)
+{
+	uint64_t bytes = 0;
+	int rc = FRC_OK;
+
+	if (nchunks == 1) {
+		rc = first(arg, 0, &bytes);
+		if (rc == FRC_OK)
+			rc = second(arg, 0, &bytes);
+	}
+	if (rc)
+		frc_err_adopt(owner, frc_err_current());
+	else if (bytes && frc_progress_step(pr, bytes))
+		rc = frc_fail_plain(FRC_ERR(owner), FRC_E_CANCELED,
+				    "canceled by the progress callback");
+	return rc;
+}
+
 int frc_pipeline_run(const void *owner, const char *path,
 		     unsigned n1, unsigned n2, uint64_t nchunks,
 		     int (*first)(void *arg, uint64_t chunk, uint64_t *bytes),
@@ -145,8 +167,15 @@ int frc_pipeline_run(const void *owner, const char *path,
 	unsigned started[2] = { 0, 0 }, want[2];
 	uint64_t reported = 0;
 
+	if (nchunks <= 1) /* one chunk: no thread is worth its start */
+		return run_inline(owner, nchunks, first, second, arg, pr);
+	/* never more workers than chunks (a file of many small regions
+	 * starts a pipeline per region) */
 	want[0] = frc_default_threads(n1);
 	want[1] = frc_default_threads(n2);
+	for (int k = 0; k < 2; k++)
+		if (want[k] > nchunks)
+			want[k] = (unsigned)nchunks;
 	p.ready = calloc(nchunks ? nchunks : 1, 1);
 	if (!p.ready)
 		return frc_fail_plain(FRC_ERR(owner), FRC_E_NOMEM,

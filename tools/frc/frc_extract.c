@@ -84,12 +84,10 @@ static int copy_region(frc_reader_t *r, uint32_t idx, struct outfile *o,
 		for (uint64_t p = first; p < first + count && rc == 0;) {
 			uint64_t n = first + count - p < per ? first + count - p : per;
 
-			for (uint64_t k = 0; k < n && rc == 0; k++)
-				if (frc_reader_read_page(r, idx, p + k,
-							 buf + k * g.page_size)) {
-					tool_err("%s", frc_reader_errmsg(r));
-					rc = -1;
-				}
+			if (frc_reader_read_pages(r, idx, p, n, buf)) {
+				tool_err("%s", frc_reader_errmsg(r));
+				rc = -1;
+			}
 			if (rc == 0)
 				rc = outfile_write(o, buf, n * g.page_size,
 						   p * g.page_size);
@@ -107,10 +105,19 @@ struct piece_ctx {
 	struct outfile *o;
 };
 
+static int all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* A piece of a section: zeros stay a hole in a regular file (sized first,
+ * so that a section of zeros takes no space, however long). */
 static int write_piece(void *ctx, const void *data, size_t len, uint64_t off)
 {
 	struct piece_ctx *c = ctx;
 
+	if (c->o->regular && all_zero(data, len))
+		return 0;
 	return outfile_write(c->o, data, len, off);
 }
 
@@ -118,7 +125,18 @@ static int write_piece(void *ctx, const void *data, size_t len, uint64_t off)
 static int copy_section(frc_reader_t *r, uint32_t idx, struct outfile *o)
 {
 	struct piece_ctx c = { o };
-	int rc = frc_reader_read_section_stream(r, idx, write_piece, &c);
+	frc_section_info_t s;
+	int rc;
+
+	if (frc_reader_section(r, idx, &s, sizeof(s)) != FRC_OK) {
+		tool_err("%s", frc_reader_errmsg(r));
+		return -1;
+	}
+	if (o->regular && ftruncate(o->fd, (off_t)s.length) != 0) {
+		tool_err("cannot write '%s': %s", o->name, strerror(errno));
+		return -1;
+	}
+	rc = frc_reader_read_section_stream(r, idx, write_piece, &c);
 
 	if (rc && rc != FRC_E_CANCELED) /* canceled: the write said why */
 		tool_err("%s", frc_reader_errmsg(r));
