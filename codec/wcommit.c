@@ -133,8 +133,11 @@ static int write_slot(frc_writer_t *w, uint64_t slot_offset)
 
 static int write_metadata(frc_writer_t *w, struct frc_progress *pr)
 {
-	int rc = FRC_OK;
+	int rc;
 
+	pthread_mutex_lock(&w->fill.lock); /* the last frame filled */
+	rc = frc_w_frames_flush(w);
+	pthread_mutex_unlock(&w->fill.lock);
 	for (uint32_t i = 0; i < w->nregions && !rc; i++)
 		pr->total += w->regions[i].r.page_count * 8 +
 			     (w->regions[i].r.compression

@@ -254,6 +254,259 @@ int frc_w_frames_store(frc_writer_t *w, uint32_t region, uint64_t first,
 	return rc;
 }
 
+/* ---- frames filled in order: compressed once, on the pool ---- */
+
+/* Stores a filled frame: compressed (or raw), or a hole without pages. */
+static int store_filled(frc_writer_t *w, struct fill_slot *fs)
+{
+	struct wregion *rg = &w->regions[fs->region];
+	uint64_t slot, len;
+	int rc = FRC_OK;
+
+	frame_span(rg, fs->frame, &slot, &len);
+	pthread_mutex_lock(frame_lock(rg, fs->frame));
+	if (frame_has_pages(rg, fs->frame)) {
+		/* through the page cache: small synchronous direct writes
+		 * would wait for the disk frame by frame; the commit's fsync
+		 * writes them once */
+		rc = store_frame(w, fs->region, fs->frame, fs->buf, -1);
+	} else { /* every page was zero: a hole */
+		int err = frc_punch_hole(w->fd, slot, len);
+
+		rg->fstate[fs->frame] = WF_UNTOUCHED;
+		if (err)
+			rc = io_fail(w, "cannot free a frame", err);
+	}
+	pthread_mutex_unlock(frame_lock(rg, fs->frame));
+	return rc;
+}
+
+static void *fill_thread(void *arg)
+{
+	frc_writer_t *w = arg;
+	struct frame_fill *ff = &w->fill;
+
+	pthread_mutex_lock(&ff->qlock);
+	for (;;) {
+		struct fill_slot *fs = NULL;
+		int rc;
+
+		for (unsigned k = 0; k < ff->nslots && !fs; k++)
+			if (ff->slot[k].state == 2)
+				fs = &ff->slot[k];
+		if (!fs) {
+			if (ff->stop)
+				break;
+			pthread_cond_wait(&ff->qcond, &ff->qlock);
+			continue;
+		}
+		fs->state = 3;
+		pthread_mutex_unlock(&ff->qlock);
+		rc = ff->rc ? FRC_OK : store_filled(w, fs);
+		pthread_mutex_lock(&ff->qlock);
+		if (rc && !ff->rc) {
+			ff->err = *frc_err_current();
+			__atomic_store_n(&ff->rc, rc, __ATOMIC_RELEASE);
+		}
+		fs->state = 0;
+		pthread_cond_broadcast(&ff->qcond);
+	}
+	pthread_mutex_unlock(&ff->qlock);
+	return NULL;
+}
+
+void frc_w_fill_init(frc_writer_t *w)
+{
+	struct frame_fill *ff = &w->fill;
+
+	memset(ff, 0, sizeof(*ff));
+	pthread_mutex_init(&ff->lock, NULL);
+	pthread_mutex_init(&ff->qlock, NULL);
+	pthread_cond_init(&ff->qcond, NULL);
+	ff->filling = -1;
+}
+
+/* Ends the pool's threads (after what is queued). */
+static void fill_stop(struct frame_fill *ff)
+{
+	pthread_mutex_lock(&ff->qlock);
+	ff->stop = 1;
+	pthread_cond_broadcast(&ff->qcond);
+	pthread_mutex_unlock(&ff->qlock);
+	for (unsigned i = 0; i < ff->nthreads; i++)
+		pthread_join(ff->thread[i], NULL);
+	ff->nthreads = 0;
+	ff->stop = 0;
+}
+
+void frc_w_fill_free(frc_writer_t *w)
+{
+	struct frame_fill *ff = &w->fill;
+
+	fill_stop(ff);
+	for (unsigned k = 0; k < FILL_SLOTS; k++)
+		free(ff->slot[k].buf);
+	pthread_cond_destroy(&ff->qcond);
+	pthread_mutex_destroy(&ff->qlock);
+	pthread_mutex_destroy(&ff->lock);
+}
+
+/* Hands the frame being filled to the pool. */
+static void fill_queue(struct frame_fill *ff)
+{
+	if (ff->filling < 0)
+		return;
+	pthread_mutex_lock(&ff->qlock);
+	ff->slot[ff->filling].state = 2;
+	pthread_cond_broadcast(&ff->qcond);
+	pthread_mutex_unlock(&ff->qlock);
+	ff->filling = -1;
+}
+
+/* Waits until no slot holds frame f of the region (queued or storing). */
+static void fill_wait_frame(struct frame_fill *ff, uint32_t region,
+			    uint64_t f)
+{
+	bool held = true;
+
+	pthread_mutex_lock(&ff->qlock);
+	while (held) {
+		held = false;
+		for (unsigned k = 0; k < ff->nslots; k++)
+			held |= ff->slot[k].state >= 2 &&
+				ff->slot[k].region == region &&
+				ff->slot[k].frame == f;
+		if (held)
+			pthread_cond_wait(&ff->qcond, &ff->qlock);
+	}
+	pthread_mutex_unlock(&ff->qlock);
+}
+
+/* The pool's first failure, made the calling thread's. */
+static int fill_error(frc_writer_t *w)
+{
+	struct frame_fill *ff = &w->fill;
+	int rc;
+
+	if (!__atomic_load_n(&ff->rc, __ATOMIC_ACQUIRE))
+		return FRC_OK; /* the usual case, without the lock */
+	pthread_mutex_lock(&ff->qlock);
+	rc = ff->rc;
+	if (rc)
+		frc_err_adopt(w, &ff->err);
+	pthread_mutex_unlock(&ff->qlock);
+	return rc;
+}
+
+int frc_w_frames_flush(frc_writer_t *w)
+{
+	struct frame_fill *ff = &w->fill;
+	bool busy = true;
+
+	fill_queue(ff);
+	pthread_mutex_lock(&ff->qlock);
+	while (busy) {
+		busy = false;
+		for (unsigned k = 0; k < ff->nslots; k++)
+			busy |= ff->slot[k].state != 0;
+		if (busy)
+			pthread_cond_wait(&ff->qcond, &ff->qlock);
+	}
+	pthread_mutex_unlock(&ff->qlock);
+	return fill_error(w);
+}
+
+/*
+ * A free slot for frame f (its buffer allocated), waiting for one while
+ * every slot is queued or being stored; -1 when there is no memory. The
+ * pool is started with the first frame.
+ */
+static int fill_slot_for(frc_writer_t *w, uint64_t frame_bytes)
+{
+	struct frame_fill *ff = &w->fill;
+	int k = -1;
+
+	if (!ff->nslots) {
+		/* frames in memory: 4 per thread, at most 64 MiB of them */
+		unsigned threads = frc_default_threads(0);
+		uint64_t by_mem = (UINT64_C(64) << 20) / frame_bytes;
+
+		if (threads > FILL_SLOTS / 4)
+			threads = FILL_SLOTS / 4;
+		ff->nslots = 4 * threads;
+		if (ff->nslots > by_mem)
+			ff->nslots = by_mem < 2 ? 2 : (unsigned)by_mem;
+		for (unsigned i = 0; i < threads && i + 1 < ff->nslots; i++)
+			if (pthread_create(&ff->thread[ff->nthreads], NULL,
+					   fill_thread, w) == 0)
+				ff->nthreads++;
+		if (!ff->nthreads) {
+			ff->nslots = 0;
+			return -1;
+		}
+	}
+	pthread_mutex_lock(&ff->qlock);
+	while (k < 0) {
+		for (unsigned i = 0; i < ff->nslots && k < 0; i++)
+			if (ff->slot[i].state == 0)
+				k = (int)i;
+		if (k < 0)
+			pthread_cond_wait(&ff->qcond, &ff->qlock);
+	}
+	ff->slot[k].state = 1;
+	pthread_mutex_unlock(&ff->qlock);
+	if (!ff->slot[k].buf &&
+	    posix_memalign((void **)&ff->slot[k].buf, FRC_DIRECT_ALIGN,
+			   FRC_FRAME_MAX_BYTES)) {
+		ff->slot[k].buf = NULL;
+		ff->slot[k].state = 0;
+		return -1;
+	}
+	return k;
+}
+
+int frc_w_frames_take(frc_writer_t *w, uint32_t region, uint64_t page,
+		      const uint8_t *pg, bool *taken)
+{
+	struct frame_fill *ff = &w->fill;
+	struct wregion *rg = &w->regions[region];
+	uint64_t f = page >> rg->r.frame_shift, slot, len;
+	struct fill_slot *fs = ff->filling >= 0 ? &ff->slot[ff->filling] : NULL;
+	int rc = fill_error(w), k;
+
+	*taken = false;
+	if (rc)
+		return rc;
+	if (!fs || fs->region != region || fs->frame != f) {
+		/* a zero page starts nothing: in a frame never written it
+		 * changes nothing (frc_w_frames_touch) */
+		if (frc_all_zero(pg, rg->r.page_size))
+			return FRC_OK;
+		fill_queue(ff);
+		/* a page coming back to a frame handed to the pool: once it
+		 * is stored, the frame takes the raw path like any frame
+		 * written before */
+		fill_wait_frame(ff, region, f);
+		if (__atomic_load_n(&rg->fstate[f], __ATOMIC_RELAXED) !=
+		    WF_UNTOUCHED)
+			return FRC_OK; /* written before: the raw path */
+		frame_span(rg, f, &slot, &len);
+		k = fill_slot_for(w, (uint64_t)rg->r.page_size
+					     << rg->r.frame_shift);
+		if (k < 0)
+			return FRC_OK; /* no memory or thread: the raw path */
+		fs = &ff->slot[k];
+		memset(fs->buf, 0, len);
+		fs->region = region;
+		fs->frame = f;
+		ff->filling = k;
+	}
+	memcpy(fs->buf + ((page - (f << rg->r.frame_shift)) << rg->r.page_shift),
+	       pg, rg->r.page_size);
+	*taken = true;
+	return FRC_OK;
+}
+
 /* ---- commit: pending frames compressed, frame tables written ---- */
 
 struct frames_job {

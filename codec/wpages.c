@@ -168,6 +168,54 @@ static int write_runs(frc_writer_t *w, uint32_t region, uint64_t first,
 	return FRC_OK;
 }
 
+/*
+ * A page of a compressed region: into the frame being filled in order
+ * (recorded, nothing written: the frame is compressed once, when it is
+ * left), or, when its frame was written before, the raw path (*raw: the
+ * caller writes it to its slot; the frame is compressed at commit).
+ */
+static int compressed_page(frc_writer_t *w, uint32_t region, uint64_t i,
+			   const uint8_t *pg, bool *raw)
+{
+	bool taken, present;
+	int rc;
+
+	pthread_mutex_lock(&w->fill.lock);
+	rc = frc_w_frames_take(w, region, i, pg, &taken);
+	if (rc == FRC_OK && taken)
+		rc = note_page(w, region, i, pg, &present, false);
+	pthread_mutex_unlock(&w->fill.lock);
+	*raw = false;
+	if (rc == FRC_OK && !taken) {
+		rc = note_page(w, region, i, pg, &present, true);
+		*raw = present;
+	}
+	return rc;
+}
+
+static int write_compressed_pages(frc_writer_t *w, uint32_t region,
+				  uint64_t first, uint64_t count,
+				  const uint8_t *p)
+{
+	struct wregion *rg = &w->regions[region];
+	unsigned sh = rg->r.page_shift;
+	int rc = FRC_OK;
+
+	for (uint64_t k = 0; k < count && rc == FRC_OK; k++) {
+		bool raw;
+		int err;
+
+		rc = compressed_page(w, region, first + k, p + (k << sh), &raw);
+		if (rc || !raw)
+			continue;
+		/* through the page cache: read back at commit */
+		err = frc_pwrite_full(w->fd, p + (k << sh), rg->r.page_size,
+				      rg->r.pages_offset + ((first + k) << sh));
+		rc = err ? io_fail(w, "cannot write page", err) : FRC_OK;
+	}
+	return rc;
+}
+
 FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
 				   uint64_t first, uint64_t count,
 				   const void *data)
@@ -175,7 +223,8 @@ FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
 	struct wregion *rg;
 	int rc = page_range(w, region, first, count, data, &rg);
 
-
+	if (rc == FRC_OK && rg->r.compression)
+		return write_compressed_pages(w, region, first, count, data);
 	if (rc == FRC_OK)
 		rc = frc_w_hash_pages(w, region, first, count, data, true);
 	if (rc == FRC_OK)
@@ -253,6 +302,12 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 		if (indices[k] >= rg->r.page_count || !pages[k])
 			return misuse(w, "page index beyond the end of the "
 					 "region");
+	if (rg->r.compression) {
+		for (uint64_t k = 0; k < count && rc == FRC_OK; k++)
+			rc = write_compressed_pages(w, region, indices[k], 1,
+						    pages[k]);
+		return rc;
+	}
 
 	for (uint64_t k = 0; k < count && rc == FRC_OK; k++) {
 		uint64_t i = indices[k];
@@ -333,6 +388,11 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 		return rc;
 	if (region >= w->nregions)
 		return misuse(w, "no such region");
+	pthread_mutex_lock(&w->fill.lock); /* whole frames replace it */
+	rc = frc_w_frames_flush(w);
+	pthread_mutex_unlock(&w->fill.lock);
+	if (rc)
+		return rc;
 	j.w = w;
 	j.region = region;
 	j.src = src;

@@ -36,6 +36,7 @@ FRC_API frc_writer_t *frc_writer_new(void)
 	w->fd = -1;
 	w->dfd = -1;
 	pthread_mutex_init(&w->start_lock, NULL);
+	frc_w_fill_init(w);
 	return w;
 }
 
@@ -572,6 +573,7 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 	if (!w)
 		return;
 	frc_err_forget(w);
+	frc_w_fill_free(w); /* its threads write into w->fd: first */
 	frc_w_section_drop(w);
 	if (w->dfd >= 0)
 		close(w->dfd);

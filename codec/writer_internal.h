@@ -44,6 +44,36 @@ enum wframe_state {
 /* libfrc's default frame: 64 KiB (SPEC "Compressed frames" rationale) */
 #define FRC_FRAME_DEFAULT_BYTES 65536u
 
+/*
+ * Frames of compressed regions filled in order (wframes.c): a page goes
+ * into the buffer of its frame, and a frame is compressed once, when a page
+ * of another frame arrives (or at commit), by one of the pool's threads
+ * (one per CPU) while the next frame fills: never written raw and read
+ * back. At most FILL_SLOTS frames are in memory (each at most 16 MiB).
+ */
+#define FILL_SLOTS 16
+
+struct fill_slot {
+	uint32_t region;
+	uint64_t frame;
+	uint8_t *buf; /* FRC_DIRECT_ALIGN-aligned, 16 MiB */
+	int state;    /* 0 free, 1 filling, 2 queued, 3 being stored */
+};
+
+struct frame_fill {
+	pthread_mutex_t lock; /* the filling (callers) */
+	pthread_mutex_t qlock; /* slots, queue, error (callers and pool) */
+	pthread_cond_t qcond;
+	struct fill_slot slot[FILL_SLOTS];
+	int filling; /* index of the slot being filled, or -1 */
+	unsigned nslots; /* slots in use: bounded by memory (frame size) */
+	pthread_t thread[FILL_SLOTS];
+	unsigned nthreads;
+	int stop;
+	int rc;              /* the first failure of a pool thread */
+	struct frc_err err;  /* ...and its message */
+};
+
 struct frc_writer {
 	/*
 	 * `start_lock` serialises the implicit start. A failed start is kept
@@ -78,6 +108,7 @@ struct frc_writer {
 	/* the section being streamed (frc_writer_section_begin) */
 	struct frc_stream_hash *sec_hash;
 	int sec_open;
+	struct frame_fill fill;
 };
 
 /* A caller's mistake, named by the API call it was made in (frc.h). */
@@ -136,6 +167,22 @@ int frc_w_frames_store(frc_writer_t *w, uint32_t region, uint64_t first,
 int frc_w_frames_commit(frc_writer_t *w, uint32_t region,
 			struct frc_progress *pr) FRC_INTERNAL;
 void frc_w_frames_free(struct wregion *rg) FRC_INTERNAL;
+/*
+ * wframes.c, with w->fill.lock held: page `page` of compressed region
+ * `region` goes into the frame being filled (*taken true: the caller
+ * records it, nothing is written), starting a frame when its frame was
+ * never written; a page of another frame first stores the frame being
+ * filled. *taken false: the page takes the raw path (its frame touched,
+ * compressed at commit).
+ */
+int frc_w_frames_take(frc_writer_t *w, uint32_t region, uint64_t page,
+		      const uint8_t *pg, bool *taken) FRC_INTERNAL;
+/* wframes.c: stores the frame being filled and waits until every frame
+ * handed to the pool is stored (lock held); the first failure. */
+int frc_w_frames_flush(frc_writer_t *w) FRC_INTERNAL;
+/* wframes.c: set-up and end of the pool (writer new and free). */
+void frc_w_fill_init(frc_writer_t *w) FRC_INTERNAL;
+void frc_w_fill_free(frc_writer_t *w) FRC_INTERNAL;
 #define page_range(w, region, first, count, data, rg)                      \
 	frc_w_page_range(w, region, first, count, data, rg, __func__)
 
