@@ -98,7 +98,17 @@ $(B)/tools/%.o: tools/%.c tools/*/*.h include/frc.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(TOOL_INC) -c $< -o $@
 
+# The installed static library exports the API alone: the objects are
+# linked into one, whose hidden (internal) symbols are made local.
 $(B)/libfrc.a: $(LIB_OBJ)
+	rm -f $@ $(B)/libfrc-all.o
+	$(LD) -r -o $(B)/libfrc-all.o $^
+	objcopy --localize-hidden $(B)/libfrc-all.o
+	ar rcs $@ $(B)/libfrc-all.o
+
+# The unit tests reach codec internals (to craft hostile files): they link
+# the objects as they are.
+$(B)/libfrc-internal.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
@@ -131,8 +141,8 @@ $(B)/frc-gen-vectors: $(GEN_OBJ)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(GEN_OBJ) $(YAML_LIBS) $(CRYPTO_LIBS) $(PKG_LIBS)
 
 # Unit tests may include codec internals (to craft hostile files).
-$(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc.a | $(B)/tests
-	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfrc.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)
+$(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc-internal.a | $(B)/tests
+	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfrc-internal.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)
 
 # The fault-injection shim of tests/fault_test.sh and the decompression
 # counter of tests/cli_compress_test.sh (LD_PRELOAD).

@@ -23,6 +23,10 @@ grep -o 'FRC_API [^(]*(' "$SRC/include/frc.h" | grep -v __attribute__ | sed 's/.
 sed 's/@.*//' "$T/listed" >"$T/listed_names"
 check "include/frc.h declares exactly the exported functions ($(wc -l <"$T/declared"))" \
 	'[ -s "$T/declared" ] && diff "$T/declared" "$T/listed_names" >"$T/d" || { sed "s/^/# /" "$T/d"; false; }'
+# the static library's global symbols are the API too (internals local)
+nm -g --defined-only "$B/libfrc.a" 2>/dev/null | awk 'NF == 3 {print $3}' | sort >"$T/static"
+check "libfrc.a defines no global symbol beyond the API ($(wc -l <"$T/static"))" \
+	'[ -s "$T/static" ] && diff "$T/listed_names" "$T/static" >"$T/d" || { sed "s/^/# /" "$T/d" | head -5; false; }'
 # every declaration (or group of declarations) has a comment right above
 undoc=$(awk '/^FRC_API/ { if (prev !~ /\*\/[ \t]*$/) print FNR ": " $0 }
 	!/^FRC_API/ && !/^\t/ { prev = $0 }' "$SRC/include/frc.h")
