@@ -247,6 +247,17 @@ int frc_pread_pages(int dfd, int fd, void *buf, size_t len,
 		    uint64_t off) FRC_INTERNAL;
 int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
 		     uint64_t off) FRC_INTERNAL;
+/*
+ * iov[0..n) written at off: through dfd when every piece allows O_DIRECT
+ * and the whole is at least FRC_DIRECT_MIN_RUN bytes (a stream of small
+ * synchronous direct writes is far slower than the data it carries), else
+ * through fd; O_DIRECT refused here (EINVAL) falls back to fd. iov is
+ * consumed. 0 or an errno value.
+ */
+#define FRC_DIRECT_MIN_RUN (256u << 10)
+struct iovec;
+int frc_pwritev_pages(int dfd, int fd, struct iovec *iov, int n,
+		      uint64_t off) FRC_INTERNAL;
 
 /* ---- Checksums (checksum.c, SPEC "Checksums") ---- */
 /*

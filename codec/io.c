@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include "frc_internal.h"
 
 /* Returns 0, an errno value, or -1 when the file ends before len bytes. */
@@ -118,7 +120,9 @@ int frc_pread_pages(int dfd, int fd, void *buf, size_t len, uint64_t off)
 int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
 		     uint64_t off)
 {
-	if (dfd >= 0 && frc_direct_aligned(NULL, len, off)) {
+	/* short runs through the page cache (see frc_pwritev_pages) */
+	if (dfd >= 0 && len >= FRC_DIRECT_MIN_RUN &&
+	    frc_direct_aligned(NULL, len, off)) {
 		void *bounce = NULL;
 		int err;
 
@@ -135,6 +139,45 @@ int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
 			return err;
 	}
 	return frc_pwrite_full(fd, buf, len, off);
+}
+
+int frc_pwritev_pages(int dfd, int fd, struct iovec *iov, int n,
+		      uint64_t off)
+{
+	int use = dfd >= 0 && frc_direct_aligned(NULL, 0, off) ? dfd : fd;
+	size_t total = 0;
+
+	for (int i = 0; i < n; i++) {
+		total += iov[i].iov_len;
+		if (!frc_direct_aligned(iov[i].iov_base, iov[i].iov_len, 0))
+			use = fd;
+	}
+	if (total < FRC_DIRECT_MIN_RUN)
+		use = fd; /* short runs: through the page cache */
+	while (total > 0) {
+		ssize_t k = pwritev(use, iov, n, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EINVAL && use != fd) {
+			use = fd; /* the filesystem refused O_DIRECT here */
+			continue;
+		}
+		if (k <= 0)
+			return k < 0 ? errno : EIO;
+		off += (uint64_t)k;
+		total -= (size_t)k;
+		while (n > 0 && (size_t)k >= iov->iov_len) { /* short write */
+			k -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + k;
+			iov->iov_len -= (size_t)k;
+		}
+	}
+	return 0;
 }
 
 bool frc_data_extent(int fd, uint64_t pos, uint64_t end, uint64_t *data,

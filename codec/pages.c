@@ -94,32 +94,10 @@ static bool present(const struct rregion *rg, uint64_t page)
 	return !rg->bitmap_valid || frc_bm_get(rg, page);
 }
 
-/* Reads [off, off+len) of the file, through dfd where allowed (-1: never). */
-static int read_via(frc_reader_t *r, int dfd, void *buf, size_t len,
-		    uint64_t off, const char *what)
-{
-	int err = frc_pread_pages(dfd, r->fd, buf, len, off);
-
-	if (err < 0)
-		return fail(r, FRC_E_TRUNCATED, off, "R-FILE-LENGTH",
-			    "file ends inside the %s (it shrank after open)",
-			    what);
-	if (err)
-		return fail(r, FRC_E_IO, off, NULL, "cannot read %s: %s", what,
-			    strerror(err));
-	return FRC_OK;
-}
-
-static int read_at(frc_reader_t *r, void *buf, size_t len, uint64_t off,
-		   const char *what)
-{
-	return read_via(r, -1, buf, len, off, what);
-}
-
 /* Reads page data, with O_DIRECT where the policy allows (io.c). */
 static int read_pages(frc_reader_t *r, uint8_t *dst, size_t len, uint64_t off)
 {
-	return read_via(r, r->dfd, dst, len, off, "page area");
+	return frc_r_read_via(r, r->dfd, dst, len, off, "page area");
 }
 
 /*
@@ -141,16 +119,17 @@ static int hash_extent(frc_reader_t *r, uint64_t off, uint64_t len,
 		uint64_t n = end - pos < TABLE_CHUNK ? end - pos : TABLE_CHUNK;
 
 		if (data < pos) {
-			off_t d = lseek(r->fd, (off_t)pos, SEEK_DATA);
+			uint64_t d, hole;
 
-			data = d >= 0 ? (uint64_t)d : errno == ENXIO ? end : pos;
+			data = frc_data_extent(r->fd, pos, end, &d, &hole) ? d
+									  : end;
 		}
 		if (data > pos) { /* a hole up to `data` */
 			if (data - pos < n)
 				n = data - pos;
 			frc_stream_update(h, zeros, n);
 		} else {
-			rc = read_at(r, buf, n, pos, what);
+			rc = frc_r_read(r, buf, n, pos, what);
 			if (rc == FRC_OK) {
 				frc_stream_update(h, buf, n);
 				if (chunk)
@@ -201,7 +180,7 @@ static int scan_csum_table(frc_reader_t *r, uint32_t idx)
 			 rg->bitmap_valid ? find_absent_entry : NULL, &a,
 			 "checksum table");
 	if (!rc)
-		rc = read_at(r, buf, 8, off + n * 8, "checksum table");
+		rc = frc_r_read(r, buf, 8, off + n * 8, "checksum table");
 	if (!rc && !FRC_CSUM_OK(frc_get64(buf), frc_stream_digest(h)))
 		rc = fail(r, FRC_E_CHECKSUM, off + n * 8, "R-CSUM-TABLE-FIRST",
 			  "checksum table checksum mismatch in region '%s'",
@@ -259,7 +238,7 @@ static int load_entry(frc_reader_t *r, uint32_t idx, uint64_t page,
 
 	*entry = 0;
 	if (!rc)
-		rc = read_at(r, b, 8, rg->r.csum_offset + page * 8,
+		rc = frc_r_read(r, b, 8, rg->r.csum_offset + page * 8,
 			     "checksum table");
 	if (!rc)
 		*entry = frc_get64(b);
@@ -305,7 +284,7 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 		/* salvage: the bytes found in the slot, reported unverified
 		 * (a compressed region's frames cannot be told without it) */
 		if (!rg->r.compression &&
-		    (rc = read_at(r, buf, rg->r.page_size,
+		    (rc = frc_r_read(r, buf, rg->r.page_size,
 				  page_offset(rg, page), "page")))
 			return rc;
 		return bitmap_unknown(r, rg);
@@ -474,7 +453,7 @@ static int verify_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 {
 	struct rregion *rg = &r->regions[idx];
 	unsigned sh = rg->r.page_shift;
-	int rc = read_at(r, entries, n * 8, rg->r.csum_offset + first * 8,
+	int rc = frc_r_read(r, entries, n * 8, rg->r.csum_offset + first * 8,
 			 "checksum table");
 
 	if (rc == FRC_E_IO && rep)
@@ -513,7 +492,7 @@ static int scan_chunk_by_page(frc_reader_t *r, uint32_t idx, uint64_t first,
 		rc = read_pages(r, dst + (k << sh), rg->r.page_size,
 				page_offset(rg, p));
 		if (rc == FRC_OK)
-			rc = read_at(r, b, 8, rg->r.csum_offset + p * 8,
+			rc = frc_r_read(r, b, 8, rg->r.csum_offset + p * 8,
 				     "checksum table");
 		if (rc == FRC_OK) {
 			entry = frc_get64(b);
@@ -541,7 +520,7 @@ static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
 	unsigned sh = rg->r.page_shift;
 	uint64_t per = SOURCE_PIECE >> sh ? SOURCE_PIECE >> sh : 1;
 	uint8_t *scratch = dst ? NULL : malloc(per << sh);
-	int rc = read_at(r, entries, n * 8, rg->r.csum_offset + first * 8,
+	int rc = frc_r_read(r, entries, n * 8, rg->r.csum_offset + first * 8,
 			 "checksum table");
 
 	if (!dst && !scratch)
@@ -1008,7 +987,7 @@ static int scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 							 : TABLE_CHUNK;
 		uint8_t *p = dst ? dst + i : scratch;
 
-		rc = read_at(r, p, n, s->offset + i, "section");
+		rc = frc_r_read(r, p, n, s->offset + i, "section");
 		if (rc == FRC_E_IO) {
 			rc = report(r, rep, rc, -1, -1, idx, s->offset + i);
 			goto out; /* this section cannot be verified */
@@ -1170,7 +1149,7 @@ FRC_API int frc_reader_absent_data(frc_reader_t *r, uint32_t region,
 			if (rg->r.compression &&
 			    (rc = frame_data_end(r, region, p, &from)) != FRC_OK)
 				break;
-			rc = read_at(r, buf, rg->r.page_size, page_offset(rg, p),
+			rc = frc_r_read(r, buf, rg->r.page_size, page_offset(rg, p),
 				     "page area");
 			if (rc == FRC_OK && from < rg->r.page_size &&
 			    !frc_all_zero(buf + from, rg->r.page_size - from)) {
@@ -1212,7 +1191,7 @@ FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
 		uint64_t n = s->length - i < TABLE_CHUNK ? s->length - i
 							 : TABLE_CHUNK;
 
-		rc = read_at(r, buf, n, s->offset + i, "section");
+		rc = frc_r_read(r, buf, n, s->offset + i, "section");
 		if (!rc) {
 			frc_stream_update(h, buf, n);
 			if (fn(ctx, buf, (size_t)n, i))

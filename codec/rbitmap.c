@@ -131,11 +131,9 @@ static int keep_chunk(struct rregion *rg, uint64_t *cap, uint64_t index,
  */
 static uint64_t next_data(int fd, uint64_t off, uint64_t end)
 {
-	off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+	uint64_t data, hole;
 
-	if (d < 0)
-		return errno == ENXIO ? end : off;
-	return (uint64_t)d < end ? (uint64_t)d : end;
+	return frc_data_extent(fd, off, end, &data, &hole) ? data : end;
 }
 
 /*

@@ -110,17 +110,23 @@ FRC_API void frc_reader_free(frc_reader_t *r)
 	free(r);
 }
 
-/* Reads [off, off+len) that is known to lie inside file_length. */
-int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
-	       const char *what)
+/*
+ * The one way the reader reads its file: [off, off+len), known to lie
+ * inside file_length, through dfd where the direct-I/O policy allows (io.c;
+ * -1: never). A file that ends early (it shrank after it was opened) is
+ * `truncated`, an error of the disk `io`, both naming the offset.
+ */
+int frc_r_read_via(frc_reader_t *r, int dfd, void *buf, size_t len,
+		   uint64_t off, const char *what)
 {
-	int err = frc_pread_full(r->fd, buf, len, off);
+	int err = frc_pread_pages(dfd, r->fd, buf, len, off);
 
 	if (err < 0)
-		return frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path, off, "R-FILE-LENGTH",
-				"file ends inside the %s", what);
+		return frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path, off,
+				"R-FILE-LENGTH", "file ends inside the %s", what);
 	if (err)
-		return frc_fail_errno(FRC_ERR(r), r->path, "cannot read", err);
+		return frc_fail(FRC_ERR(r), FRC_E_IO, r->path, off, NULL,
+				"cannot read the %s: %s", what, strerror(err));
 	return FRC_OK;
 }
 

@@ -61,8 +61,14 @@ struct frc_reader {
 	uint64_t generation; /* unique per open: keys cached frames */
 };
 
-int frc_r_read(frc_reader_t *r, void *buf, size_t len, uint64_t off,
-	       const char *what) FRC_INTERNAL;
+int frc_r_read_via(frc_reader_t *r, int dfd, void *buf, size_t len,
+		   uint64_t off, const char *what) FRC_INTERNAL;
+/* frc_r_read_via() through the page cache (tables, entries). */
+static inline int frc_r_read(frc_reader_t *r, void *buf, size_t len,
+			     uint64_t off, const char *what)
+{
+	return frc_r_read_via(r, -1, buf, len, off, what);
+}
 int frc_r_check_extent(frc_reader_t *r, uint64_t off, uint64_t len,
 		       uint64_t field_at, const char *what) FRC_INTERNAL;
 

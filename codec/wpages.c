@@ -129,10 +129,9 @@ static bool present_bit(const struct wregion *rg, uint64_t i)
 
 /*
  * Second half: writes the runs of present pages of the range to their
- * slots. Long runs go through O_DIRECT when the writer has it; runs shorter
- * than DIRECT_MIN_RUN go through the page cache, because a stream of small
- * synchronous direct writes is far slower than the data it carries (a
- * fragmented guest must save in time proportional to its data).
+ * slots, each with one write; io.c decides between O_DIRECT and the page
+ * cache (short runs: the cache, so that a fragmented guest saves in time
+ * proportional to its data).
  */
 static int write_runs(frc_writer_t *w, uint32_t region, uint64_t first,
 		      uint64_t count, const uint8_t *p)
@@ -142,7 +141,7 @@ static int write_runs(frc_writer_t *w, uint32_t region, uint64_t first,
 
 	for (uint64_t k = 0; k < count;) {
 		uint64_t run = 0, off, len;
-		int rc, err;
+		int rc;
 
 		while (k + run < count && present_bit(rg, first + k + run))
 			run++;
@@ -152,15 +151,7 @@ static int write_runs(frc_writer_t *w, uint32_t region, uint64_t first,
 		}
 		off = rg->r.pages_offset + ((first + k) << sh);
 		len = run << sh;
-		/* pages of a compressed region are read back at commit:
-		 * they stay in the page cache */
-		if ((len >= DIRECT_MIN_RUN || w->dfd < 0) &&
-		    !rg->r.compression) {
-			rc = put_pages(w, p + (k << sh), len, off);
-		} else {
-			err = frc_pwrite_full(w->fd, p + (k << sh), len, off);
-			rc = err ? io_fail(w, "cannot write page", err) : FRC_OK;
-		}
+		rc = put_pages(w, p + (k << sh), len, off); /* io.c decides */
 		if (rc)
 			return rc;
 		k += run;
@@ -238,47 +229,13 @@ FRC_API int frc_writer_write_page(frc_writer_t *w, uint32_t region,
 	return frc_writer_write_pages(w, region, page, 1, data);
 }
 
-/* Writes iov[0..n) at off: O_DIRECT when `direct` and every piece allow it. */
+/* Writes iov[0..n) at off (io.c decides how); direct false: buffered. */
 static int put_vector(frc_writer_t *w, struct iovec *iov, int n, uint64_t off,
 		      bool direct)
 {
-	int fd = direct && w->dfd >= 0 && frc_direct_aligned(NULL, 0, off)
-			 ? w->dfd
-			 : w->fd;
-	size_t total = 0;
+	int err = frc_pwritev_pages(direct ? w->dfd : -1, w->fd, iov, n, off);
 
-	for (int i = 0; i < n; i++) {
-		total += iov[i].iov_len;
-		if (!frc_direct_aligned(iov[i].iov_base, iov[i].iov_len, 0))
-			fd = w->fd;
-	}
-	if (total < DIRECT_MIN_RUN)
-		fd = w->fd; /* short runs: through the page cache */
-	while (total > 0) {
-		ssize_t k = pwritev(fd, iov, n, (off_t)off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0 && errno == EINVAL && fd != w->fd) {
-			fd = w->fd; /* the filesystem refused O_DIRECT here */
-			continue;
-		}
-		if (k <= 0)
-			return io_fail(w, "cannot write pages",
-				       k < 0 ? errno : EIO);
-		off += (uint64_t)k;
-		total -= (size_t)k;
-		while (n > 0 && (size_t)k >= iov->iov_len) { /* short write */
-			k -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + k;
-			iov->iov_len -= (size_t)k;
-		}
-	}
-	return FRC_OK;
+	return err ? io_fail(w, "cannot write pages", err) : FRC_OK;
 }
 
 FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,

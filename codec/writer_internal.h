@@ -16,7 +16,6 @@
 
 #define CHUNK (1u << 20)
 /* Shorter runs of pages are written through the page cache. */
-#define DIRECT_MIN_RUN (256u << 10)
 
 enum wstate { W_NEW, W_OPEN, W_STARTED, W_COMMITTED, W_FAILED };
 
