@@ -133,4 +133,60 @@ int frc_reader_check_once(frc_reader_t *r, uint32_t idx, int *state,
 int frc_reader_region_arg(const frc_reader_t *r, uint32_t region,
 			  struct rregion **out, const char *func) FRC_INTERNAL;
 
+
+/* ---- reading pages: pages.c, rtables.c, scan.c, rsections.c, rmap.c ---- */
+#define SCAN_BYTES (4u << 20) /* page bytes read per step of a scan */
+#define TABLE_CHUNK (1u << 20) /* table bytes read at once */
+
+#define region_arg(r, region, out) frc_reader_region_arg(r, region, out, __func__)
+
+/* Records an error of r's file at offset off (from any thread). */
+int frc_r_fail(frc_reader_t *r, int code, uint64_t off, const char *spec,
+	       const char *fmt, ...) FRC_INTERNAL
+	__attribute__((format(printf, 5, 6)));
+
+static inline uint64_t frc_r_page_offset(const struct rregion *rg,
+					 uint64_t page)
+{
+	return rg->r.pages_offset + (page << rg->r.page_shift);
+}
+
+/* Page data, with O_DIRECT where the policy allows (io.c). */
+static inline int frc_r_read_pages(frc_reader_t *r, uint8_t *dst, size_t len,
+				   uint64_t off)
+{
+	return frc_r_read_via(r, r->dfd, dst, len, off, "page area");
+}
+
+/* rtables.c: the checksum table and (1.2) the frame table of region idx,
+ * checked once, before any of its pages is used. */
+int frc_r_ensure_tables(frc_reader_t *r, uint32_t idx) FRC_INTERNAL;
+/* pages.c: a page against its stored checksum. */
+int frc_r_check_page(frc_reader_t *r, uint32_t idx, uint64_t page,
+		     const uint8_t *data, uint64_t stored) FRC_INTERNAL;
+/* pages.c: pages [first, first+n) into dst, present ones as stored (a
+ * compressed region's frames decoded), absent ones as zeros; not verified. */
+int frc_r_read_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
+			   uint64_t n, uint8_t *dst) FRC_INTERNAL;
+
+/*
+ * scan.c: where verification problems go. Without one (NULL), the first
+ * problem ends the scan; with one, each problem is reported and the scan
+ * goes on.
+ */
+struct report {
+	frc_problem_fn fn;
+	void *ctx;
+	uint64_t count;
+	int first;
+};
+int frc_r_report(frc_reader_t *r, struct report *rep, int code,
+		 int64_t region, int64_t page, int64_t section,
+		 uint64_t off) FRC_INTERNAL;
+int frc_r_scan_progress(frc_reader_t *r, struct frc_progress *sc,
+			uint64_t n) FRC_INTERNAL;
+/* rsections.c: section idx verified (into dst when not NULL). */
+int frc_r_scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
+		       struct frc_progress *sc, struct report *rep) FRC_INTERNAL;
+
 #endif /* FRC_READER_INTERNAL_H */

@@ -40,7 +40,8 @@ CLASSES = ("BAD_SIGNATURE", "UNSUPPORTED_VERSION", "UNSUPPORTED_FEATURE",
 CLASS_RE = re.compile(r"\bFRC_E_(%s)\b" % "|".join(CLASSES))
 # Files of the reader: the writer's own argument checks are not file checks.
 READER_FILES = ("superblock.c", "features.c", "reader.c", "regions.c",
-                "sections.c", "layout.c", "rbitmap.c", "pages.c", "frames.c")
+                "sections.c", "layout.c", "rbitmap.c", "rtables.c", "pages.c",
+                "frames.c", "scan.c", "rsections.c", "rmap.c")
 # Guards that are not checks of a file, each with the reason. Keyed by
 # "file: condition" (whitespace squeezed) so that line moves do not matter.
 NOT_CHECKS = {
