@@ -375,6 +375,42 @@ static void test_message_owner(void **state)
 	frc_writer_free(w);
 }
 
+static int sink(void *ctx, const void *data, size_t len, uint64_t off)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	(void)off;
+	return 0;
+}
+
+/* A damaged section fails every way to read it, without a verify first. */
+static void test_section_damage(void **state)
+{
+	const char *path = tu_path("secdmg.frc");
+	frc_reader_t *r = frc_reader_new();
+	frc_section_info_t si;
+	uint8_t buf[64];
+	int fd;
+
+	(void)state;
+	assert_int_equal(tu_build(path, two, 2, 1), FRC_OK);
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_section(r, 0, &si, sizeof(si)), FRC_OK);
+	frc_reader_free(r);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	tu_flip(fd, si.offset + 3, 1);
+	close(fd);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_read_section_stream(r, 0, sink, NULL),
+			 FRC_E_CHECKSUM);
+	assert_int_equal(frc_reader_read_section(r, 0, buf, sizeof(buf)),
+			 FRC_E_CHECKSUM);
+	frc_reader_free(r);
+}
+
 /* A table that failed its check fails every later call that needs it. */
 static void test_failure_stands(void **state)
 {
@@ -512,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_messages_per_thread),
 		cmocka_unit_test(test_message_owner),
 		cmocka_unit_test(test_failure_stands),
+		cmocka_unit_test(test_section_damage),
 		cmocka_unit_test(test_file_shrinks),
 	};
 

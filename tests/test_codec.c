@@ -744,10 +744,29 @@ static void test_sources(void **state)
 	/* the source at the wrong offset: every page differs */
 	assert_int_equal(frc_reader_set_source(r, 0, mfd, 0), FRC_OK);
 	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_E_CHECKSUM);
-	/* damage in page 1500, stray bytes in absent page 7 */
+	/* damage in a present page alone: found against its checksum */
+	{
+		uint64_t p = 1200;
+		char want[64];
+
+		while (frc_reader_page_present(r, 0, p) != 1)
+			p++;
+		assert_int_equal(pwrite(mfd, "x", 1, 4096 + p * 4096 + 9), 1);
+		assert_int_equal(frc_reader_set_source(r, 0, mfd, 4096), FRC_OK);
+		assert_int_equal(frc_reader_verify(r, NULL, NULL),
+				 FRC_E_CHECKSUM);
+		snprintf(want, sizeof(want), "page %llu of region 'ram' in its "
+			 "source", (unsigned long long)p);
+		assert_non_null(strstr(frc_reader_errmsg(r), want));
+		assert_int_equal(pwrite(mfd, img + p * 4096 + 9, 1,
+					4096 + p * 4096 + 9), 1);
+	}
+	/* damage in page 1500 (absent: it must read as zeros) */
 	assert_int_equal(pwrite(mfd, "x", 1, 4096 + 1500 * 4096ull + 9), 1);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_E_CHECKSUM);
+	assert_non_null(strstr(frc_reader_errmsg(r), "page 1500"));
+	/* and stray bytes in absent page 7 too */
 	assert_int_equal(pwrite(mfd, "y", 1, 4096 + 7 * 4096 + 100), 1);
-	assert_int_equal(frc_reader_set_source(r, 0, mfd, 4096), FRC_OK);
 	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_E_CHECKSUM);
 	assert_int_equal(frc_reader_verify_all(r, count_problem, &problems,
 					       NULL, NULL, NULL),

@@ -525,6 +525,22 @@ static void test_salvage_bad_bitmap(void **state)
 	tu_page(want, 4096, 0, 1);
 	assert_int_equal(frc_reader_read_page(r, 0, 1, got), FRC_E_INCOMPLETE);
 	assert_memory_equal(got, want, 4096);
+	/* every other way to read the region says so too */
+	{
+		uint64_t size = g.page_count * g.page_size;
+		uint8_t *all = malloc(size ? size : 1);
+
+		assert_non_null(all);
+		assert_int_equal(frc_reader_read_pages(r, 0, 0, 1, got),
+				 FRC_E_INCOMPLETE);
+		assert_int_equal(frc_reader_read_region(r, 0, all, size, NULL,
+							NULL),
+				 FRC_E_INCOMPLETE);
+		assert_int_equal(frc_reader_read_region_parallel(r, 0, all, size,
+								 2, NULL, NULL),
+				 FRC_E_INCOMPLETE);
+		free(all);
+	}
 	assert_int_equal(frc_reader_region(r, 1, &g, sizeof(g)), FRC_OK);
 	assert_int_equal(g.bitmap_valid, 1);
 	frc_reader_free(r);

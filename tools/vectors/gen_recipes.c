@@ -2034,6 +2034,33 @@ static void i_cf_content_checksum(struct vb_file *f)
 	cf_store(f, 1, z, n);
 }
 
+/*
+ * The last section entry (the metadata's, without a name) claims a
+ * 32-byte name: it would run over the table's trailer and 24 bytes past
+ * the table. The device-state bytes are chosen so that the trailer is
+ * printable ASCII: a reader that read the name anyway would read on past
+ * the table's end (AddressSanitizer sees it), not stop at a NUL.
+ */
+static void i_st_name_past_trailer(struct vb_file *f)
+{
+	base(f);
+	vb_put16(section_entry(f, f->nsections - 1) + 32, 32);
+	for (unsigned k = 0;; k++) {
+		uint8_t *dev = f->buf + f->sections[0].offset;
+		const uint8_t *t = f->buf + f->st_offset + f->st_length - 8;
+		int ok = 1;
+
+		dev[0] = (uint8_t)('a' + k % 26);
+		dev[1] = (uint8_t)('a' + k / 26 % 26);
+		dev[2] = (uint8_t)('a' + k / 676 % 26);
+		vb_reseal(f);
+		for (int i = 0; i < 8; i++)
+			ok &= t[i] >= 0x20 && t[i] < 0x7f;
+		if (ok)
+			break;
+	}
+}
+
 #define AT(fn, k) static void fn##_##k(struct vb_file *f) { fn(f, k); }
 AT(cf_reserved_at, 2) AT(cf_reserved_at, 3)
 AT(cf_encoding3_at, 2) AT(cf_encoding3_at, 3)
@@ -2516,6 +2543,10 @@ const struct recipe invalid_recipes[] = {
 	R(188, "zstd-content-checksum", "1.2 errata: the Zstandard frame's own "
 	  "content checksum does not match", "§6.3", "R-CF-DECODE",
 	  "bad-field", i_cf_content_checksum),
+	R(189, "section-name-past-trailer", "1.2 errata: the last section "
+	  "entry claims a 32-byte name, running over the table's trailer "
+	  "(printable) and past the table", "§9", "R-ST-FILL", "bad-field",
+	  i_st_name_past_trailer),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
