@@ -4,7 +4,7 @@
 #   make check      every test (installs missing Debian packages first)
 #   make check-core offline: what needs only the build dependencies and
 #                   cmocka (unit tests, CLI basics, vectors, install, faults)
-#   make check-cli | check-fixtures | check-reference | check-doc |
+#   make check-cli | check-mutants | check-fixtures | check-reference | check-doc |
 #        check-valgrind | check-fuzz | check-qemu | check-deb
 #                   one suite each, for what needs one more tool (jq, xz,
 #                   python3-xxhash, asciidoctor, valgrind, clang, QEMU,
@@ -178,7 +178,7 @@ check-core: need-cmocka
 	$(MAKE) WERROR=1 $(TEST_DEPS)
 	sh tests/run_tests.sh $(B) $(CORE_SUITES)
 
-.PHONY: need-cmocka check-core check-cli check-fixtures check-reference check-doc \
+.PHONY: need-cmocka check-core check-cli check-mutants check-fixtures check-reference check-doc \
 	check-valgrind check-fuzz check-qemu check-deb
 need-cmocka:
 	@pkg-config --exists cmocka 2>/dev/null || { echo "the tests need \
@@ -189,6 +189,11 @@ check-cli: need-cmocka
 	$(call need,asciidoctor,asciidoctor)
 	$(MAKE) WERROR=1 $(TEST_DEPS) doc-run
 	sh tests/run_tests.sh $(B) cli_tools_test cli_large_test
+
+# the mutation score of the reader's checks (several minutes)
+check-mutants: need-cmocka
+	$(MAKE) WERROR=1 $(TEST_DEPS)
+	sh tests/run_tests.sh $(B) mutant_test
 
 check-fixtures: all
 	$(call need,xz,xz-utils)

@@ -70,8 +70,8 @@ extern "C" {
 /* Version of this library (single source; frc.pc and the soname follow). */
 #define FRC_LIB_VERSION_MAJOR 1
 #define FRC_LIB_VERSION_MINOR 1
-#define FRC_LIB_VERSION_PATCH 0
-#define FRC_LIB_VERSION_STRING "1.1.0"
+#define FRC_LIB_VERSION_PATCH 1
+#define FRC_LIB_VERSION_STRING "1.1.1"
 /* MAJOR * 1000000 + MINOR * 1000 + PATCH: 1.2.3 is 1002003. */
 #define FRC_LIB_VERSION_NUMBER                                              \
 	(FRC_LIB_VERSION_MAJOR * 1000000 + FRC_LIB_VERSION_MINOR * 1000 +   \

@@ -67,6 +67,12 @@ for t in tests/*_test.sh; do
 	fi
 	# the packages are built from a copy with the distribution's flags:
 	# nothing of this build is in them, so one run (the plain one) is enough
+	# the mutants are built with the sanitizers whatever the build: one
+	# run (the plain one) is enough
+	if [ "$t" = tests/mutant_test.sh ] && [ -n "${ASAN_OPTIONS:-}" ]; then
+		echo "# $t: not run in the sanitizer build (run by the plain one)"
+		continue
+	fi
 	if [ "$t" = tests/deb_test.sh ] && [ -n "${ASAN_OPTIONS:-}" ]; then
 		echo "# $t: not run in the sanitizer build (run by the plain one)"
 		continue
