@@ -499,38 +499,31 @@ static int do_start(frc_writer_t *w)
 	w->cursor = frc_align_up(w->data_end, FRC_DIRECT_ALIGN);
 	w->sb.file_length = w->data_end;
 	w->sb.sequence = 1;
-	/* SPEC "Creating a file and writing pages" steps 1-3: signature, tables
-	 * and the incomplete
-	 * superblock first (a reader of the new file sees it incomplete or
-	 * truncated, never as a foreign file), then the whole extent,
-	 * sparse. */
-	if (w->embedded) {
-		/*
-		 * In another program's file (frc_writer_open_embedded), the
-		 * fixed area already holds an incomplete superblock: first
-		 * one that records where the foreign bytes end; the full one,
-		 * which says the file is data_end long, is written only once
-		 * the file is that long and the tables are durable. So
-		 * at every point the file reads as incomplete, never as
-		 * shorter than its superblock says, and whatever was
-		 * appended lies after the foreign bytes, where a second try
-		 * finds and cuts it.
-		 */
-		rc = mark_foreign_end(w);
-		if (rc == FRC_OK)
-			rc = write_tables(w);
-		if (rc == FRC_OK && ftruncate(w->fd, (off_t)w->data_end) != 0)
-			rc = io_fail(w, "cannot size file", errno);
-		if (rc == FRC_OK && fdatasync(w->fd) != 0)
+	/*
+	 * SPEC "Creating a file and writing pages" steps 1-3: signature,
+	 * tables and the incomplete superblock first (a reader of the new
+	 * file sees it incomplete or truncated, never as a foreign file),
+	 * then the whole extent, sparse.
+	 *
+	 * In another program's file (frc_writer_open_embedded) the fixed area
+	 * already holds an incomplete superblock: first one that records
+	 * where the foreign bytes end; the full one, which says the file is
+	 * data_end long, is written only once the file is that long and the
+	 * tables are durable. So at every point the file reads as incomplete,
+	 * never as shorter than its superblock says, and whatever was
+	 * appended lies after the foreign bytes, where a second try finds
+	 * and replaces it.
+	 */
+	rc = w->embedded ? mark_foreign_end(w) : write_fixed_area(w);
+	if (rc == FRC_OK)
+		rc = write_tables(w);
+	if (rc == FRC_OK && ftruncate(w->fd, (off_t)w->data_end) != 0)
+		rc = io_fail(w, "cannot size file", errno);
+	if (rc == FRC_OK && w->embedded) {
+		if (fdatasync(w->fd) != 0)
 			rc = io_fail(w, "cannot flush", errno);
-		if (rc == FRC_OK)
+		else
 			rc = write_fixed_area(w);
-	} else {
-		rc = write_fixed_area(w);
-		if (rc == FRC_OK)
-			rc = write_tables(w);
-		if (rc == FRC_OK && ftruncate(w->fd, (off_t)w->data_end) != 0)
-			rc = io_fail(w, "cannot size file", errno);
 	}
 	/* The incomplete mark is durable before any page is. */
 	if (rc == FRC_OK && fdatasync(w->fd) != 0)
