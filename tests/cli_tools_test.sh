@@ -283,6 +283,9 @@ check "extract --section 99999999999999999999 is refused as invalid, not as miss
 	'[ $? -ne 0 ] && grep -q "invalid section number" err && [ ! -e sec.out ]'
 "$FRC" digest no-such.frc > dg.out 2>err
 check "digest of a missing file says why" '[ $? -ne 0 ] && grep -q "No such file" err'
+"$FRC" export-qemu --memory=pc.ram=x w.frc eq.out 2>err
+check "export-qemu --memory without mapped-ram says why, not only the usage" \
+	'[ $? -ne 0 ] && grep -q "needs --format=mapped-ram" err && [ ! -e eq.out ]'
 "$FRC" prepare-qemu pq.frc > /dev/full 2>err
 check "prepare-qemu with a full stdout: exit 1, and says the file is complete" \
 	'[ $? -eq 1 ] && grep -q "written and complete" err && [ -s pq.frc ]'

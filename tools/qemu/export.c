@@ -679,9 +679,16 @@ int cmd_export_qemu(int argc, char **argv)
 		default: goto usage;
 		}
 	}
-	if (optind != argc - 2 || (format && strcmp(format, "stream") &&
-				   strcmp(format, "mapped-ram")) ||
-	    (gm.n && (!format || strcmp(format, "mapped-ram"))))
+	if (format && strcmp(format, "stream") && strcmp(format, "mapped-ram")) {
+		tool_err("--format=%s: stream or mapped-ram", tool_esc(format));
+		goto usage;
+	}
+	if (gm.n && (!format || strcmp(format, "mapped-ram"))) {
+		tool_err("--memory needs --format=mapped-ram (QEMU loads the "
+			 "other blocks from a mapped-ram file)");
+		goto usage;
+	}
+	if (optind != argc - 2)
 		goto usage;
 	/* O_DIRECT reads: a restore streams the file once, cold */
 	if (tool_open(&r, argv[optind], FRC_OPEN_DIRECT, 0)) {
