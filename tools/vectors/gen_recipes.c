@@ -2061,6 +2061,96 @@ static void i_st_name_past_trailer(struct vb_file *f)
 	}
 }
 
+/* ---- per-entry rules at the first, a middle and the last entry ---- */
+
+/* Three regions of 12 pages (every third absent), a device-state section,
+ * three metadata items and three feature names. */
+static void three_model(struct vb_file *f)
+{
+	vb_add_feature_name(f, 2, 3, "future-compat-three");
+	vb_add_feature_name(f, 2, 4, "future-compat-four");
+	vb_add_region(f, "ram-a", 4096, 12, VB_EVERY_THIRD);
+	vb_add_region(f, "ram-b", 4096, 12, VB_EVERY_THIRD);
+	vb_add_region(f, "ram-c", 4096, 12, VB_EVERY_THIRD);
+	vb_add_section(f, FRC_SECTION_DEVICE_STATE, 0, "vmstate",
+		       "device-bytes", 12);
+	vb_add_meta(f, "alpha", "one");
+	vb_add_meta(f, "beta", "two");
+	vb_add_meta(f, "gamma", "three");
+	vb_render(f);
+}
+
+static void i_page_flip_first(struct vb_file *f)
+{
+	base(f);
+	page_slot(f, 0, 1)[17] ^= 0x02; /* the first present page */
+}
+
+static void absent_entry_at(struct vb_file *f, uint64_t page)
+{
+	base(f);
+	vb_put64(csum_entry(f, 0, page), 0x0123456789abcdefu);
+	vb_reseal(f);
+}
+
+static void i_absent_entry_first(struct vb_file *f) { absent_entry_at(f, 0); }
+static void i_absent_entry_last(struct vb_file *f) { absent_entry_at(f, 9); }
+
+static void region_byte_at(struct vb_file *f, unsigned r, unsigned off,
+			   uint8_t v)
+{
+	three_model(f);
+	region_entry(f, r)[off] = v;
+	vb_reseal(f);
+}
+
+static void i_rg_res14_middle(struct vb_file *f) { region_byte_at(f, 1, 15, 1); }
+static void i_rg_res14_last(struct vb_file *f) { region_byte_at(f, 2, 15, 1); }
+
+static void bitmap_pad_at(struct vb_file *f, unsigned r)
+{
+	three_model(f);
+	f->buf[f->regions[r].bitmap_offset + 1] |= 0x20; /* page 13 of 12 */
+	vb_reseal(f);
+}
+
+static void i_bm_pad_middle(struct vb_file *f) { bitmap_pad_at(f, 1); }
+static void i_bm_pad_last(struct vb_file *f) { bitmap_pad_at(f, 2); }
+
+static void i_section_type0_last(struct vb_file *f)
+{
+	three_model(f);
+	vb_put32(section_entry(f, f->nsections - 1), 0);
+	vb_reseal(f);
+}
+
+/* A capital letter in the key of metadata item `item` (of three). */
+static void meta_key_at(struct vb_file *f, unsigned item)
+{
+	static const unsigned at[3] = { 6, 6 + 5 + 3 + 6, 6 + 5 + 3 + 6 + 4 + 3 + 6 };
+	unsigned meta = 0;
+
+	three_model(f);
+	for (unsigned i = 0; i < f->nsections; i++)
+		if (f->sections[i].type == FRC_SECTION_METADATA)
+			meta = i;
+	f->buf[f->sections[meta].offset + at[item]] ^= 0x20; /* a -> A */
+	vb_reseal(f);
+}
+
+static void i_meta_key_middle(struct vb_file *f) { meta_key_at(f, 1); }
+static void i_meta_key_last(struct vb_file *f) { meta_key_at(f, 2); }
+
+static void ft_kind_at(struct vb_file *f, unsigned entry)
+{
+	three_model(f);
+	f->buf[f->ft_offset + 48 * entry] = 3;
+	vb_reseal(f);
+}
+
+static void i_ft_kind_middle(struct vb_file *f) { ft_kind_at(f, 1); }
+static void i_ft_kind_last(struct vb_file *f) { ft_kind_at(f, 2); }
+
 #define AT(fn, k) static void fn##_##k(struct vb_file *f) { fn(f, k); }
 AT(cf_reserved_at, 2) AT(cf_reserved_at, 3)
 AT(cf_encoding3_at, 2) AT(cf_encoding3_at, 3)
@@ -2547,6 +2637,41 @@ const struct recipe invalid_recipes[] = {
 	  "entry claims a 32-byte name, running over the table's trailer "
 	  "(printable) and past the table", "§9", "R-ST-FILL", "bad-field",
 	  i_st_name_past_trailer),
+	R(190, "page-checksum-first", "1.2 errata: a bit of the first present "
+	  "page flipped", "§7.4", "R-CSUM", "checksum-mismatch",
+	  i_page_flip_first),
+	R(191, "absent-entry-first", "1.2 errata: the checksum entry of the "
+	  "first absent page is not zero", "§7.4", "R-CSUM-ABSENT",
+	  "bad-field", i_absent_entry_first),
+	R(192, "absent-entry-last", "1.2 errata: the checksum entry of the "
+	  "last absent page is not zero", "§7.4", "R-CSUM-ABSENT",
+	  "bad-field", i_absent_entry_last),
+	R(193, "region-reserved-middle", "1.2 errata: a reserved byte of the "
+	  "middle region's entry (of 3) set", "§6.1", "R-RT-ENTRY",
+	  "bad-field", i_rg_res14_middle),
+	R(194, "region-reserved-last", "1.2 errata: a reserved byte of the "
+	  "last region's entry (of 3) set", "§6.1", "R-RT-ENTRY", "bad-field",
+	  i_rg_res14_last),
+	R(195, "bitmap-padding-middle", "1.2 errata: a padding bit of the "
+	  "middle region's bitmap (of 3) set", "§8", "R-BM-PAD", "bad-field",
+	  i_bm_pad_middle),
+	R(196, "bitmap-padding-last", "1.2 errata: a padding bit of the last "
+	  "region's bitmap (of 3) set", "§8", "R-BM-PAD", "bad-field",
+	  i_bm_pad_last),
+	R(197, "section-type0-last", "1.2 errata: type 0 in the last section "
+	  "entry", "§9.1", "R-ST-FILL", "bad-field", i_section_type0_last),
+	R(198, "metadata-key-middle", "1.2 errata: a capital letter in the key "
+	  "of the middle metadata item (of 3)", "§9.2", "R-META", "bad-field",
+	  i_meta_key_middle),
+	R(199, "metadata-key-last", "1.2 errata: a capital letter in the key "
+	  "of the last metadata item (of 3)", "§9.2", "R-META", "bad-field",
+	  i_meta_key_last),
+	R(200, "feature-kind-middle", "1.2 errata: kind 3 in the middle "
+	  "feature-name entry (of 3)", "§5", "R-FT", "bad-field",
+	  i_ft_kind_middle),
+	R(201, "feature-kind-last", "1.2 errata: kind 3 in the last "
+	  "feature-name entry (of 3)", "§5", "R-FT", "bad-field",
+	  i_ft_kind_last),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
