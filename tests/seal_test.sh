@@ -18,6 +18,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/frc-seal-XXXXXX")
 . "$(dirname "$0")/tap.sh"
 cleanup() {
 	[ -n "${Q10:-}" ] && quit_all
+	# and whatever did not answer: the VM never outlives the test
+	[ -f "$T/vm.pid" ] && kill "$(cat "$T/vm.pid")" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
