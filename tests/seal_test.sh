@@ -19,7 +19,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/frc-seal-XXXXXX")
 cleanup() {
 	[ -n "${Q10:-}" ] && quit_all
 	# and whatever did not answer: the VM never outlives the test
-	[ -f "$T/vm.pid" ] && kill "$(cat "$T/vm.pid")" 2>/dev/null
+	pid=$(cat "$T/vm.pid" 2>/dev/null) && kill "$pid" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
