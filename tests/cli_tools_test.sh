@@ -275,7 +275,9 @@ check "create --direct" '[ $? -eq 0 ] && "$FRC" diff -q d.frc w.frc'
 "$FRC" create -q -a 0 -r pc.ram=ram.bin a0.frc 2>err
 check "create -a 0 is refused (not a power of two from 512)" '[ $? -ne 0 ] && grep -q "invalid alignment" err && [ ! -e a0.frc ]'
 "$FRC" create -q none.frc 2>err
-check "create without a region is refused" '[ $? -ne 0 ] && grep -q "no region" err && [ ! -e none.frc ]'
+check "create with nothing to store is refused" '[ $? -ne 0 ] && grep -q "nothing to store" err && [ ! -e none.frc ]'
+"$FRC" create -q -d ram.bin devonly.frc 2>err
+check "create with device state alone makes a file" '[ $? -eq 0 ] && "$FRC" check -q devonly.frc'
 "$FRC" create -q -s ' 4096' -r pc.ram=ram.bin sp.frc 2>err
 check "create -s ' 4096' is refused (no blanks in numbers)" '[ $? -ne 0 ] && [ ! -e sp.frc ]'
 "$FRC" extract -q --section 99999999999999999999 -o sec.out w.frc 2>err

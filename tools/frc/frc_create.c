@@ -204,8 +204,11 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		create_usage(stderr);
 		rc = -1;
 	}
-	if (rc == 0 && a->nregions == 0) {
-		tool_err("no region to store: give at least one -r NAME=FILE");
+	/* a container of device state alone is a file people make; one
+	 * holding nothing at all is a mistake */
+	if (rc == 0 && a->nregions == 0 && a->ndevstate == 0) {
+		tool_err("nothing to store: give at least one -r NAME=FILE "
+			 "(or -d FILE)");
 		rc = -1;
 	}
 	if (rc == 0) {
