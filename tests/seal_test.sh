@@ -16,6 +16,9 @@ SHIM=$B/tests/fault_shim.so
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/frc-seal-XXXXXX")
 . "$(dirname "$0")/tap.sh"
+# the LD_PRELOAD shims come before the sanitizer's runtime in the sanitizer
+# build: let it run there
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 cleanup() {
 	[ -n "${Q10:-}" ] && quit_all
 	# and whatever did not answer: the VM never outlives the test
