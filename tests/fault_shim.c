@@ -7,6 +7,7 @@
  *                        over calls on regular files only; ERRNO is EIO,
  *                        ENOSPC or EFBIG. Every later call of the kind
  *                        fails too when N ends with '+'.
+ *   FAULT=trunc:N:ERRNO  ftruncate, the same way (N counts ftruncate calls)
  *   FAULT=kill:N         the process kills itself (SIGKILL) just before
  *                        its Nth call that changes a regular file: write,
  *                        pwrite, pwritev, fsync, fdatasync, fallocate,
@@ -28,7 +29,7 @@
 static char kind[16];
 static long nth = -1;
 static int sticky, code = EIO;
-static long counts[3];
+static long counts[4];
 static long changes; /* calls that change a regular file (kill mode) */
 
 static void setup(void)
@@ -80,7 +81,7 @@ static int hit(const char *k, int i, int fd)
 	struct stat st;
 
 	if (i < 2)
-		change(fd);
+		change(fd); /* (ftruncate counts itself) */
 	setup();
 	if (nth <= 0 || strcmp(kind, k) || fstat(fd, &st) || !S_ISREG(st.st_mode))
 		return 0;
@@ -139,13 +140,13 @@ int fallocate64(int fd, int mode, off_t o, off_t n)
 int ftruncate(int fd, off_t n)
 {
 	change(fd);
-	return NEXT(ftruncate)(fd, n);
+	return hit("trunc", 3, fd) ? -1 : NEXT(ftruncate)(fd, n);
 }
 
 int ftruncate64(int fd, off_t n)
 {
 	change(fd);
-	return NEXT(ftruncate64)(fd, n);
+	return hit("trunc", 3, fd) ? -1 : NEXT(ftruncate64)(fd, n);
 }
 
 ssize_t read(int fd, void *b, size_t n)

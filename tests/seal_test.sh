@@ -107,6 +107,18 @@ check "a seal whose writes fail says so, and leaves the file incomplete" \
 "$FRC" seal-qemu -q eio.frc && "$FRC" digest eio.frc | cmp -s - whole.digest
 check "and a second seal completes it" '[ $? -eq 0 ]'
 
+# a persistent EIO on ftruncate (the writer sizing the file, then the cut
+# of what it appended): refused, incomplete, and sealed by a later seal
+cp unsealed.frc trunc.frc
+FAULT=trunc:1+:EIO LD_PRELOAD=$SHIM "$FRC" seal-qemu -q trunc.frc 2>trunc.err
+rc=$?
+"$FRC" check -q trunc.frc 2>/dev/null
+crc=$?
+check "a seal whose ftruncate fails for good says so, and leaves the file incomplete" \
+	'[ $rc -ne 0 ] && [ $crc -eq 3 ] && grep -q "Input/output error" trunc.err'
+"$FRC" seal-qemu -q trunc.frc && "$FRC" digest trunc.frc | cmp -s - whole.digest
+check "and a later seal completes it" '[ $? -eq 0 ]'
+
 # --memory: the VM's RAM file QEMU still maps; one byte of one page changed
 # in a copy (any page, not only the first of a batch): refused, the file
 # byte for byte as it was

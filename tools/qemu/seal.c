@@ -513,12 +513,19 @@ int cmd_seal_qemu(int argc, char **argv)
 			touched = 1;
 	}
 	frc_writer_free(w);
-	/* a seal that failed leaves the file as prepare-qemu and QEMU left
-	 * it: the fixed area rewritten, what the writer appended cut off */
-	if (touched && (pwrite(fd, fixed, sizeof(fixed), 0) != sizeof(fixed) ||
-			ftruncate(fd, st.st_size) != 0 || fdatasync(fd) != 0))
-		tool_err("%s: cannot put the unsealed file back as it was: %s",
+	/* A seal that failed leaves the file as prepare-qemu and QEMU left
+	 * it: what the writer appended cut off, then the fixed area put back.
+	 * When the cut fails, the writer's incomplete superblock stays: it
+	 * names what was appended, which a later seal replaces. */
+	if (touched && (ftruncate(fd, st.st_size) != 0 || fdatasync(fd) != 0))
+		tool_err("%s: cannot cut what the seal appended (%s): the file "
+			 "stays incomplete, and a later seal-qemu replaces it",
 			 s.name, strerror(errno));
+	else if (touched && (pwrite(fd, fixed, sizeof(fixed), 0) !=
+				     sizeof(fixed) || fdatasync(fd) != 0))
+		tool_err("%s: cannot put the unsealed file's superblock back "
+			 "(%s): the file stays incomplete, and a later seal-qemu "
+			 "completes it", s.name, strerror(errno));
 	if (close(fd) != 0 && !rc) {
 		tool_err("cannot close '%s': %s", s.name, strerror(errno));
 		rc = -1;
