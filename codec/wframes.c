@@ -416,12 +416,28 @@ int frc_w_frames_flush(frc_writer_t *w)
 	return fill_error(w);
 }
 
+/* The largest frame of the writer's compressed regions, in bytes. */
+static uint64_t largest_frame(const frc_writer_t *w)
+{
+	uint64_t most = 0;
+
+	for (uint32_t i = 0; i < w->nregions; i++) {
+		const struct frc_region *r = &w->regions[i].r;
+		uint64_t b = (uint64_t)r->page_size << r->frame_shift;
+
+		if (r->compression && b > most)
+			most = b;
+	}
+	return most;
+}
+
 /*
- * A free slot for frame f (its buffer allocated), waiting for one while
- * every slot is queued or being stored; -1 when there is no memory. The
- * pool is started with the first frame.
+ * A free slot (its buffer allocated), waiting for one while every slot is
+ * queued or being stored; -1 when there is no memory or thread. The pool
+ * is started with the first frame, sized by the largest frame of any
+ * region (the regions are fixed by then): at most 64 MiB of frames.
  */
-static int fill_slot_for(frc_writer_t *w, uint64_t frame_bytes)
+static int fill_slot_for(frc_writer_t *w)
 {
 	struct frame_fill *ff = &w->fill;
 	int k = -1;
@@ -429,7 +445,9 @@ static int fill_slot_for(frc_writer_t *w, uint64_t frame_bytes)
 	if (!ff->nslots) {
 		/* frames in memory: 4 per thread, at most 64 MiB of them */
 		unsigned threads = frc_default_threads(0);
-		uint64_t by_mem = (UINT64_C(64) << 20) / frame_bytes;
+
+		ff->frame_bytes = largest_frame(w);
+		uint64_t by_mem = (UINT64_C(64) << 20) / ff->frame_bytes;
 
 		if (threads > FILL_SLOTS / 4)
 			threads = FILL_SLOTS / 4;
@@ -457,7 +475,7 @@ static int fill_slot_for(frc_writer_t *w, uint64_t frame_bytes)
 	pthread_mutex_unlock(&ff->qlock);
 	if (!ff->slot[k].buf &&
 	    posix_memalign((void **)&ff->slot[k].buf, FRC_DIRECT_ALIGN,
-			   FRC_FRAME_MAX_BYTES)) {
+			   ff->frame_bytes)) {
 		ff->slot[k].buf = NULL;
 		ff->slot[k].state = 0;
 		return -1;
@@ -491,8 +509,7 @@ int frc_w_frames_take(frc_writer_t *w, uint32_t region, uint64_t page,
 		    WF_UNTOUCHED)
 			return FRC_OK; /* written before: the raw path */
 		frame_span(rg, f, &slot, &len);
-		k = fill_slot_for(w, (uint64_t)rg->r.page_size
-					     << rg->r.frame_shift);
+		k = fill_slot_for(w);
 		if (k < 0)
 			return FRC_OK; /* no memory or thread: the raw path */
 		fs = &ff->slot[k];

@@ -55,7 +55,7 @@ enum wframe_state {
 struct fill_slot {
 	uint32_t region;
 	uint64_t frame;
-	uint8_t *buf; /* FRC_DIRECT_ALIGN-aligned, 16 MiB */
+	uint8_t *buf; /* FRC_DIRECT_ALIGN-aligned, frame_bytes long */
 	int state;    /* 0 free, 1 filling, 2 queued, 3 being stored */
 };
 
@@ -66,6 +66,7 @@ struct frame_fill {
 	struct fill_slot slot[FILL_SLOTS];
 	int filling; /* index of the slot being filled, or -1 */
 	unsigned nslots; /* slots in use: bounded by memory (frame size) */
+	uint64_t frame_bytes; /* of every slot: the largest frame */
 	pthread_t thread[FILL_SLOTS];
 	unsigned nthreads;
 	int stop;

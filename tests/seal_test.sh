@@ -95,29 +95,25 @@ done
 check "killed at each of the $calls calls: incomplete (then sealed by a second seal-qemu) or whole, never corrupt, same contents" \
 	'[ $bad -eq 0 ] && [ "${calls:-0}" -gt 5 ]'
 
-# every write failing (EIO): refused, the file still incomplete, and
-# sealed once the disk is well again
-cp unsealed.frc eio.frc
-FAULT=write:1+:EIO LD_PRELOAD=$SHIM "$FRC" seal-qemu -q eio.frc 2>eio.err
-rc=$?
-"$FRC" check -q eio.frc 2>/dev/null
-crc=$?
-check "a seal whose writes fail says so, and leaves the file incomplete" \
-	'[ $rc -ne 0 ] && [ $crc -eq 3 ] && [ -s eio.err ]'
-"$FRC" seal-qemu -q eio.frc && "$FRC" digest eio.frc | cmp -s - whole.digest
-check "and a second seal completes it" '[ $? -eq 0 ]'
-
-# a persistent EIO on ftruncate (the writer sizing the file, then the cut
-# of what it appended): refused, incomplete, and sealed by a later seal
-cp unsealed.frc trunc.frc
-FAULT=trunc:1+:EIO LD_PRELOAD=$SHIM "$FRC" seal-qemu -q trunc.frc 2>trunc.err
-rc=$?
-"$FRC" check -q trunc.frc 2>/dev/null
-crc=$?
-check "a seal whose ftruncate fails for good says so, and leaves the file incomplete" \
-	'[ $rc -ne 0 ] && [ $crc -eq 3 ] && grep -q "Input/output error" trunc.err'
-"$FRC" seal-qemu -q trunc.frc && "$FRC" digest trunc.frc | cmp -s - whole.digest
-check "and a later seal completes it" '[ $? -eq 0 ]'
+# fails_for_good FAULT NAME WHAT: seal-qemu under a fault that never
+# clears is refused saying why, the file still incomplete; once the disk
+# is well again a later seal completes it
+fails_for_good() {
+	ff=$2
+	cp unsealed.frc "$ff.frc"
+	FAULT=$1 LD_PRELOAD=$SHIM "$FRC" seal-qemu -q "$ff.frc" 2>"$ff.err"
+	rc=$?
+	"$FRC" check -q "$ff.frc" 2>/dev/null
+	crc=$?
+	check "a seal whose $3 fail for good says so, and leaves the file incomplete" \
+		'[ $rc -ne 0 ] && [ $crc -eq 3 ] && grep -q "Input/output error" "$ff.err"'
+	"$FRC" seal-qemu -q "$ff.frc" && "$FRC" digest "$ff.frc" | cmp -s - whole.digest
+	check "and a later seal completes it" '[ $? -eq 0 ]'
+}
+# every write; ftruncate (the writer sizing the file, then the cut of what
+# it appended)
+fails_for_good write:1+:EIO eio writes
+fails_for_good trunc:1+:EIO trunc ftruncates
 
 # --memory: the VM's RAM file QEMU still maps; one byte of one page changed
 # in a copy (any page, not only the first of a batch): refused, the file
