@@ -48,6 +48,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags libxxhash libzstd yaml-0.1 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs libxxhash libzstd 2>/dev/null || echo -lxxhash -lzstd)
 YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CRYPTO_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+FUSE_CFLAGS = $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE_LIBS = $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CFLAGS ?=
@@ -96,7 +98,7 @@ $(B)/codec/%.o: codec/%.c codec/*.h include/frc.h | $(B)/codec
 
 $(B)/tools/%.o: tools/%.c tools/*/*.h include/frc.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(TOOL_INC) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(FUSE_CFLAGS) $(TOOL_INC) -c $< -o $@
 
 # The installed static library exports the API alone: the objects are
 # linked into one, whose hidden (internal) symbols are made local.
@@ -134,7 +136,7 @@ FRC_LIB_DEP := $(B)/libfrc.a
 FRC_LIB_LINK := $(B)/libfrc.a
 endif
 $(B)/frc: $(FRC_OBJ) $(FRC_LIB_DEP)
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(FRC_OBJ) $(FRC_LIB_LINK) $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(FRC_OBJ) $(FRC_LIB_LINK) $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS) $(FUSE_LIBS)
 
 # The vector generator shares no code with the library (tools/vectors/vecbuild.c).
 $(B)/frc-gen-vectors: $(GEN_OBJ)
@@ -220,7 +222,7 @@ check-fuzz:
 
 check-qemu: need-cmocka
 	$(MAKE) WERROR=1 $(TEST_DEPS)
-	sh tests/run_tests.sh $(B) qemu_test guest_test seal_test
+	sh tests/run_tests.sh $(B) qemu_test guest_test seal_test lazy_test
 
 check-deb:
 	$(call need,dpkg-buildpackage,dpkg-dev)

@@ -35,6 +35,8 @@ static const struct {
 				      "in place" },
 	{ "conform", cmd_conform, "run an implementation against the test "
 				  "vectors" },
+	{ "mount", cmd_mount, "serve a container's regions as files, every "
+			      "page verified (FUSE)" },
 	{ "digest", cmd_digest, "print the SHA-256 of every region and "
 				"section" },
 };

@@ -285,6 +285,19 @@ static void print_info(const char *path, const frc_reader_t *r)
 	print_sections(r);
 }
 
+void tool_info_report(FILE *fp, enum out_format f, const char *path,
+		      const frc_reader_t *r, char warn[][400], int nw)
+{
+	struct out *o = out_new(f, fp);
+
+	emit_info(o, path, r);
+	out_list(o, "warnings");
+	for (int i = 0; i < nw; i++)
+		out_str(o, NULL, warn[i]);
+	out_end(o);
+	out_finish(o);
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct option longopts[] = { TOOL_COMMON_LONGOPTS,
@@ -306,18 +319,10 @@ int cmd_info(int argc, char **argv)
 		nw = tool_warnings(r, argv[optind], warn, 4);
 	for (int i = 0; i < nw && !t.quiet; i++)
 		tool_err("warning: %s", warn[i]);
-	if (rc == FRC_OK && t.format == OUT_HUMAN) {
+	if (rc == FRC_OK && t.format == OUT_HUMAN)
 		print_info(argv[optind], r);
-	} else if (rc == FRC_OK) {
-		struct out *o = out_new(t.format, stdout);
-
-		emit_info(o, argv[optind], r);
-		out_list(o, "warnings");
-		for (int i = 0; i < nw; i++)
-			out_str(o, NULL, warn[i]);
-		out_end(o);
-		out_finish(o);
-	}
+	else if (rc == FRC_OK)
+		tool_info_report(stdout, t.format, argv[optind], r, warn, nw);
 	frc_reader_free(r);
 	return rc ? 1 : 0;
 usage:

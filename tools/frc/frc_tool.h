@@ -113,6 +113,7 @@ int cmd_seal_qemu(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
 
 /*
  * s with control characters shown as \xNN, for human output of ids and
@@ -141,6 +142,13 @@ void tool_progress_done(struct tool_progress *p);
  * most `max` into w; returns how many.
  */
 int tool_warnings(frc_reader_t *r, const char *path, char w[][400], int max);
+
+/*
+ * What `frc info --output=FORMAT` prints of an open file (JSON or YAML),
+ * with the warnings tool_warnings() gave, onto fp.
+ */
+void tool_info_report(FILE *fp, enum out_format f, const char *path,
+		      const frc_reader_t *r, char warn[][400], int nw);
 
 /* The exit status of `frc check` for a library code (EXIT_CHECK_*). */
 int tool_check_exit_code(int rc);

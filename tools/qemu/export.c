@@ -278,8 +278,24 @@ static int put_region_records(frc_reader_t *r, uint32_t i,
 	return for_each_chunk(r, i, 0, put_chunk_records, &rec);
 }
 
+/* RAM blocks left out with --omit: QEMU finds their pages in its memory
+ * backend (e.g. a file of `frc mount`) and loads none from OUT. */
+#define OMIT_MAX 64
+struct omits {
+	const char *id[OMIT_MAX];
+	unsigned n;
+};
+
+static int omitted(const struct omits *om, const char *id)
+{
+	for (unsigned k = 0; k < om->n; k++)
+		if (!strcmp(om->id[k], id))
+			return 1;
+	return 0;
+}
+
 static int put_stream_ram(frc_reader_t *r, struct out_stream *o,
-			  uint32_t ram_id)
+			  uint32_t ram_id, const struct omits *om)
 {
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
@@ -294,9 +310,13 @@ static int put_stream_ram(frc_reader_t *r, struct out_stream *o,
 	/* every page in one PART section */
 	if (put8(o, QEMU_VM_SECTION_PART) || put32(o, ram_id))
 		return -1;
-	for (uint32_t i = 0; i < frc_reader_region_count(r); i++)
-		if (put_region_records(r, i, o))
+	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
+		frc_region_info_t g;
+
+		frc_reader_region(r, i, &g, sizeof(g));
+		if (!omitted(om, g.id) && put_region_records(r, i, o))
 			return -1;
+	}
 	return put64(o, RAM_EOS) || put8(o, QEMU_VM_SECTION_FOOTER) ||
 	       put32(o, ram_id);
 }
@@ -417,7 +437,7 @@ static int put_chunk_memory(void *ctx, const struct chunk *c)
  * empty bitmap, so that QEMU loads everything else and keeps them.
  */
 static int put_mapped_ram(frc_reader_t *r, struct out_stream *o,
-			  struct guestmems *gm)
+			  struct guestmems *gm, const struct omits *om)
 {
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
@@ -440,7 +460,9 @@ static int put_mapped_ram(frc_reader_t *r, struct out_stream *o,
 		if (put32(o, 1) || put64(o, g.page_size) ||
 		    put64(o, bitmap_off) || put64(o, pages_off) || flush_out(o))
 			return -1;
-		if (im.m) {
+		if (omitted(om, g.id)) {
+			/* an empty bitmap: QEMU loads none of its pages */
+		} else if (im.m) {
 			if (for_each_chunk(r, i, 1, put_chunk_memory, &im))
 				return -1;
 		} else {
@@ -598,7 +620,7 @@ static int put_ram_end(struct out_stream *o, uint32_t ram_id)
 }
 
 static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
-			 struct guestmems *gm)
+			 struct guestmems *gm, const struct omits *om)
 {
 	int64_t head = section_named(r, "qemu-stream-head");
 	int64_t cmd = head < 0 ? -1 : section_named(r, "qemu-stream-commands");
@@ -622,14 +644,14 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
 	if (mapped) {
 		/* blocks, then the framing: kept verbatim at import, or
 		 * built around a stream's commands */
-		rc = put_mapped_ram(r, o, gm) ||
+		rc = put_mapped_ram(r, o, gm, om) ||
 		     (same ? put_section(r, o, cmd)
 			   : put64(o, RAM_EOS) ||
 				     put8(o, QEMU_VM_SECTION_FOOTER) ||
 				     put32(o, ram_id) || put_section(r, o, cmd) ||
 				     put_ram_end(o, ram_id));
 	} else {
-		rc = put_stream_ram(r, o, ram_id) ||
+		rc = put_stream_ram(r, o, ram_id, om) ||
 		     (same ? put_section(r, o, cmd)
 			   : framing_commands(r, cmd, ram_id, o)) ||
 		     put_ram_end(o, ram_id);
@@ -643,12 +665,14 @@ int cmd_export_qemu(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "memory", required_argument, NULL, 'M' },
+		{ "omit", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
 		"usage: frc export-qemu [--format=stream|mapped-ram] [-f]\n"
-		"                       [--memory=ID=PATH[@OFF]]... IN.frc OUT\n"
+		"                       [--memory=ID=PATH[@OFF]]... [--omit=ID]...\n"
+		"                       IN.frc OUT\n"
 		"\n"
 		"Writes a container imported from QEMU back as a QEMU migration\n"
 		"file (every page checksum-verified on the way): a sequential\n"
@@ -660,11 +684,15 @@ int cmd_export_qemu(int argc, char **argv)
 		"          verified, are written into PATH from byte OFF on: the\n"
 		"          fresh destination QEMU's RAM (/proc/PID/mem at the\n"
 		"          block's HVA from `info ramblock`); OUT then gives that\n"
-		"          block an empty bitmap, so QEMU loads only the rest\n";
+		"          block an empty bitmap, so QEMU loads only the rest\n"
+		"  --omit=ID  leave RAM block ID's pages out: QEMU keeps what\n"
+		"          its memory backend holds (a lazy restore from a file\n"
+		"          of 'frc mount', see frc-export-qemu(1))\n";
 	struct out_stream o = { NULL, 0, NULL, 0 };
 	struct outfile of = { .fd = -1 };
 	const char *format = NULL, *inputs[2] = { NULL, NULL };
 	struct guestmems gm;
+	struct omits om = { { NULL }, 0 };
 	frc_reader_t *r;
 	int c, force = 0, rc = -1, mapped;
 
@@ -675,6 +703,13 @@ int cmd_export_qemu(int argc, char **argv)
 		case 'F': format = optarg; break;
 		case 'f': force = 1; break;
 		case 'M': if (guestmem_add(&gm, optarg)) goto usage; break;
+		case 'O':
+			if (om.n == OMIT_MAX) {
+				tool_err("--omit: at most %d blocks", OMIT_MAX);
+				goto usage;
+			}
+			om.id[om.n++] = optarg;
+			break;
 		case 'h': fputs(usage, stdout); guestmem_free(&gm); return 0;
 		default: goto usage;
 		}
@@ -710,6 +745,21 @@ int cmd_export_qemu(int argc, char **argv)
 	}
 	if (guestmem_all_used(&gm, argv[optind]))
 		goto fail;
+	for (unsigned k = 0; k < om.n; k++) {
+		uint32_t i;
+
+		if (frc_reader_find_region(r, om.id[k], &i)) {
+			tool_err("--omit=%s: '%s' has no RAM block of that id",
+				 tool_esc(om.id[k]), argv[optind]);
+			goto fail;
+		}
+		for (unsigned j = 0; j < gm.n; j++)
+			if (!strcmp(gm.m[j].id, om.id[k])) {
+				tool_err("--omit=%s and --memory for the "
+					 "same block", tool_esc(om.id[k]));
+				goto fail;
+			}
+	}
 	if (!format) {
 		const char *src = frc_reader_metadata_get(r, "source-format");
 
@@ -725,7 +775,7 @@ int cmd_export_qemu(int argc, char **argv)
 	else if (outfile_open(&of, argv[optind + 1], force,
 			      mapped ? OUT_SEEKABLE : OUT_ANY, inputs) == 0 &&
 		 ((void)fcntl(of.fd, F_SETPIPE_SZ, (int)IN_BUF),
-		  export_stream(r, &o, mapped, &gm) == 0))
+		  export_stream(r, &o, mapped, &gm, &om) == 0))
 		rc = outfile_commit(&of);
 	outfile_abort(&of);
 	free(o.buf);
