@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -526,6 +527,42 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	fuse_reply_err(req, EROFS);
 }
 
+/* Nothing is ever created, removed or renamed. */
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	(void)parent; (void)name; (void)mode; (void)rdev;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	(void)parent; (void)name; (void)mode;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent; (void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	(void)parent; (void)name; (void)newparent; (void)newname; (void)flags;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	(void)parent; (void)name; (void)mode; (void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
 /* SEEK_DATA / SEEK_HOLE: a region's data are its present pages. */
 static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		     struct fuse_file_info *fi)
@@ -758,6 +795,12 @@ static const struct fuse_lowlevel_ops ops = {
 	.release = op_release,
 	.read = op_read,
 	.write = op_write,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.unlink = op_unlink,
+	.rmdir = op_unlink,
+	.rename = op_rename,
+	.create = op_create,
 	.lseek = op_lseek,
 	.statfs = op_statfs,
 };
@@ -894,7 +937,7 @@ int cmd_mount(int argc, char **argv)
 	struct fuse_loop_config *cfg = NULL;
 	struct mount m;
 	const char *logpath = NULL, *dir;
-	char opts[PATH_MAX + 64];
+	char opts[PATH_MAX + 64], absdir[PATH_MAX];
 	uint64_t budget = 256u << 20, per;
 	unsigned want = 8, nthreads;
 	int c, fg = 0, allow_other = 0, rc = 1, mounted = 0;
@@ -932,7 +975,13 @@ int cmd_mount(int argc, char **argv)
 	if (optind != argc - 2)
 		goto usage;
 	m.path = argv[optind];
-	dir = argv[optind + 1];
+	/* libfuse unmounts by name after going to "/": the full one */
+	if (!realpath(argv[optind + 1], absdir)) {
+		tool_err("cannot mount on '%s': %s", argv[optind + 1],
+			 strerror(errno));
+		return 1;
+	}
+	dir = absdir;
 	if (logpath && !(m.log = fopen(logpath, "ae"))) {
 		tool_err("cannot open log '%s': %s", logpath, strerror(errno));
 		return 1;
@@ -973,6 +1022,12 @@ int cmd_mount(int argc, char **argv)
 		tool_err("cannot start a FUSE session (libfuse3)");
 		goto out;
 	}
+	/* the mount makes no output file: libfuse's handlers (which end the
+	 * loop and so unmount) replace the frc command's, which only install
+	 * over the default */
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(m.se)) {
 		tool_err("cannot set signal handlers");
 		goto out;
@@ -1008,7 +1063,9 @@ int cmd_mount(int argc, char **argv)
 	}
 	fuse_loop_cfg_set_max_threads(cfg, nthreads);
 	fuse_loop_cfg_set_idle_threads(cfg, nthreads);
-	rc = fuse_session_loop_mt(m.se, cfg) ? 1 : 0;
+	/* ended by a signal (SIGINT, SIGTERM, SIGHUP): a clean unmount */
+	rc = fuse_session_loop_mt(m.se, cfg);
+	rc = rc == 0 || rc == SIGINT || rc == SIGTERM || rc == SIGHUP ? 0 : 1;
 	if (m.read_errors)
 		mlog(&m, "%" PRIu64 " reads failed a check (see above)",
 		     m.read_errors);
