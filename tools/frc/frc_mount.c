@@ -42,7 +42,7 @@ enum { INO_ROOT = 1, INO_REGIONS = 2, INO_SECTIONS = 3, INO_INFO = 4,
 struct mregion {
 	frc_region_info_t g;
 	char name[256];
-	atomic_int known;     /* the kernel looked the file up: stores work */
+	atomic_int known;     /* the file was opened: stores work */
 	uint64_t cursor;      /* prefetch: next page of the in-order pass */
 	uint64_t stored;      /* prefetch: bytes pushed into the cache */
 	uint8_t *done;        /* prefetch: chunks stored (NULL: too many) */
@@ -266,12 +266,6 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	e.ino = ino;
 	e.attr_timeout = e.entry_timeout = TIMEOUT;
 	stat_of(m, ino, &e.attr);
-	if (ino >= INO_FIRST && ino - INO_FIRST < m->nreg &&
-	    !atomic_exchange(&m->reg[ino - INO_FIRST].known, 1) && m->prefetch) {
-		pthread_mutex_lock(&m->lk);
-		pthread_cond_signal(&m->cv);
-		pthread_mutex_unlock(&m->lk);
-	}
 	fuse_reply_entry(req, &e);
 }
 
@@ -397,6 +391,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fi->keep_cache = 1;
+	/* the kernel holds the inode while the file is open: prefetch can
+	 * store into its cache */
+	if (is_region && m->prefetch &&
+	    !atomic_exchange(&m->reg[ino - INO_FIRST].known, 1)) {
+		pthread_mutex_lock(&m->lk);
+		pthread_cond_signal(&m->cv);
+		pthread_mutex_unlock(&m->lk);
+	}
 	if (fuse_reply_open(req, fi) == -ENOENT && ino >= INO_FIRST &&
 	    !is_region) {
 		/* interrupted: no release will come */
@@ -637,7 +639,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
  * them finds its memory there instead of faulting through the mount. The
  * order: first the pages right after each read the kernel sent (where the
  * guest is faulting now, most recent first), then every region the kernel
- * has looked up, in the order of the region table, each from its first
+ * has opened, in the order of the region table, each from its first
  * present page to its last. Absent pages are never stored (they read as
  * zeros at the cost of one request per 128 KiB). A page that fails its
  * check is logged and skipped: the guest's own access then fails with EIO.
@@ -756,7 +758,7 @@ static void *prefetch_main(void *arg)
 			pthread_mutex_lock(&m->lk);
 			if (rc) {
 				/* the kernel forgot the file: again at its
-				 * next lookup */
+				 * next open */
 				atomic_store(&mr->known, 0);
 			} else if ((mr->cursor = first / cp * cp + cp) >=
 					   mr->g.page_count ||
