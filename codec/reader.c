@@ -105,6 +105,7 @@ FRC_API void frc_reader_free(frc_reader_t *r)
 	if (!r)
 		return;
 	frc_err_forget(r);
+	frc_vmap_release_all(r);
 	release(r);
 	pthread_mutex_destroy(&r->lock);
 	free(r);

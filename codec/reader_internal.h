@@ -141,6 +141,10 @@ int frc_reader_region_arg(const frc_reader_t *r, uint32_t region,
 #define region_arg(r, region, out) frc_reader_region_arg(r, region, out, __func__)
 
 /* Records an error of r's file at offset off (from any thread). */
+/* rvmap.c: verified mappings; release one (1 if addr was one) or all. */
+int frc_vmap_release(frc_reader_t *r, const void *addr) FRC_INTERNAL;
+void frc_vmap_release_all(frc_reader_t *r) FRC_INTERNAL;
+
 int frc_r_fail(frc_reader_t *r, int code, uint64_t off, const char *spec,
 	       const char *fmt, ...) FRC_INTERNAL
 	__attribute__((format(printf, 5, 6)));

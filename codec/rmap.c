@@ -80,7 +80,7 @@ FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
 	struct rregion *rg;
 	uint64_t start, delta;
 
-	if (!addr || region_arg(r, region, &rg))
+	if (!addr || region_arg(r, region, &rg) || frc_vmap_release(r, addr))
 		return;
 	map_span(rg, &start, &delta);
 	munmap((uint8_t *)(uintptr_t)addr - delta, rg->r.used_length + delta);

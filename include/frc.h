@@ -69,9 +69,9 @@ extern "C" {
 
 /* Version of this library (single source; frc.pc and the soname follow). */
 #define FRC_LIB_VERSION_MAJOR 1
-#define FRC_LIB_VERSION_MINOR 1
-#define FRC_LIB_VERSION_PATCH 1
-#define FRC_LIB_VERSION_STRING "1.1.1"
+#define FRC_LIB_VERSION_MINOR 2
+#define FRC_LIB_VERSION_PATCH 0
+#define FRC_LIB_VERSION_STRING "1.2.0"
 /* MAJOR * 1000000 + MINOR * 1000 + PATCH: 1.2.3 is 1002003. */
 #define FRC_LIB_VERSION_NUMBER                                              \
 	(FRC_LIB_VERSION_MAJOR * 1000000 + FRC_LIB_VERSION_MINOR * 1000 +   \
@@ -649,7 +649,9 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
 /*
  * Maps a region read-only for lazy, on-demand access. *addr receives
  * used_length bytes in which absent pages read as zeros. Pages are NOT
- * verified when touched: call frc_reader_verify_page() on those you use.
+ * verified when touched: call frc_reader_verify_page() on those you use,
+ * or map with frc_reader_map_region_verified(). This one costs nothing
+ * per page beyond the kernel's own page cache.
  * A compressed region cannot be mapped: FRC_E_UNSUPPORTED (read it with
  * frc_reader_read_region_parallel() instead).
  * Release with frc_reader_unmap_region() before frc_reader_free(). A region
@@ -657,7 +659,61 @@ FRC_API int frc_reader_read_region_parallel(frc_reader_t *r, uint32_t region,
  */
 FRC_API int frc_reader_map_region(frc_reader_t *r, uint32_t region,
 				  const void **addr);
-/* Unmaps what frc_reader_map_region() returned for `region`. */
+/* frc_reader_map_region_verified() flags. */
+#define FRC_MAP_FILL 1u /* a thread installs every page ahead of touches */
+
+/*
+ * Maps a region read-only for lazy access with every page verified when
+ * it is first touched (since libfrc 1.2.0; Linux userfaultfd). *addr
+ * receives used_length bytes (the mapping rounds up to a host page; bytes
+ * past used_length read as zeros). The first touch of a page stops the
+ * touching thread while a handler thread reads that page and what follows
+ * it (up to 64 KiB, or one page when larger) with frc_reader_read_pages():
+ * checksum verified, for a compressed region frame checksum and decoding
+ * first; absent pages get the kernel's zero page. Then the thread goes on.
+ * A page that fails is never made visible: every access to it raises
+ * SIGBUS (UFFDIO_POISON, Linux >= 6.6) or, where the kernel lacks that,
+ * SIGSEGV (the page is made PROT_NONE); frc_reader_map_status() tells which
+ * and gives the error. A program that must survive a damaged page catches
+ * that signal; none hangs, none reads wrong bytes. With FRC_MAP_FILL a
+ * second thread installs every page in order ahead of the touches.
+ *
+ * Costs: one handler thread per mapping (two with FRC_MAP_FILL), a
+ * userfaultfd, and a round trip through it per first touch of a window
+ * (tens of microseconds with the read); memory grows with the pages
+ * touched, up to used_length. Works for compressed and uncompressed
+ * regions alike. Without the right to handle kernel faults (not root and
+ * vm.unprivileged_userfaultfd = 0) only user-mode touches are handled: a
+ * system call given an address in the mapping that was never touched
+ * fails with EFAULT. FRC_E_UNSUPPORTED when userfaultfd is not available
+ * (use frc_reader_map_region() with frc_reader_verify_page(), or read the
+ * region), FRC_E_INCOMPLETE for a region without a valid bitmap (salvage).
+ * Release with frc_reader_unmap_region() (no thread may touch the mapping
+ * then) before frc_reader_free(), which also releases any left.
+ * A region of length 0 maps to NULL.
+ */
+FRC_API int frc_reader_map_region_verified(frc_reader_t *r, uint32_t region,
+					   unsigned flags, const void **addr);
+
+/* What a verified mapping did so far (frc_reader_map_status(); "ABI"). */
+typedef struct frc_map_status {
+	uint64_t units;      /* installable pieces of the mapping */
+	uint64_t unit_bytes; /* bytes of one: max(page size, host page) */
+	uint64_t loaded;     /* units installed (verified data or zeros) */
+	uint64_t failed;     /* units blocked: a page in them failed */
+	int fill_done;       /* FRC_MAP_FILL: the fill thread has finished */
+	int poison;          /* 1: failed pages raise SIGBUS; 0: SIGSEGV */
+	int error;           /* class of the first failure (FRC_E_*), or 0 */
+	uint64_t error_page; /* its page index in the region */
+	char message[512];   /* its message, naming file, offset and rule */
+} frc_map_status_t;
+
+/* Fills *st (st_size = sizeof(*st)) for the verified mapping at addr. */
+FRC_API int frc_reader_map_status(frc_reader_t *r, const void *addr,
+				  frc_map_status_t *st, size_t st_size);
+
+/* Unmaps what frc_reader_map_region() or
+ * frc_reader_map_region_verified() returned for `region`. */
 FRC_API void frc_reader_unmap_region(frc_reader_t *r, uint32_t region,
 				     const void *addr);
 
