@@ -85,7 +85,7 @@ mutants: all
 	/usr/bin/python3 tests/mutants.py $(B) $(ARGS)
 
 .PHONY: mutants all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean \
-	bench-qemu bench-compress \
+	bench-qemu bench-compress bench-restore \
 	fuzz fuzz-check
 
 all: lib tools
@@ -275,6 +275,13 @@ demo: deps-build
 # best paths, back to back (tools/qemu/qemu_bench.sh; ARGS e.g. "-r 5 -s 2048").
 bench-qemu: all $(B)/tests/qmp_client
 	sh tools/qemu/qemu_bench.sh $(ARGS) $(B)
+
+# Restore of the real guest at 1, 4 and 8 GiB: QEMU's eager mapped-ram,
+# FRC's fastest eager verified restore, lazy from `frc mount` with and
+# without prefetch, and reads through the mount (tools/qemu/restore_bench.sh;
+# ARGS e.g. "-r 5 -s '1024 4096'").
+bench-restore: all $(B)/tests/qmp_client $(B)/tests/serial_client
+	sh tools/qemu/restore_bench.sh $(ARGS) $(B)
 
 # Compressed FRC (format 1.2) against uncompressed FRC and zstd -1/-3 of
 # the same QEMU stream, on a real Linux guest and a synthetic one

@@ -9,7 +9,7 @@ GUEST_MIB=16
 # start VERSION NAME EXTRA...: a guest with its QMP and serial sockets
 start() {
 	v=$1; n=$2; shift 2
-	qemu "$v" -machine pc,accel=tcg -m $MEM -nodefaults -display none \
+	qemu "$v" -machine pc,accel=${ACCEL:-tcg} -m $MEM -nodefaults -display none \
 		-kernel "$G/vmlinuz" -initrd "$G/initrd.gz" \
 		-append "console=ttyS0 quiet loglevel=0 frc.mem=$GUEST_MIB" \
 		-chardev "socket,id=s0,path=$T/$n.ser,server=on,wait=off" \

@@ -121,4 +121,15 @@ check "the mount logged it: file, offset, rule" \
 	'grep "bad.frc" mntb.log | grep -q "0x[0-9a-f]*.*checksum\|checksum.*0x"'
 rm -f "$T/lb.ser" "$T/lb.qmp"
 umnt mntb
+
+# the restore benchmark (tools/qemu/restore_bench.sh) runs every path on a
+# small guest; its figures are printed, never judged here
+TMPDIR=$T sh "$SRC/tools/qemu/restore_bench.sh" -r 1 -s 256 -j rb.json "$B" > rb.txt 2>&1
+st=$?
+sed 's/^/# /' rb.txt
+check "tools/qemu/restore_bench.sh runs every path and judges every goal" \
+	'[ $st -eq 0 ] && [ "$(jq ".sizes | length" rb.json)" -eq 1 ] &&
+	 [ "$(jq "[.sizes[0] | .eager_s, .frc_eager_s, .lazy_s, .prefetch_s, .resident_s, .mount_cold_p50_us, .seq_mount_s | select(. > 0)] | length" rb.json)" -eq 7 ] &&
+	 [ "$(jq ".goals | length" rb.json)" -eq 5 ] && [ "$(grep -c "): \(NOT \)\?met" rb.txt)" -eq 5 ]'
+check "and leaves nothing behind" '[ -z "$(ls -d "$T"/frc-rbench-* 2>/dev/null)" ] && ! grep -q "frc-rbench" /proc/self/mountinfo'
 [ "$fails" -eq 0 ]
