@@ -78,7 +78,7 @@ MAN_SRC := $(wildcard tools/man/*.adoc)
 # (tests/mutants.py; make check runs it as the suite mutant_test).
 mutants: all
 	CC="$(CC)" LIB_CFLAGS="$(LIB_CFLAGS)" LIB_OBJ="$(LIB_OBJ)" \
-	FRC_OBJ="$(FRC_OBJ)" FRC_LIBS="$(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS)" \
+	FRC_OBJ="$(FRC_OBJ)" FRC_LIBS="$(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS) $(FUSE_LIBS)" \
 	TEST_CFLAGS="$(BASE_CFLAGS) $(CMOCKA_CFLAGS)" \
 	TEST_LIBS="$(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)" \
 	ASAN_OPTIONS=detect_leaks=0 \

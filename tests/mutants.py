@@ -41,7 +41,7 @@ CLASS_RE = re.compile(r"\bFRC_E_(%s)\b" % "|".join(CLASSES))
 # Files of the reader: the writer's own argument checks are not file checks.
 READER_FILES = ("superblock.c", "features.c", "reader.c", "regions.c",
                 "sections.c", "layout.c", "rbitmap.c", "rtables.c", "pages.c",
-                "frames.c", "scan.c", "rsections.c", "rmap.c")
+                "frames.c", "scan.c", "rsections.c", "rmap.c", "rvmap.c")
 # Guards that are not checks of a file, each with the reason. Keyed by
 # "file: condition" (whitespace squeezed) so that line moves do not matter.
 NOT_CHECKS = {
@@ -59,7 +59,8 @@ DEAD = {
 }
 SAN = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
        "-fno-omit-frame-pointer"]
-UNITS = ("test_api", "test_validation", "test_codec", "test_compress")
+UNITS = ("test_api", "test_validation", "test_codec", "test_compress",
+         "test_vmap")
 
 
 def squeeze(s):

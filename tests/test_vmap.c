@@ -366,6 +366,36 @@ static void test_misuse(void **state)
 	frc_reader_free(r);
 }
 
+/* A region whose bitmap is damaged (salvage mode) cannot be verified. */
+static void test_salvage(void **state)
+{
+	frc_reader_t *r;
+	frc_region_info_t g;
+	const void *addr = (const void *)1;
+	int fd;
+
+	(void)state;
+	build(tu_path("s.frc"), 4096, 0);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, tu_path("s.frc"), 0), FRC_OK);
+	frc_reader_region(r, 0, &g, sizeof(g));
+	frc_reader_free(r);
+	fd = open(tu_path("s.frc"), O_RDWR);
+	assert_true(fd >= 0);
+	tu_flip(fd, g.bitmap_offset, 0);
+	close(fd);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, tu_path("s.frc"), FRC_OPEN_SALVAGE),
+			 FRC_OK);
+	frc_reader_region(r, 0, &g, sizeof(g));
+	assert_int_equal(g.bitmap_valid, 0);
+	assert_int_equal(frc_reader_map_region_verified(r, 0, 0, &addr),
+			 FRC_E_INCOMPLETE);
+	assert_null(addr);
+	assert_non_null(strstr(frc_reader_errmsg(r), "bitmap"));
+	frc_reader_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_frame),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_salvage),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);
