@@ -35,15 +35,18 @@ enum { INO_ROOT = 1, INO_REGIONS = 2, INO_SECTIONS = 3, INO_INFO = 4,
        INO_FIRST = 16 };
 #define TIMEOUT 86400.0 /* nothing in the file system ever changes */
 #define REQ_MAX (1u << 20) /* the largest read the kernel sends (max_pages) */
+#define READAHEAD (4u << 20) /* four requests in flight on a sequential read */
 #define CHUNK (1u << 20)   /* bytes of present pages per prefetch store */
 #define SECTION_MAX (256u << 20) /* a section is held whole while open */
 #define HINTS 64
+#define PF_THREADS 3 /* prefetch threads: disk reads and stores overlap */
 
 struct mregion {
 	frc_region_info_t g;
 	char name[256];
 	atomic_int known;     /* the file was opened: stores work */
 	uint64_t cursor;      /* prefetch: next page of the in-order pass */
+	unsigned inflight;    /* prefetch: chunks being stored */
 	uint64_t stored;      /* prefetch: bytes pushed into the cache */
 	uint8_t *done;        /* prefetch: chunks stored (NULL: too many) */
 	int finished;         /* prefetch: the pass reached the end */
@@ -73,8 +76,8 @@ struct mount {
 	pthread_mutex_t log_lk;
 	/* prefetch */
 	int prefetch;
-	pthread_t pf;
-	int pf_started;
+	pthread_t pf[PF_THREADS];
+	unsigned pf_started;
 	pthread_mutex_t lk;
 	pthread_cond_t cv;
 	int stop;
@@ -399,7 +402,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		if (!m->reg[ino - INO_FIRST].opened.tv_sec)
 			clock_gettime(CLOCK_MONOTONIC,
 				      &m->reg[ino - INO_FIRST].opened);
-		pthread_cond_signal(&m->cv);
+		pthread_cond_broadcast(&m->cv);
 		pthread_mutex_unlock(&m->lk);
 	}
 	if (fuse_reply_open(req, fi) == -ENOENT && ino >= INO_FIRST &&
@@ -677,7 +680,7 @@ static int store_run(struct mount *m, uint32_t i, uint64_t first,
 					"%s", mr->name, strerror(-rc));
 			return -1;
 		}
-		mr->stored += count * ps;
+		__atomic_add_fetch(&mr->stored, count * ps, __ATOMIC_RELAXED);
 	}
 	return 0;
 }
@@ -695,9 +698,14 @@ static int store_chunk(struct mount *m, uint32_t i, uint64_t c)
 	uint64_t cp = chunk_pages(mr), end = (c + 1) * cp, first, count;
 
 	if (mr->done) {
-		if (mr->done[c / 8] & (1u << (c % 8)))
-			return 0;
+		int was;
+
+		pthread_mutex_lock(&m->lk);
+		was = mr->done[c / 8] & (1u << (c % 8));
 		mr->done[c / 8] |= (uint8_t)(1u << (c % 8));
+		pthread_mutex_unlock(&m->lk);
+		if (was)
+			return 0;
 	}
 	end = end < mr->g.page_count ? end : mr->g.page_count;
 	for (uint64_t p = c * cp;
@@ -745,37 +753,52 @@ static void *prefetch_main(void *arg)
 		}
 		for (uint32_t i = 0; i < m->nreg && !work; i++) {
 			struct mregion *mr = &m->reg[i];
-			uint64_t first, count, cp = chunk_pages(mr);
+			uint64_t first, count, cp = chunk_pages(mr), c;
 			int rc;
 
 			if (mr->finished || !atomic_load(&mr->known))
 				continue;
+			if (mr->cursor >= mr->g.page_count) {
+				/* claimed to the end: complete when the last
+				 * store is done */
+				if (!mr->inflight) {
+					mr->finished = 1;
+					mlog(m, "prefetch of region file %s "
+						"complete: %" PRIu64 " bytes of "
+						"present pages in %.3f s from its "
+						"first open", mr->name,
+						mr->stored, since(&mr->opened));
+				}
+				continue;
+			}
+			/* claim the next chunk holding a present page */
 			work = 1;
-			pthread_mutex_unlock(&m->lk);
-			/* the next chunk holding a present page */
 			if (frc_reader_next_run(m->r, i, mr->cursor, &first,
-						&count) || !count)
-				first = mr->g.page_count;
-			rc = first < mr->g.page_count
-				     ? store_chunk(m, i, first / cp) : 0;
+						&count) || !count) {
+				mr->cursor = mr->g.page_count;
+				continue;
+			}
+			c = first / cp;
+			mr->cursor = (c + 1) * cp;
+			mr->inflight++;
+			pthread_mutex_unlock(&m->lk);
+			rc = store_chunk(m, i, c);
 			pthread_mutex_lock(&m->lk);
+			mr->inflight--;
 			if (rc) {
-				/* the kernel forgot the file: again at its
-				 * next open */
+				/* the kernel forgot the file: again from this
+				 * chunk at its next open */
 				atomic_store(&mr->known, 0);
-			} else if ((mr->cursor = first / cp * cp + cp) >=
-					   mr->g.page_count ||
-				   first >= mr->g.page_count) {
-				mr->finished = 1;
-				mlog(m, "prefetch of region file %s complete: %"
-					PRIu64 " bytes of present pages in "
-					"%.3f s from its first open", mr->name,
-					mr->stored, since(&mr->opened));
+				if (mr->cursor > c * cp)
+					mr->cursor = c * cp;
+				if (mr->done)
+					mr->done[c / 8] &= (uint8_t)~(1u << (c % 8));
 			}
 		}
 		if (!work && !m->nhint && !m->stop)
 			pthread_cond_wait(&m->cv, &m->lk);
 	}
+	pthread_cond_broadcast(&m->cv);
 	pthread_mutex_unlock(&m->lk);
 	return NULL;
 }
@@ -939,7 +962,7 @@ static void set_readahead(struct mount *m, const char *dir)
 	f = fopen(path, "we");
 	if (!f)
 		return;
-	if (fprintf(f, "%u\n", REQ_MAX >> 10) < 0)
+	if (fprintf(f, "%u\n", READAHEAD >> 10) < 0)
 		mlog(m, "cannot set %s: the kernel reads ahead 128 KiB", path);
 	if (fclose(f))
 		mlog(m, "cannot set %s: the kernel reads ahead 128 KiB", path);
@@ -1119,10 +1142,12 @@ int cmd_mount(int argc, char **argv)
 	     m.path, dir, m.nreg, m.nsec, nthreads, per >> 10,
 	     m.prefetch ? ", prefetch" : "");
 	if (m.prefetch) {
-		if (pthread_create(&m.pf, NULL, prefetch_main, &m))
-			mlog(&m, "prefetch off: cannot start its thread");
-		else
-			m.pf_started = 1;
+		while (m.pf_started < PF_THREADS &&
+		       !pthread_create(&m.pf[m.pf_started], NULL, prefetch_main,
+				       &m))
+			m.pf_started++;
+		if (!m.pf_started)
+			mlog(&m, "prefetch off: cannot start its threads");
 	}
 	cfg = fuse_loop_cfg_create();
 	if (!cfg) {
@@ -1142,9 +1167,10 @@ out:
 	if (m.pf_started) {
 		pthread_mutex_lock(&m.lk);
 		m.stop = 1;
-		pthread_cond_signal(&m.cv);
+		pthread_cond_broadcast(&m.cv);
 		pthread_mutex_unlock(&m.lk);
-		pthread_join(m.pf, NULL);
+		while (m.pf_started)
+			pthread_join(m.pf[--m.pf_started], NULL);
 	}
 	if (cfg)
 		fuse_loop_cfg_destroy(cfg);
