@@ -66,3 +66,26 @@ restored() {
 	quit "$rn"
 }
 
+
+# mnt FILE DIR [OPTIONS]: `frc mount` in the background, its log in T/DIR.log
+mnt() {
+	mf=$1; md=$2; shift 2
+	mkdir -p "$md"
+	"$FRC" mount --log="$T/$md.log" "$@" "$mf" "$md"
+}
+# umnt DIR: unmounts once the QEMU that used it has gone (at most 10 s)
+umnt() {
+	ui=0
+	until fusermount3 -u "$1" 2>/dev/null; do
+		ui=$((ui + 1))
+		[ $ui -lt 100 ] || { echo "# $1 stays busy"; return 1; }
+		sleep 0.1
+	done
+	rmdir "$1"
+}
+# unmount_all: what is still mounted on T/mnt* (cleanup)
+unmount_all() {
+	for d in "$T"/mnt*; do
+		[ -d "$d" ] && { fusermount3 -u "$d" 2>/dev/null || umount -l "$d" 2>/dev/null; }
+	done
+}

@@ -18,9 +18,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/frc-lazy-XXXXXX")
 cleanup() {
 	quit_all
 	sleep 0.2
-	for d in "$T"/mnt*; do
-		[ -d "$d" ] && { fusermount3 -u "$d" 2>/dev/null || umount -l "$d" 2>/dev/null; }
-	done
+	command -v unmount_all > /dev/null && unmount_all
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -35,22 +33,6 @@ Q10=$(sh "$SRC/tests/fetch_qemu.sh") || { notok "QEMU 10.0 is fetched (tests/fet
 ok "the guest and QEMU 10.0 are there"
 . "$SRC/tests/guest_lib.sh"
 
-# mount FILE DIR [OPTIONS]: frc mount in the background, its log in DIR.log
-mnt() {
-	mf=$1; md=$2; shift 2
-	mkdir -p "$md"
-	"$FRC" mount --log="$T/$md.log" "$@" "$mf" "$md"
-}
-# umnt DIR: unmounts once the QEMU that used it has gone (at most 10 s)
-umnt() {
-	ui=0
-	until fusermount3 -u "$1" 2>/dev/null; do
-		ui=$((ui + 1))
-		[ $ui -lt 100 ] || { echo "# $1 stays busy"; return 1; }
-		sleep 0.1
-	done
-	rmdir "$1"
-}
 # lazy VERSION NAME MOUNT EXPORT [URI-KIND]: QEMU with its RAM on the
 # mount, loading EXPORT
 lazy() {

@@ -28,13 +28,8 @@ if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null 2>&1; then
 	exit 0
 fi
 
-# mnt FILE DIR [OPTIONS]: mounted in the background, its log in DIR.log
-mnt() {
-	mf=$1; md=$2; shift 2
-	mkdir -p "$md"
-	"$FRC" mount --log="$T/$md.log" "$@" "$mf" "$md"
-}
-umnt() { fusermount3 -u "$1" && rmdir "$1"; }
+# mnt, umnt (tests/guest_lib.sh)
+. "$SRC/tests/guest_lib.sh"
 # alive DIR: the daemon still answers
 alive() { mountpoint -q "$1" && ls "$1/regions" > /dev/null 2>&1; }
 

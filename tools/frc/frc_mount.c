@@ -745,9 +745,14 @@ static void *prefetch_main(void *arg)
 			/* without a record of what was stored, only the
 			 * in-order pass stores */
 			if (p < mr->g.page_count && mr->done) {
+				uint64_t c = p / chunk_pages(mr);
+				int rc;
+
 				pthread_mutex_unlock(&m->lk);
-				store_chunk(m, i, p / chunk_pages(mr));
+				rc = store_chunk(m, i, c);
 				pthread_mutex_lock(&m->lk);
+				if (rc) /* not stored: the pass will */
+					mr->done[c / 8] &= (uint8_t)~(1u << (c % 8));
 			}
 			continue;
 		}

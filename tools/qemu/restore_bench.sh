@@ -56,9 +56,7 @@ GUEST_MIB=16
 cleanup() {
 	quit_all
 	sleep 0.3
-	for d in "$T"/mnt*; do
-		[ -d "$d" ] && { fusermount3 -u "$d" 2> /dev/null || umount -l "$d" 2> /dev/null; }
-	done
+	unmount_all
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -100,8 +98,6 @@ answered() {
 	"$SER" -r "$1.ser" 120 ping pong > /dev/null || die "$1: the guest did not answer"
 	sub "$2" "$(now)"
 }
-mnt() { mkdir -p "$2"; "$FRC" mount --log="$T/$2.log" $3 "$1" "$2" || die "mount failed"; }
-umnt() { i=0; until fusermount3 -u "$1" 2> /dev/null; do i=$((i + 1)); [ $i -lt 100 ] || die "$1 stays busy"; sleep 0.1; done; rmdir "$1"; }
 ram_on() { echo "memory-backend-file,id=pc.ram,mem-path=$T/$1/regions/pc.ram,size=$MEM,share=off"; }
 incoming() { qmp "$1" "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"$2\"}}" > /dev/null; }
 # loaded NAME: until the restore completed (polled every 10 ms)
@@ -137,8 +133,7 @@ restore_one() {
 		echo "$(answered d "$t0")"
 		rm -f rest.qemu ;;
 	lazy | prefetch)
-		[ $1 = prefetch ] && opt=--prefetch || opt=
-		mnt vm.frc mnt "$opt"
+		if [ $1 = prefetch ]; then mnt vm.frc mnt --prefetch; else mnt vm.frc mnt; fi || die "mount failed"
 		start 10 d -S -incoming defer -object "$(ram_on mnt)" -machine memory-backend=pc.ram
 		mapped d
 		t0=$(now); incoming d "file:$T/lazy.qemu"; loaded d
@@ -152,7 +147,7 @@ restore_one() {
 		fi
 		echo "$a $res"
 		gone d
-		umnt mnt
+		umnt mnt || die "mnt stays busy"
 		rm -f mnt.log ;;
 	esac
 	gone d
@@ -234,7 +229,7 @@ for size in $SIZES; do
 	done
 	# through the mount
 	drop
-	mnt vm.frc mnt ""
+	mnt vm.frc mnt || die "mount failed"
 	sleep 1
 	po=$("$FRC" info --output=json vm.frc | python3 -c 'import json, sys; print([g for g in json.load(sys.stdin)["regions"] if g["id"] == "pc.ram"][0]["pages_offset"])')
 	rr=$(randreads "$T/mnt/regions/pc.ram" "$T/vm.frc" "$po")
@@ -245,7 +240,7 @@ for size in $SIZES; do
 		drop; t0=$(now); "$FRC" extract -q vm.frc -r pc.ram -o /dev/null || die "extract failed"; seq_x="$seq_x $(sub "$t0" "$(now)")"
 		round=$((round + 1))
 	done
-	umnt mnt
+	umnt mnt || die "mnt stays busy"
 	line="$size $prep"
 	for p in $ALL; do line="$line $(eval "echo \$R_$p" | median)"; done
 	line="$line $(echo "$X_prefetch" | median) $rr $(echo "$seq_m" | median) $(echo "$seq_x" | median)"
