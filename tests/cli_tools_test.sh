@@ -216,15 +216,16 @@ check "diff with an unreadable file exits 2" '[ $? -eq 2 ] && grep -q "nosuch.fr
 check "diff with a damaged file exits 2" '[ $? -eq 2 ] && grep -q "checksum mismatch" err'
 
 # ---- help ----
-for c in create info check extract dump diff conform digest bench import-qemu export-qemu prepare-qemu seal-qemu; do
+COMMANDS="create info check extract dump diff convert conform digest bench import-qemu export-qemu prepare-qemu seal-qemu mount"
+for c in $COMMANDS; do
 	"$FRC" $c --help > help.txt
 	check "frc $c --help" '[ $? -eq 0 ] && grep -q "usage: frc $c" help.txt'
 done
 "$FRC" --help > help.txt
-for c in create info check extract dump diff conform digest bench import-qemu export-qemu prepare-qemu seal-qemu; do
+for c in $COMMANDS; do
 	check "frc --help lists $c" 'grep -q "^  $c " help.txt'
 done
-for c in create info check extract dump diff conform digest bench import-qemu export-qemu prepare-qemu seal-qemu; do
+for c in $COMMANDS; do
 	check "frc-$c has a man page" '[ -f "$SRC/tools/man/frc-$c.adoc" ] && [ -f "$B/doc/frc-$c.1" ]'
 done
 

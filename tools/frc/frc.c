@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		frc_version_string(), FRC_FORMAT_VERSION_MAJOR,
 		FRC_FORMAT_VERSION_MINOR);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name,
+		fprintf(f, "  %-12s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(f, "\n'frc COMMAND --help' describes a command.\n");
 }
