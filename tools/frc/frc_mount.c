@@ -815,7 +815,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(unsigned)FUSE_CAP_AUTO_INVAL_DATA;
 	if (conn->capable & FUSE_CAP_ASYNC_READ)
 		conn->want |= FUSE_CAP_ASYNC_READ;
-	conn->max_readahead = REQ_MAX;
+	conn->max_readahead = READAHEAD;
 }
 
 static const struct fuse_lowlevel_ops ops = {
@@ -936,8 +936,10 @@ static void warm_tables(struct mount *m)
 
 /*
  * The kernel reads ahead 128 KiB at a time on a FUSE file unless told
- * otherwise: 1 MiB (one request of the largest size) when we may set it
- * (root), for sequential reads and for the read-around of page faults.
+ * otherwise: 4 MiB (four requests of the largest size in flight) when we
+ * may set it (root), for sequential reads and for the read-around of page
+ * faults. Set before the kernel's INIT is answered, which keeps the lower
+ * of this and op_init's max_readahead.
  */
 static void set_readahead(struct mount *m, const char *dir)
 {
