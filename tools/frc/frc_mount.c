@@ -483,6 +483,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	uint64_t o = (uint64_t)off, len;
 
 	(void)fi;
+	if (!ino_valid(m, ino) || (ino != INO_INFO && ino < INO_FIRST)) {
+		fuse_reply_err(req, EISDIR); /* only files are read */
+		return;
+	}
 	if (ino == INO_INFO) {
 		len = o < m->info_len ? m->info_len - o : 0;
 		fuse_reply_buf(req, m->info + (len ? o : 0),
@@ -494,8 +498,11 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		len = o < s->s.length ? s->s.length - o : 0;
 		pthread_mutex_lock(&s->lk);
-		fuse_reply_buf(req, len ? (char *)s->data + o : NULL,
-			       len < size ? len : size);
+		if (len && !s->data) /* not held: never opened here */
+			fuse_reply_err(req, EIO);
+		else
+			fuse_reply_buf(req, len ? (char *)s->data + o : NULL,
+				       len < size ? len : size);
 		pthread_mutex_unlock(&s->lk);
 		return;
 	} else {
