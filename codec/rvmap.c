@@ -259,40 +259,38 @@ static void *filler_main(void *arg)
 	return NULL;
 }
 
-static int open_uffd(int *poison)
+/* A new userfaultfd; without the right to handle kernel faults, one that
+ * handles user faults only. -1 with errno. */
+static int new_uffd(void)
 {
-	struct uffdio_api api;
 	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 
-	/* without the right to handle kernel faults: user faults only */
 	if (fd < 0 && errno == EPERM)
 		fd = (int)syscall(SYS_userfaultfd,
 				  O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-	if (fd < 0)
-		return -1;
-	memset(&api, 0, sizeof(api));
-	api.api = UFFD_API;
-	api.features = UFFD_FEATURE_POISON;
-	if (ioctl(fd, UFFDIO_API, &api) == 0) {
-		*poison = 1;
-		return fd;
-	}
-	/* an older kernel: the API handshake once more, on a new fd */
-	close(fd);
-	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == EPERM)
-		fd = (int)syscall(SYS_userfaultfd,
-				  O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
-	if (fd < 0)
-		return -1;
-	memset(&api, 0, sizeof(api));
-	api.api = UFFD_API;
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		close(fd);
-		return -1;
-	}
-	*poison = 0;
 	return fd;
+}
+
+/* A userfaultfd past its API handshake, asking for UFFD_FEATURE_POISON and
+ * without it on a kernel that lacks it (the handshake is once per fd). */
+static int open_uffd(int *poison)
+{
+	for (int want = 1; want >= 0; want--) {
+		struct uffdio_api api;
+		int fd = new_uffd();
+
+		if (fd < 0)
+			return -1;
+		memset(&api, 0, sizeof(api));
+		api.api = UFFD_API;
+		api.features = want ? UFFD_FEATURE_POISON : 0;
+		if (ioctl(fd, UFFDIO_API, &api) == 0) {
+			*poison = want;
+			return fd;
+		}
+		close(fd);
+	}
+	return -1;
 }
 
 static void vmap_destroy(struct frc_vmap *v)
