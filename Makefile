@@ -23,6 +23,8 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
+.DEFAULT_GOAL := all
+
 B := build
 # SANITIZE=1 builds everything with ASan and UBSan into build-san/ and
 # runs the same tests there.
@@ -47,6 +49,7 @@ OPT ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags libxxhash libzstd yaml-0.1 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs libxxhash libzstd 2>/dev/null || echo -lxxhash -lzstd)
 YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+JSON_LIBS = $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CRYPTO_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 FUSE_CFLAGS = $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS = $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
@@ -78,7 +81,7 @@ MAN_SRC := $(wildcard tools/man/*.adoc)
 # (tests/mutants.py; make check runs it as the suite mutant_test).
 mutants: all
 	CC="$(CC)" LIB_CFLAGS="$(LIB_CFLAGS)" LIB_OBJ="$(LIB_OBJ)" \
-	FRC_OBJ="$(FRC_OBJ)" FRC_LIBS="$(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS) $(FUSE_LIBS)" \
+	FRC_OBJ="$(FRC_OBJ)" FRC_LIBS="$(LDLIBS_ALL) $(YAML_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(FUSE_LIBS)" \
 	TEST_CFLAGS="$(BASE_CFLAGS) $(CMOCKA_CFLAGS)" \
 	TEST_LIBS="$(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)" \
 	ASAN_OPTIONS=detect_leaks=0 \
@@ -136,7 +139,7 @@ FRC_LIB_DEP := $(B)/libfrc.a
 FRC_LIB_LINK := $(B)/libfrc.a
 endif
 $(B)/frc: $(FRC_OBJ) $(FRC_LIB_DEP)
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(FRC_OBJ) $(FRC_LIB_LINK) $(LDLIBS_ALL) $(YAML_LIBS) $(CRYPTO_LIBS) $(FUSE_LIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(FRC_OBJ) $(FRC_LIB_LINK) $(LDLIBS_ALL) $(YAML_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) $(FUSE_LIBS)
 
 # The vector generator shares no code with the library (tools/vectors/vecbuild.c).
 $(B)/frc-gen-vectors: $(GEN_OBJ)
@@ -144,7 +147,7 @@ $(B)/frc-gen-vectors: $(GEN_OBJ)
 
 # Unit tests may include codec internals (to craft hostile files).
 $(B)/tests/%: tests/%.c tests/*.h $(B)/libfrc-internal.a | $(B)/tests
-	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfrc-internal.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS)
+	$(CC) $(BASE_CFLAGS) -Icodec $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfrc-internal.a $(CMOCKA_LIBS) $(LDLIBS_ALL) $(YAML_LIBS) $(JSON_LIBS)
 
 # The fault-injection shim of tests/fault_test.sh and the decompression
 # counter of tests/cli_compress_test.sh (LD_PRELOAD).
@@ -249,7 +252,7 @@ QEMU_FUZZ_SRC := tools/qemu/stream.c tools/frc/common.c tools/frc/output.c \
 $(FUZZ_B)/fuzz_qemu: tests/fuzz/fuzz_qemu.c tests/fuzz/*.h $(QEMU_FUZZ_SRC) tools/*/*.h \
 		$(LIB_SRC) codec/*.h | $(FUZZ_B)
 	clang $(FUZZ_FLAGS) $(TOOL_INC) -o $@ $< $(QEMU_FUZZ_SRC) $(LIB_SRC) \
-		$(PKG_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS) -lpthread
+		$(PKG_LIBS) $(YAML_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) -lpthread
 
 $(FUZZ_B)/%_nocsum: tests/fuzz/%.c tests/fuzz/*.h $(LIB_SRC) codec/*.h | $(FUZZ_B)
 	clang $(FUZZ_FLAGS) -DFRC_FUZZ_NO_CHECKSUMS -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lpthread

@@ -71,6 +71,8 @@ check "bench: the stream baseline grows with every pass" \
 	'jq -e "[.live_save[].stream_size] as \$s | \$s[0] < \$s[1] and \$s[1] < \$s[2]" bench.json >/dev/null'
 check "bench: reports every figure" \
 	'jq -e ".save.frc_seconds and .restore.raw_seconds and .random_read_us.frc_median and .scaling_threads[\"1\"]" bench.json >/dev/null'
+check "frc bench --output=json gives its figures as numbers" \
+	'jq -e "[.save.frc_seconds, .save.frc_vs_raw, .restore.frc_seconds, .random_read_us.pread_p99, .scaling_threads[\"1\"], .scaling_zero_ratio[\"0.5\"]] | all(type == \"number\")" bench.json >/dev/null'
 check "bench leaves no files behind" '[ -z "$(ls "$T" | grep frc-bench)" ]'
 "$FRC" bench --size 1M 2>err
 check "bench refuses a guest below 16 MiB" '[ $? -eq 1 ]'

@@ -598,7 +598,6 @@ static void emit_json(const struct bench *b, const struct results *r)
 {
 	static const char *const zr[3] = { "0", "0.5", "0.9" };
 	struct out *o = out_new(OUT_JSON, stdout);
-	char buf[64];
 
 	out_str(o, "dir", b->dir);
 	out_uint(o, "size", b->size);
@@ -606,11 +605,7 @@ static void emit_json(const struct bench *b, const struct results *r)
 	out_uint(o, "threads", b->threads);
 	out_bool(o, "direct", b->direct);
 	out_bool(o, "cold_cache", b->cold || b->direct);
-#define SECS(key, v)                                   \
-	do {                                           \
-		snprintf(buf, sizeof(buf), "%.6f", v); \
-		out_str(o, key, buf);                  \
-	} while (0)
+#define SECS(key, v) out_real(o, key, v, 6)
 	out_map(o, "save");
 	SECS("frc_seconds", r->save_frc);
 	SECS("raw_seconds", r->save_raw);

@@ -1,8 +1,11 @@
 /*
- * output.c - JSON and YAML report writers (see output.h).
+ * output.c - JSON and YAML report writers (see output.h). JSON reports are
+ * built as a json-c tree and printed whole when finished; YAML is emitted
+ * event by event through libyaml.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include <yaml.h>
 
 #include "output.h"
@@ -15,7 +18,10 @@ struct out {
 	yaml_emitter_t emitter;
 	int depth;
 	char kind[MAX_DEPTH]; /* 'm' map or 'l' list, per open level */
-	int count[MAX_DEPTH]; /* members written at that level */
+	/* JSON: the tree, printed whole by out_finish */
+	json_object *root;
+	json_object *node[MAX_DEPTH]; /* the open map or list, per level */
+	int failed; /* json-c ran out of memory */
 };
 
 int out_parse_format(const char *s, enum out_format *f)
@@ -31,36 +37,35 @@ int out_parse_format(const char *s, enum out_format *f)
 	return 0;
 }
 
-/* ---- JSON ---- */
+/* ---- JSON (json-c) ---- */
 
-static void json_string(FILE *fp, const char *s)
+/*
+ * Adds v to the open map (under key) or list, or makes it the root; v is
+ * taken over. v NULL is JSON's null when `null` is set, else a failed
+ * allocation. After a failure nothing more is added (out_finish says so).
+ */
+static void json_add(struct out *o, const char *key, json_object *v,
+		     int null)
 {
-	fputc('"', fp);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(fp, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", fp);
-		else if (*p == '\t')
-			fputs("\\t", fp);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(fp, "\\u%04x", *p);
-		else
-			fputc(*p, fp);
-	}
-	fputc('"', fp);
-}
+	json_object *parent = o->depth > 0 ? o->node[o->depth - 1] : NULL;
+	int bad;
 
-/* Separator, indentation and key before a new member. */
-static void json_member(struct out *o, const char *key)
-{
-	if (o->depth > 0) {
-		fputs(o->count[o->depth - 1]++ ? ",\n" : "\n", o->fp);
-		fprintf(o->fp, "%*s", 2 * o->depth, "");
+	if (o->failed || (!v && !null)) {
+		json_object_put(v);
+		o->failed = 1;
+		return;
 	}
-	if (key && o->depth > 0 && o->kind[o->depth - 1] == 'm') {
-		json_string(o->fp, key);
-		fputs(": ", o->fp);
+	if (!parent) {
+		o->root = v;
+		return;
+	}
+	if (o->kind[o->depth - 1] == 'm')
+		bad = json_object_object_add(parent, key ? key : "", v);
+	else
+		bad = json_object_array_add(parent, v);
+	if (bad) {
+		json_object_put(v);
+		o->failed = 1;
 	}
 }
 
@@ -120,8 +125,11 @@ static void open_level(struct out *o, const char *key, char kind)
 	if (o->depth >= MAX_DEPTH)
 		abort();
 	if (o->format == OUT_JSON) {
-		json_member(o, key);
-		fputc(kind == 'm' ? '{' : '[', o->fp);
+		json_object *v = kind == 'm' ? json_object_new_object()
+					     : json_object_new_array();
+
+		json_add(o, key, v, 0);
+		o->node[o->depth] = o->failed ? NULL : v;
 	} else {
 		yaml_key(o, key);
 		if (kind == 'm')
@@ -133,7 +141,6 @@ static void open_level(struct out *o, const char *key, char kind)
 		yaml_emit(o, &ev);
 	}
 	o->kind[o->depth] = kind;
-	o->count[o->depth] = 0;
 	o->depth++;
 }
 
@@ -155,12 +162,8 @@ void out_end(struct out *o)
 	if (o->depth == 0)
 		return;
 	kind = o->kind[--o->depth];
-	if (o->format == OUT_JSON) {
-		if (o->count[o->depth])
-			fprintf(o->fp, "\n%*s", 2 * o->depth, "");
-		fputc(kind == 'm' ? '}' : ']', o->fp);
+	if (o->format == OUT_JSON)
 		return;
-	}
 	if (kind == 'm')
 		yaml_mapping_end_event_initialize(&ev);
 	else
@@ -168,17 +171,9 @@ void out_end(struct out *o)
 	yaml_emit(o, &ev);
 }
 
-static void scalar(struct out *o, const char *key, const char *text,
-		   int is_string)
+static void yaml_member(struct out *o, const char *key, const char *text,
+			int is_string)
 {
-	if (o->format == OUT_JSON) {
-		json_member(o, key);
-		if (is_string)
-			json_string(o->fp, text);
-		else
-			fputs(text, o->fp);
-		return;
-	}
 	yaml_key(o, key);
 	yaml_scalar(o, text, !is_string);
 }
@@ -187,26 +182,53 @@ void out_str(struct out *o, const char *key, const char *v)
 {
 	if (!v)
 		out_null(o, key);
+	else if (o->format == OUT_JSON)
+		json_add(o, key, json_object_new_string(v), 0);
 	else
-		scalar(o, key, v, 1);
+		yaml_member(o, key, v, 1);
 }
 
 void out_uint(struct out *o, const char *key, uint64_t v)
 {
 	char buf[24];
 
+	if (o->format == OUT_JSON) {
+		json_add(o, key, json_object_new_uint64(v), 0);
+		return;
+	}
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	scalar(o, key, buf, 0);
+	yaml_member(o, key, buf, 0);
+}
+
+void out_real(struct out *o, const char *key, double v, int decimals)
+{
+	char buf[64];
+
+	if (v != v || v - v != 0) { /* NaN or infinite: no JSON number */
+		out_null(o, key);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	if (o->format == OUT_JSON)
+		json_add(o, key, json_object_new_double_s(v, buf), 0);
+	else
+		yaml_member(o, key, buf, 0);
 }
 
 void out_bool(struct out *o, const char *key, int v)
 {
-	scalar(o, key, v ? "true" : "false", 0);
+	if (o->format == OUT_JSON)
+		json_add(o, key, json_object_new_boolean(v != 0), 0);
+	else
+		yaml_member(o, key, v ? "true" : "false", 0);
 }
 
 void out_null(struct out *o, const char *key)
 {
-	scalar(o, key, "null", 0);
+	if (o->format == OUT_JSON)
+		json_add(o, key, NULL, 1);
+	else
+		yaml_member(o, key, "null", 0);
 }
 
 void out_finish(struct out *o)
@@ -218,7 +240,18 @@ void out_finish(struct out *o)
 	while (o->depth > 0)
 		out_end(o);
 	if (o->format == OUT_JSON) {
-		fputc('\n', o->fp);
+		const char *text = o->failed ? NULL
+			: json_object_to_json_string_ext(
+				  o->root, JSON_C_TO_STRING_PRETTY |
+						   JSON_C_TO_STRING_SPACED |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
+
+		if (text)
+			fprintf(o->fp, "%s\n", text);
+		else
+			fputs("frc: out of memory writing the JSON report\n",
+			      stderr);
+		json_object_put(o->root);
 	} else {
 		yaml_document_end_event_initialize(&ev, 1);
 		yaml_emit(o, &ev);

@@ -1,7 +1,7 @@
 /*
  * output.h - machine-readable reports of the frc command: one tree of maps,
- * lists and scalars, written as JSON (by hand: it is a few escaping rules)
- * or YAML (through libyaml). The field names and types of each command are
+ * lists and scalars, written as JSON (through json-c) or YAML (through
+ * libyaml). The field names and types of each command are
  * documented in its man page and never change meaning.
  */
 #ifndef FRC_OUTPUT_H
@@ -28,6 +28,9 @@ void out_list(struct out *o, const char *key);
 void out_end(struct out *o);
 void out_str(struct out *o, const char *key, const char *v);
 void out_uint(struct out *o, const char *key, uint64_t v);
+/* A number with `decimals` digits after the point (a JSON number, a plain
+ * YAML scalar); null when v is not finite. */
+void out_real(struct out *o, const char *key, double v, int decimals);
 void out_bool(struct out *o, const char *key, int v);
 void out_null(struct out *o, const char *key);
 

@@ -3,7 +3,7 @@
 # any is missing. Used by `make check`, `make demo` and `make doc`.
 set -eu
 
-PKGS="libc6-dev libyaml-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev libfuse3-dev fuse3 asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time build-essential"
+PKGS="libc6-dev libyaml-dev libjson-c-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev libfuse3-dev fuse3 asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time build-essential"
 
 # gcc installed without its recommended packages lacks the C library's
 # headers (libc6-dev): compiling anything needs them
@@ -14,7 +14,7 @@ have_libc_dev() {
 have_all() {
 	have_libc_dev || return 1
 	command -v pkg-config >/dev/null 2>&1 || return 1
-	pkg-config --exists libxxhash libzstd cmocka yaml-0.1 libcrypto fuse3 2>/dev/null || return 1
+	pkg-config --exists libxxhash libzstd cmocka yaml-0.1 json-c libcrypto fuse3 2>/dev/null || return 1
 	command -v asciidoctor >/dev/null 2>&1 || return 1
 	command -v script >/dev/null 2>&1 || return 1
 	command -v jq >/dev/null 2>&1 || return 1
@@ -36,10 +36,10 @@ have_all() {
 # --build: only what building the library and the frc command needs (what
 # `make demo` uses); without it, everything the test suite needs as well
 if [ "${1:-}" = --build ]; then
-	PKGS="libc6-dev libyaml-dev libxxhash-dev libzstd-dev libssl-dev libfuse3-dev pkg-config"
+	PKGS="libc6-dev libyaml-dev libjson-c-dev libxxhash-dev libzstd-dev libssl-dev libfuse3-dev pkg-config"
 	have_all() {
 		have_libc_dev && command -v pkg-config >/dev/null 2>&1 &&
-			pkg-config --exists libxxhash libzstd yaml-0.1 libcrypto fuse3 2>/dev/null
+			pkg-config --exists libxxhash libzstd yaml-0.1 json-c libcrypto fuse3 2>/dev/null
 	}
 fi
 
