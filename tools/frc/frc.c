@@ -26,6 +26,10 @@ static const struct {
 	{ "convert", cmd_convert, "rewrite a container compressed or "
 				  "uncompressed" },
 	{ "bench", cmd_bench, "measure save and restore against raw I/O" },
+	{ "save-qemu", cmd_save_qemu, "save a running QEMU's VM through QMP, "
+				      "one command" },
+	{ "restore-qemu", cmd_restore_qemu, "restore a VM into a QEMU through "
+					    "QMP, one command" },
 	{ "import-qemu", cmd_import_qemu, "save a QEMU migration stream as FRC" },
 	{ "export-qemu", cmd_export_qemu, "write FRC back as a QEMU migration "
 					  "file" },

@@ -114,6 +114,8 @@ int cmd_conform(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
+int cmd_save_qemu(int argc, char **argv);
+int cmd_restore_qemu(int argc, char **argv);
 
 /*
  * s with control characters shown as \xNN, for human output of ids and

@@ -659,6 +659,24 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
 	return rc || put_section(r, o, tail) || flush_out(o) ? -1 : 0;
 }
 
+int export_stream_fd(frc_reader_t *r, int fd, const char *name)
+{
+	struct outfile of = { .name = name, .fd = fd };
+	struct out_stream o = { &of, 0, malloc(OUT_BUF), 0 };
+	struct omits om = { { NULL }, 0 };
+	struct guestmems gm;
+	int rc;
+
+	memset(&gm, 0, sizeof(gm));
+	if (!o.buf) {
+		tool_err("out of memory");
+		return -1;
+	}
+	rc = export_stream(r, &o, 0, &gm, &om);
+	free(o.buf);
+	return rc;
+}
+
 int cmd_export_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {

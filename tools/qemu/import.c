@@ -19,6 +19,43 @@
 
 #include "stream.h"
 
+int import_into(int fd, const char *name, struct outfile *of,
+		const char *out, const char *generator,
+		const struct tool_compress *z, struct qemu_file *q)
+{
+	frc_writer_options_t o;
+	struct in s;
+	frc_writer_t *w;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&s, 0, sizeof(s));
+	memset(q, 0, sizeof(*q));
+	q->page_size = 4096; /* TARGET_PAGE_SIZE unless the stream says */
+	s.fd = fd;
+	s.name = name;
+	s.buf = malloc(IN_BUF);
+	if (!s.buf) {
+		tool_err("out of memory");
+		return -1;
+	}
+	/* a larger pipe lets QEMU run ahead of the parser */
+	(void)fcntl(s.fd, F_SETPIPE_SZ, (int)IN_BUF);
+	o.generator = generator;
+	o.direct = 1; /* pages bypass the page cache where the file allows */
+	w = frc_writer_new();
+	rc = w ? frc_writer_open_fd(w, of->fd, out, &o, sizeof(o)) : FRC_E_NOMEM;
+	if (rc)
+		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
+	else if ((rc = import_to_frc(&s, q, w, z)) == 0 &&
+		 (rc = frc_writer_commit(w, NULL, NULL)) != 0)
+		tool_err("%s", frc_writer_errmsg(w));
+	frc_writer_free(w);
+	free(s.buf);
+	free(s.cap);
+	return rc ? -1 : 0;
+}
+
 int cmd_import_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -46,16 +83,12 @@ int cmd_import_qemu(int argc, char **argv)
 		"                  1.2; level 1-22, default 3)\n"
 		"  --frame=SIZE    bytes per frame (power of two, default 64K)\n";
 	struct tool_compress z = { 0, 3, 0 };
-	frc_writer_options_t o;
 	struct outfile of;
 	struct qemu_file q;
-	struct in s;
-	frc_writer_t *w;
 	const char *in, *out, *inputs[2] = { NULL, NULL };
 	uint64_t size;
-	int c, quiet = 0, force = 0, rc;
+	int c, quiet = 0, force = 0, rc, fd;
 
-	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "fqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
@@ -76,36 +109,14 @@ int cmd_import_qemu(int argc, char **argv)
 	}
 	in = argv[optind];
 	out = argv[optind + 1];
-	memset(&s, 0, sizeof(s));
-	memset(&q, 0, sizeof(q));
-	q.page_size = 4096; /* TARGET_PAGE_SIZE unless the stream says */
-	s.name = strcmp(in, "-") ? in : "(standard input)";
 	inputs[0] = in;
 	/* The output first: a refused OUT costs the stream nothing. */
 	if (outfile_open(&of, out, force, OUT_SEEKABLE, inputs))
 		return 1;
-	s.fd = infile_open(in, &size);
-	s.buf = s.fd < 0 ? NULL : malloc(IN_BUF);
-	if (!s.buf) {
-		if (s.fd >= 0)
-			tool_err("out of memory");
-		outfile_abort(&of);
-		if (s.fd > STDIN_FILENO)
-			close(s.fd);
-		return 1;
-	}
-	/* a larger pipe lets QEMU run ahead of the parser */
-	(void)fcntl(s.fd, F_SETPIPE_SZ, (int)IN_BUF);
-	o.generator = "frc import-qemu " FRC_LIB_VERSION_STRING;
-	o.direct = 1; /* pages bypass the page cache where the file allows */
-	w = frc_writer_new();
-	rc = w ? frc_writer_open_fd(w, of.fd, out, &o, sizeof(o)) : FRC_E_NOMEM;
-	if (rc)
-		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
-	else if ((rc = import_to_frc(&s, &q, w, &z)) == 0 &&
-		 (rc = frc_writer_commit(w, NULL, NULL)) != 0)
-		tool_err("%s", frc_writer_errmsg(w));
-	frc_writer_free(w);
+	fd = infile_open(in, &size);
+	rc = fd < 0 ? -1
+		    : import_into(fd, strcmp(in, "-") ? in : "(standard input)",
+				  &of, out, "frc import-qemu " FRC_LIB_VERSION_STRING, &z, &q);
 	if (rc == 0)
 		rc = outfile_commit(&of);
 	outfile_abort(&of); /* a failed import leaves nothing behind */
@@ -113,10 +124,8 @@ int cmd_import_qemu(int argc, char **argv)
 		fprintf(stderr, "frc: imported %u RAM blocks (%s, %s) into %s\n",
 			q.nblocks, q.mapped_ram ? "mapped-ram" : "stream",
 			q.machine, out);
-	if (s.fd > STDIN_FILENO)
-		close(s.fd);
-	free(s.buf);
-	free(s.cap);
+	if (fd > STDIN_FILENO)
+		close(fd);
 	free(q.commands);
 	return rc ? 1 : 0;
 }

@@ -130,6 +130,20 @@ int set_qemu_metadata(frc_writer_t *w, const struct qemu_file *q);
 struct tool_compress;
 int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w,
 		  const struct tool_compress *z);
+/*
+ * import.c: a QEMU migration file read from fd (named `name` in messages)
+ * into the FRC file being written to `of` (opened by outfile_open, named
+ * `out`) and committed as FRC (the caller commits or aborts `of`); q says
+ * what was read (the caller frees q->commands). 0, or -1 after a message.
+ */
+struct outfile;
+int import_into(int fd, const char *name, struct outfile *of,
+		const char *out, const char *generator,
+		const struct tool_compress *z, struct qemu_file *q);
+/* export.c: the file as a QEMU migration stream written to fd (a pipe or
+ * socket, named `name` in messages), every page verified. 0 or -1. */
+int export_stream_fd(frc_reader_t *r, int fd, const char *name);
+
 /* An input reading n bytes at p (no file), named `name` in messages. */
 void in_memory(struct in *s, const char *name, uint8_t *p, size_t n);
 
