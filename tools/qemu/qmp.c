@@ -98,6 +98,7 @@ static json_object *next_message(struct qmp *q)
 		if (n <= 0) {
 			fail(q, "%s: QEMU closed the connection%s%s", q->path,
 			     n ? ": " : "", n ? strerror(errno) : "");
+			q->gone = 1;
 			return NULL;
 		}
 		q->have += (size_t)n;
@@ -131,9 +132,11 @@ static int send_all(struct qmp *q, const char *s, size_t n, int fd)
 		k = sendmsg(q->fd, &msg, MSG_NOSIGNAL);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
+		if (k <= 0) {
+			q->gone = k < 0 && (errno == EPIPE || errno == ECONNRESET);
 			return fail(q, "%s: cannot send to QEMU: %s", q->path,
 				    k ? strerror(errno) : "nothing sent");
+		}
 		s += k;
 		n -= (size_t)k;
 		fd = -1; /* the descriptor went with the first byte */
@@ -147,6 +150,12 @@ json_object *qmp_call(struct qmp *q, const char *cmd, json_object *args,
 	json_object *m = json_object_new_object(), *r, *v;
 	const char *text;
 
+	if (q->gone) {
+		json_object_put(m);
+		json_object_put(args);
+		fail(q, "%s: QEMU's QMP connection is lost", q->path);
+		return NULL;
+	}
 	q->error[0] = '\0';
 	if (!m || json_object_object_add(m, "execute",
 					 json_object_new_string(cmd))) {

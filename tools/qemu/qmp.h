@@ -22,6 +22,7 @@ struct qmp {
 	int timeout_ms; /* per reply */
 	int major, minor, micro; /* QEMU's version, from the greeting */
 	char error[512]; /* why the last call failed */
+	int gone; /* the connection is lost: every later call fails at once */
 };
 
 /*

@@ -32,6 +32,8 @@
 /* how long QEMU may take to report the end of a migration whose stream
  * has been read or written whole */
 #define END_TIMEOUT_MS 60000
+/* max-bandwidth of a paused save: as fast as the disk takes it */
+#define SAVE_BANDWIDTH (INT64_C(1) << 40)
 
 static double now_s(void)
 {
@@ -84,6 +86,33 @@ static int migration_end(struct qmp *q, const char *dir)
 	tool_err("%s: QEMU's %s did not end within %d s", q->path, dir,
 		 END_TIMEOUT_MS / 1000);
 	return -1;
+}
+
+/* QEMU's max-bandwidth parameter (bytes/s) into *v; -1 on failure. */
+static int get_bandwidth(struct qmp *q, int64_t *v)
+{
+	json_object *r = qmp_call(q, "query-migrate-parameters", NULL, -1), *b;
+	int ok = r && json_object_object_get_ex(r, "max-bandwidth", &b);
+
+	if (ok)
+		*v = json_object_get_int64(b);
+	else if (r)
+		snprintf(q->error, sizeof(q->error), "%s: QEMU reports no "
+			 "max-bandwidth", q->path);
+	json_object_put(r);
+	return ok ? 0 : -1;
+}
+
+static int set_bandwidth(struct qmp *q, int64_t v)
+{
+	json_object *a = json_object_new_object();
+
+	if (a && json_object_object_add(a, "max-bandwidth",
+					json_object_new_int64(v))) {
+		json_object_put(a);
+		a = NULL;
+	}
+	return qmp_do(q, "migrate-set-parameters", a, -1);
 }
 
 /* Hands the pipe end `fd` to QEMU under `name` (closing frc's copy). */
@@ -160,6 +189,8 @@ int cmd_save_qemu(int argc, char **argv)
 	struct qemu_file qf;
 	struct qmp q;
 	double t0, tpause = -1, t1;
+	int64_t bw_old = 0;
+	int bw_set = 0;
 
 	memset(&qf, 0, sizeof(qf));
 	while ((c = getopt_long(argc, argv, "fqh", longopts, NULL)) != -1) {
@@ -217,6 +248,14 @@ int cmd_save_qemu(int argc, char **argv)
 		tool_err("pipe: %s", strerror(errno));
 		goto out_file;
 	}
+	/* QEMU throttles a migration to max-bandwidth (128 MiB/s unless
+	 * set) even while the VM is paused: a paused save runs unthrottled,
+	 * the setting put back afterwards; a live one keeps it */
+	if (!live) {
+		if (get_bandwidth(&q, &bw_old) || set_bandwidth(&q, SAVE_BANDWIDTH))
+			goto out_qerr;
+		bw_set = 1;
+	}
 	if (running && !live) {
 		if (qmp_do(&q, "stop", NULL, -1))
 			goto out_qerr;
@@ -250,14 +289,24 @@ int cmd_save_qemu(int argc, char **argv)
 	rc = 0;
 out_resume:
 	/* back to the state found (also after a save: QEMU pauses it) */
+	if (q.gone) {
+		tool_err("%s: QEMU's QMP connection is lost: QEMU ended, or "
+			 "another client took the socket", sock);
+		rc = -1;
+		goto out_file;
+	}
 	if (running && (rc || !stop) && qmp_do(&q, "cont", NULL, -1)) {
 		qerr(&q);
 		tool_err("%s: the VM could not be resumed", sock);
 		rc = -1;
 	}
-	goto out_file;
+	goto out_bw;
 out_qerr:
 	qerr(&q);
+out_bw:
+	if (bw_set && !q.gone && set_bandwidth(&q, bw_old))
+		tool_err("%s: cannot put QEMU's max-bandwidth back to %lld: %s",
+			 sock, (long long)bw_old, q.error);
 out_file:
 	outfile_abort(&of); /* nothing is left behind after a failure */
 out_qmp:
