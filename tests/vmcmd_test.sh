@@ -18,7 +18,7 @@ cleanup() {
 	quit_all
 	sleep 0.2
 	mountpoint -q "$T/full" 2>/dev/null && umount "$T/full"
-	rm -rf "$T"
+	rm -rf "$T" ${RD:+"$RD"}
 }
 trap cleanup EXIT
 cd "$T" || exit 1
@@ -29,6 +29,18 @@ ok "the guest and QEMU 10.0 are there"
 . "$SRC/tests/guest_lib.sh"
 
 bandwidth() { qmp "$1" '{"execute":"query-migrate-parameters"}' | jq '.return."max-bandwidth"'; }
+# runs_on NAME SUM WHAT PONG: the guest's memory equals SUM and, continued,
+# it answers PONG with its random bytes intact; then QEMU is quit
+runs_on() {
+	ro_n=$1; ro_sum=$2; ro_what=$3; ro_pong=$4
+	got=$(memsum "$ro_n")
+	check "$ro_what: guest memory equals the source's" '[ -n "$ro_sum" ] && [ "$got" = "$ro_sum" ]'
+	qmp "$ro_n" '{"execute":"cont"}' > /dev/null
+	check "$ro_what: the restored guest counts on" '[ "$(say "$ro_n" ping pong)" = "$ro_pong" ]'
+	line=$(say "$ro_n" sum sum)
+	check "$ro_what: its random bytes are intact" '[ -n "$line" ] && [ "$(echo "$line" | cut -d" " -f2)" = "$(echo "$line" | cut -d" " -f4)" ]'
+	quit "$ro_n"
+}
 vmstate() { qmp "$1" '{"execute":"query-status"}' | sed -n 's/.*"status": "\([a-z-]*\)".*/\1/p'; }
 
 for v in 7 10; do
@@ -55,13 +67,7 @@ for v in 7 10; do
 	"$FRC" restore-qemu --qmp d$v.qmp --paused p$v.frc 2> rest.err
 	rc=$?
 	check "QEMU $v: restore-qemu --paused restores (exit 0)" '[ $rc -eq 0 ] && grep -q "every page verified" rest.err'
-	got=$(memsum d$v)
-	check "QEMU $v: guest memory equals the source's" 'eval "[ -n \"\$sum$v\" ] && [ \"$got\" = \"\$sum$v\" ]"'
-	qmp d$v '{"execute":"cont"}' > /dev/null
-	check "QEMU $v: the restored guest counts on" '[ "$(say d$v ping pong)" = "pong 3" ]'
-	line=$(say d$v sum sum)
-	check "QEMU $v: its random bytes are intact" '[ -n "$line" ] && [ "$(echo "$line" | cut -d" " -f2)" = "$(echo "$line" | cut -d" " -f4)" ]'
-	quit d$v
+	runs_on d$v "$(eval "echo \$sum$v")" "QEMU $v" "pong 3"
 
 	# restored and continued by the one command
 	start $v e$v -incoming defer
@@ -71,6 +77,51 @@ for v in 7 10; do
 		'[ $rc -eq 0 ] && [ "$(jq -r .vm_state rest.json)" = running ] && [ "$(vmstate e$v)" = running ] && [ "$(say e$v ping pong)" = "pong 2" ]'
 	quit e$v
 done
+
+# ---- the shared-memory path: guest RAM in a shared file, moved by frc ----
+RD=$(mktemp -d /dev/shm/frc-vmcmd-XXXXXX)
+shm() { echo "-object memory-backend-file,id=pc.ram,mem-path=$RD/$1.ram,size=$MEM,share=on -machine memory-backend=pc.ram"; }
+for v in 7 10; do
+	# shellcheck disable=SC2046
+	start $v a$v $(shm a$v)
+	"$SER" -r a$v.ser 120 hello hi > /dev/null
+	check "QEMU $v, shared RAM: the guest boots and answers" '[ "$(say a$v ping pong)" = "pong 1" ]'
+	"$FRC" save-qemu --qmp a$v.qmp --json --stop a$v.frc > sa.json
+	rc=$?
+	check "QEMU $v, shared RAM: save-qemu takes the shared-memory path" \
+		'[ $rc -eq 0 ] && [ "$(jq -r .path sa.json)" = shared-memory ] && "$FRC" check -q a$v.frc'
+	check "QEMU $v, shared RAM: the RAM is in the file, read by frc from the shared file" \
+		'"$FRC" info --output=json a$v.frc | jq -e ".regions[] | select(.id == \"pc.ram\") | .present_pages > 1000" > /dev/null &&
+		 "$FRC" info --output=json a$v.frc | jq -e "[.sections[].name] | index(\"qemu-ignore-shared\")" > /dev/null'
+	check "QEMU $v, shared RAM: x-ignore-shared is off again on the VM" \
+		'qmp a$v "{\"execute\":\"query-migrate-capabilities\"}" | jq -e ".return[] | select(.capability == \"x-ignore-shared\") | .state == false" > /dev/null'
+	eval "asum$v=\$(memsum a\$v)"
+	quit a$v
+	rm -f "$RD/a$v.ram"
+
+	# shellcheck disable=SC2046
+	start $v b$v -S -incoming defer $(shm b$v)
+	"$FRC" restore-qemu --qmp b$v.qmp --paused --json a$v.frc > ra.json
+	rc=$?
+	check "QEMU $v, shared RAM: restore-qemu writes the RAM into the new VM's file" \
+		'[ $rc -eq 0 ] && [ "$(jq -r .path ra.json)" = shared-memory ]'
+	runs_on b$v "$(eval "echo \$asum$v")" "QEMU $v, shared RAM" "pong 2"
+	rm -f "$RD/b$v.ram"
+
+	# the same file into a QEMU with its own RAM: every page in the stream
+	start $v c$v -S -incoming defer
+	"$FRC" restore-qemu --qmp c$v.qmp --paused a$v.frc 2> rc.err
+	rc=$?
+	check "QEMU $v: a shared-memory save restores into private RAM by the stream, said" \
+		'[ $rc -eq 0 ] && grep -q "path: stream (not shared-memory" rc.err'
+	runs_on c$v "$(eval "echo \$asum$v")" "QEMU $v, shared-memory save by the stream" "pong 2"
+done
+"$FRC" export-qemu a10.frc a10.qemu && "$FRC" import-qemu -q a10.qemu a10b.frc
+rc=$?
+"$FRC" extract -q a10.frc -r pc.ram -o ram1.raw && "$FRC" extract -q a10b.frc -r pc.ram -o ram2.raw
+check "export-qemu makes an ordinary stream of a shared-memory save, the same RAM" \
+	'[ $rc -eq 0 ] && cmp -s ram1.raw ram2.raw && "$FRC" info --output=json a10b.frc | jq -e "[.sections[].name] | index(\"qemu-ignore-shared\") == null" > /dev/null'
+rm -f a10.qemu a10b.frc ram1.raw ram2.raw
 
 # ---- failures (QEMU 10) ----
 boot 10 f
@@ -87,6 +138,11 @@ if mountpoint -q full; then
 else
 	echo "not run - a small tmpfs for the full-disk case (mount -t tmpfs needs root)"
 fi
+# a VM with its own RAM has no shared-memory path
+"$FRC" save-qemu --qmp f.qmp --path=shared-memory x.frc 2> nosh.err
+rc=$?
+check "--path=shared-memory on a VM with its own RAM: refused, saying why" \
+	'[ $rc -eq 1 ] && grep -q "not in a shared memory file" nosh.err && [ ! -e x.frc ] && [ "$(vmstate f)" = running ]'
 # no QEMU on the socket
 "$FRC" save-qemu --qmp "$T/nothing.qmp" x.frc 2> none.err
 rc=$?

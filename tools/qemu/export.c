@@ -79,7 +79,8 @@ static int put_str(struct out_stream *o, const char *s)
 }
 
 /* The index of the QEMU section `name`, or -1 (message printed). */
-static int64_t section_named(frc_reader_t *r, const char *name)
+/* The QEMU section named `name`, or -1 (said unless `optional`). */
+static int64_t find_section(frc_reader_t *r, const char *name, int optional)
 {
 	for (uint32_t i = 0; i < frc_reader_section_count(r); i++) {
 		frc_section_info_t s;
@@ -88,8 +89,14 @@ static int64_t section_named(frc_reader_t *r, const char *name)
 		if (s.type == FRC_SECTION_QEMU && !strcmp(s.name, name))
 			return i;
 	}
-	tool_err("no '%s' section: not imported from QEMU", name);
+	if (!optional)
+		tool_err("no '%s' section: not imported from QEMU", name);
 	return -1;
+}
+
+static int64_t section_named(frc_reader_t *r, const char *name)
+{
+	return find_section(r, name, 0);
 }
 
 static int put_piece(void *ctx, const void *data, size_t len, uint64_t off)
@@ -294,14 +301,24 @@ static int omitted(const struct omits *om, const char *id)
 	return 0;
 }
 
+static int put_region_memory(frc_reader_t *r, uint32_t i,
+			     const struct guestmem *m);
+
+/*
+ * The RAM of a stream: the block list (with x-ignore-shared kept, `addrs`
+ * gives each block's address), then every page of every block but those
+ * omitted and those written into the destination's memory files (gm).
+ */
 static int put_stream_ram(frc_reader_t *r, struct out_stream *o,
-			  uint32_t ram_id, const struct omits *om)
+			  uint32_t ram_id, const struct omits *om,
+			  struct guestmems *gm, const uint64_t *addrs)
 {
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
 
 		frc_reader_region(r, i, &g, sizeof(g));
-		if (put_str(o, g.id) || put64(o, g.used_length))
+		if (put_str(o, g.id) || put64(o, g.used_length) ||
+		    (addrs && put64(o, addrs[i])))
 			return -1;
 	}
 	if (put64(o, RAM_EOS) || put8(o, QEMU_VM_SECTION_FOOTER) ||
@@ -312,10 +329,19 @@ static int put_stream_ram(frc_reader_t *r, struct out_stream *o,
 		return -1;
 	for (uint32_t i = 0; i < frc_reader_region_count(r); i++) {
 		frc_region_info_t g;
+		const struct guestmem *m;
+		int err;
 
 		frc_reader_region(r, i, &g, sizeof(g));
-		if (!omitted(om, g.id) && put_region_records(r, i, o))
+		m = guestmem_open(gm, g.id, g.used_length, &err);
+		if (err)
 			return -1;
+		if (m) {
+			if (flush_out(o) || put_region_memory(r, i, m))
+				return -1;
+		} else if (!omitted(om, g.id) && put_region_records(r, i, o)) {
+			return -1;
+		}
 	}
 	return put64(o, RAM_EOS) || put8(o, QEMU_VM_SECTION_FOOTER) ||
 	       put32(o, ram_id);
@@ -387,7 +413,35 @@ static int put_chunk_slots(void *ctx, const struct chunk *c)
 struct into_memory {
 	const struct guestmem *m;
 	uint32_t page_size;
+	int zero_absent; /* absent pages are made zero there too */
 };
+
+/* Bytes [off, off + len) of memory file m become zeros: a hole where
+ * the file system makes one, else written. */
+static int zero_memory(const struct guestmem *m, uint64_t off, uint64_t len)
+{
+	static const uint8_t zeros[65536];
+
+	if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)len) == 0)
+		return 0;
+	while (len) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+		ssize_t w = pwrite(m->fd, zeros, n, (off_t)off);
+
+		if (w <= 0 && !(w < 0 && errno == EINTR)) {
+			tool_err("cannot write zeros into '%s' at 0x%" PRIx64
+				 ": %s", m->path, off,
+				 w < 0 ? strerror(errno) : "nothing written");
+			return -1;
+		}
+		if (w > 0) {
+			off += (uint64_t)w;
+			len -= (uint64_t)w;
+		}
+	}
+	return 0;
+}
 
 /*
  * mapped-ram with --memory: the present pages of a chunk, verified, go
@@ -402,10 +456,19 @@ static int put_chunk_memory(void *ctx, const struct chunk *c)
 		const uint8_t *p;
 		size_t left;
 
-		while (k + run < c->n && chunk_present(c, k + run))
+		while (k + run < c->n && c->any && chunk_present(c, k + run))
 			run++;
 		if (!run) {
-			k++;
+			uint64_t gap = 0;
+
+			while (k + gap < c->n && !(c->any && chunk_present(c, k + gap)))
+				gap++;
+			if (im->zero_absent &&
+			    zero_memory(im->m, im->m->offset + (c->first + k) *
+							    im->page_size,
+					gap * im->page_size))
+				return -1;
+			k += gap;
 			continue;
 		}
 		p = c->data + k * im->page_size;
@@ -431,6 +494,21 @@ static int put_chunk_memory(void *ctx, const struct chunk *c)
 	return 0;
 }
 
+/* Every page of region i, verified, into memory file m (absent pages
+ * as zeros). */
+static int put_region_memory(frc_reader_t *r, uint32_t i,
+			     const struct guestmem *m)
+{
+	frc_region_info_t g;
+	struct into_memory im;
+
+	frc_reader_region(r, i, &g, sizeof(g));
+	im.m = m;
+	im.page_size = g.page_size;
+	im.zero_absent = 1;
+	return for_each_chunk(r, i, 0, put_chunk_memory, &im);
+}
+
 /*
  * mapped-ram: header, bitmap (LE u64 words) and pages at fixed places. A
  * block given with --memory gets its pages written into that memory and an
@@ -449,6 +527,7 @@ static int put_mapped_ram(frc_reader_t *r, struct out_stream *o,
 		frc_reader_region(r, i, &g, sizeof(g));
 		im.m = guestmem_open(gm, g.id, g.used_length, &err);
 		im.page_size = g.page_size;
+		im.zero_absent = 0; /* a fresh QEMU's own RAM is zeros */
 		if (err)
 			return -1;
 		bytes = (g.page_count + 63) / 64 * 8;
@@ -524,7 +603,7 @@ static int load_section(frc_reader_t *r, int64_t idx, uint8_t **p, size_t *n)
  * the subsection is left out, as QEMU does.
  */
 static int convert_head(frc_reader_t *r, int64_t idx, int mapped,
-			struct out_stream *o)
+			int keep_ignore, struct out_stream *o)
 {
 	struct qemu_file q;
 	struct in s;
@@ -539,6 +618,7 @@ static int convert_head(frc_reader_t *r, int64_t idx, int mapped,
 		return -1;
 	memset(&q, 0, sizeof(q));
 	q.page_size = 4096;
+	q.allow_ignore_shared = 1;
 	in_memory(&s, "section 'qemu-stream-head'", head, n);
 	if (read_head(&s, &q))
 		goto out;
@@ -553,7 +633,8 @@ static int convert_head(frc_reader_t *r, int64_t idx, int mapped,
 	     c = strtok_r(NULL, ",", &save)) {
 		size_t l = strlen(c);
 
-		if (!strcmp(c, "mapped-ram") || k + 1 + l + 12 > sizeof(sub))
+		if (!strcmp(c, "mapped-ram") || k + 1 + l + 12 > sizeof(sub) ||
+		    (!keep_ignore && !strcmp(c, "x-ignore-shared")))
 			continue;
 		sub[k++] = (uint8_t)l;
 		memcpy(sub + k, c, l);
@@ -619,9 +700,72 @@ static int put_ram_end(struct out_stream *o, uint32_t ram_id)
 	       put32(o, ram_id);
 }
 
-static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
-			 struct guestmems *gm, const struct omits *om)
+/*
+ * Section "qemu-ignore-shared" (a save whose shared RAM frc read itself):
+ * each block's address into *addrs (to be freed) and whether QEMU left it
+ * out; 0 without the section (*addrs NULL), -1 when it is malformed.
+ */
+static int load_ignore_shared(frc_reader_t *r, uint64_t **addrs,
+			      uint8_t **ignored)
 {
+	int64_t idx = find_section(r, "qemu-ignore-shared", 1);
+	uint32_t n = frc_reader_region_count(r);
+	uint8_t *rec;
+	size_t len;
+
+	*addrs = NULL;
+	*ignored = NULL;
+	if (idx < 0)
+		return 0;
+	if (load_section(r, idx, &rec, &len))
+		return -1;
+	if (len != (size_t)n * 9) {
+		tool_err("section 'qemu-ignore-shared' holds %zu bytes, not 9 "
+			 "per RAM block (%u blocks)", len, n);
+		free(rec);
+		return -1;
+	}
+	*addrs = calloc(n ? n : 1, sizeof(**addrs));
+	*ignored = calloc(n ? n : 1, 1);
+	if (!*addrs || !*ignored) {
+		tool_err("out of memory");
+		free(rec);
+		free(*addrs);
+		free(*ignored);
+		*addrs = NULL;
+		*ignored = NULL;
+		return -1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		for (int k = 0; k < 8; k++)
+			(*addrs)[i] = (*addrs)[i] << 8 | rec[i * 9 + (unsigned)k];
+		(*ignored)[i] = rec[i * 9 + 8];
+	}
+	free(rec);
+	return 0;
+}
+
+int export_ignored_blocks(frc_reader_t *r, uint8_t **ignored)
+{
+	uint64_t *addrs;
+	int rc = load_ignore_shared(r, &addrs, ignored);
+
+	free(addrs);
+	return rc ? -1 : *ignored != NULL;
+}
+
+/*
+ * The stream (or, `mapped`, a mapped-ram file). A save made with
+ * x-ignore-shared keeps it only with `keep_ignore` (restoring into the
+ * same kind of VM, its shared blocks written into gm); otherwise it
+ * becomes an ordinary save with every page in it.
+ */
+static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
+			 struct guestmems *gm, const struct omits *om,
+			 int keep_ignore)
+{
+	uint64_t *addrs = NULL;
+	uint8_t *ignored = NULL;
 	int64_t head = section_named(r, "qemu-stream-head");
 	int64_t cmd = head < 0 ? -1 : section_named(r, "qemu-stream-commands");
 	int64_t tail = cmd < 0 ? -1 : section_named(r, "qemu-stream-tail");
@@ -637,10 +781,21 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
 			 "source-format: not imported from QEMU");
 		return -1;
 	}
-	same = mapped == !strcmp(src, "qemu-mapped-ram");
-	rc = same ? put_section(r, o, head) : convert_head(r, head, mapped, o);
-	if (rc)
+	if (load_ignore_shared(r, &addrs, &ignored))
 		return -1;
+	free(ignored);
+	if (!addrs || mapped)
+		keep_ignore = 0;
+	same = mapped == !strcmp(src, "qemu-mapped-ram");
+	/* the head changes with the layout, and loses x-ignore-shared
+	 * unless it is kept */
+	rc = same && (!addrs || keep_ignore)
+		     ? put_section(r, o, head)
+		     : convert_head(r, head, mapped, keep_ignore, o);
+	if (rc) {
+		free(addrs);
+		return -1;
+	}
 	if (mapped) {
 		/* blocks, then the framing: kept verbatim at import, or
 		 * built around a stream's commands */
@@ -651,28 +806,29 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
 				     put32(o, ram_id) || put_section(r, o, cmd) ||
 				     put_ram_end(o, ram_id));
 	} else {
-		rc = put_stream_ram(r, o, ram_id, om) ||
+		rc = put_stream_ram(r, o, ram_id, om, gm,
+				    keep_ignore ? addrs : NULL) ||
 		     (same ? put_section(r, o, cmd)
 			   : framing_commands(r, cmd, ram_id, o)) ||
 		     put_ram_end(o, ram_id);
 	}
+	free(addrs);
 	return rc || put_section(r, o, tail) || flush_out(o) ? -1 : 0;
 }
 
-int export_stream_fd(frc_reader_t *r, int fd, const char *name)
+int export_stream_fd(frc_reader_t *r, int fd, const char *name,
+		     struct guestmems *gm)
 {
 	struct outfile of = { .name = name, .fd = fd };
 	struct out_stream o = { &of, 0, malloc(OUT_BUF), 0 };
 	struct omits om = { { NULL }, 0 };
-	struct guestmems gm;
 	int rc;
 
-	memset(&gm, 0, sizeof(gm));
 	if (!o.buf) {
 		tool_err("out of memory");
 		return -1;
 	}
-	rc = export_stream(r, &o, 0, &gm, &om);
+	rc = export_stream(r, &o, 0, gm, &om, gm->n > 0);
 	free(o.buf);
 	return rc;
 }
@@ -793,7 +949,7 @@ int cmd_export_qemu(int argc, char **argv)
 	else if (outfile_open(&of, argv[optind + 1], force,
 			      mapped ? OUT_SEEKABLE : OUT_ANY, inputs) == 0 &&
 		 ((void)fcntl(of.fd, F_SETPIPE_SZ, (int)IN_BUF),
-		  export_stream(r, &o, mapped, &gm, &om) == 0))
+		  export_stream(r, &o, mapped, &gm, &om, 0) == 0))
 		rc = outfile_commit(&of);
 	outfile_abort(&of);
 	free(o.buf);

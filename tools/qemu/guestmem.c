@@ -73,12 +73,10 @@ static long proc_mem_pid(const char *path)
 
 /*
  * An address range of process `pid` taken from the command line: it must
- * lie in mappings of that process that are readable and, for a restore,
- * writable (/proc/PID/maps), one after another without a gap. 0 when it
- * does; -1 (message printed) when not.
+ * lie in readable mappings of that process (/proc/PID/maps), one after
+ * another without a gap. 0 when it does; -1 (message printed) when not.
  */
-static int check_maps(long pid, uint64_t off, uint64_t len, int writable,
-		      const char *id)
+static int check_maps(long pid, uint64_t off, uint64_t len, const char *id)
 {
 	char path[64], line[512];
 	uint64_t want = off, end;
@@ -105,7 +103,7 @@ static int check_maps(long pid, uint64_t off, uint64_t len, int writable,
 			continue;
 		if (a > want || b <= want)
 			continue;
-		if (perms[0] != 'r' || (writable && perms[1] != 'w'))
+		if (perms[0] != 'r')
 			break;
 		want = b; /* covered up to b: the next mapping must go on */
 	}
@@ -114,7 +112,7 @@ static int check_maps(long pid, uint64_t off, uint64_t len, int writable,
 		return 0;
 	tool_err("block '%s': process %ld has no %s mapping at 0x%llx (the "
 		 "block's %llu bytes from 0x%llx are not all mapped in %s)",
-		 tool_esc(id), pid, writable ? "writable" : "readable",
+		 tool_esc(id), pid, "readable",
 		 (unsigned long long)want, (unsigned long long)len,
 		 (unsigned long long)off, path);
 	return -1;
@@ -125,7 +123,7 @@ static int check_maps(long pid, uint64_t off, uint64_t len, int writable,
  * (the QEMU it restores) maps shared: never a file typed by mistake, never
  * frc's own input. 0 when some process maps (dev, ino) shared.
  */
-static int mapped_shared(const struct stat *st)
+static int mapped_shared(const struct stat *st, long pid)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -137,7 +135,8 @@ static int mapped_shared(const struct stat *st)
 		char path[300], line[4096];
 		FILE *f;
 
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    (pid && strtol(e->d_name, NULL, 10) != pid))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/maps", e->d_name);
 		f = fopen(path, "re");
@@ -185,8 +184,14 @@ static int check_target(const struct guestmems *g, struct guestmem *m,
 			 "block '%s'", m->path, tool_esc(id));
 		return -1;
 	}
+	if (pid && g->writable) {
+		tool_err("'%s': frc never writes into another process's memory; "
+			 "give QEMU its RAM as a memory-backend-file with "
+			 "share=on and restore with `frc restore-qemu`", m->path);
+		return -1;
+	}
 	if (pid) /* QEMU's address space: the range must be mapped there */
-		return check_maps(pid, m->offset, need, g->writable, id);
+		return check_maps(pid, m->offset, need, id);
 	if (st->st_size && ((uint64_t)st->st_size < m->offset ||
 			    (uint64_t)st->st_size - m->offset < need)) {
 		tool_err("'%s' cannot be the memory of block '%s': it holds "
@@ -199,7 +204,13 @@ static int check_target(const struct guestmems *g, struct guestmem *m,
 			 (unsigned long long)need);
 		return -1;
 	}
-	if (g->writable && !mapped_shared(st)) {
+	if (g->pid && !mapped_shared(st, g->pid)) {
+		tool_err("'%s' is not mapped shared by QEMU (process %ld), "
+			 "which named it as the memory of block '%s'", m->path,
+			 g->pid, tool_esc(id));
+		return -1;
+	}
+	if (g->writable && !mapped_shared(st, 0)) {
 		tool_err("'%s' is not mapped shared by any running process: "
 			 "frc writes guest RAM only into the memory of a "
 			 "running QEMU (a memory-backend-file with share=on, "

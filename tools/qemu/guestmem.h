@@ -27,6 +27,8 @@ struct guestmems {
 	int writable; /* open the files for writing too (a restore into them):
 		       * then only memory a running process maps */
 	const char *input; /* the FRC file being read: never a target */
+	long pid; /* when set, the QEMU (its QMP peer) that must map every
+		   * file shared: files named by QEMU itself over QMP */
 };
 
 /*

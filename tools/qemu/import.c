@@ -21,7 +21,9 @@
 
 int import_into(int fd, const char *name, struct outfile *of,
 		const char *out, const char *generator,
-		const struct tool_compress *z, struct qemu_file *q)
+		const struct tool_compress *z, struct qemu_file *q,
+		int (*fill)(void *ctx, frc_writer_t *w, struct qemu_file *q),
+		void *ctx)
 {
 	frc_writer_options_t o;
 	struct in s;
@@ -32,6 +34,7 @@ int import_into(int fd, const char *name, struct outfile *of,
 	memset(&s, 0, sizeof(s));
 	memset(q, 0, sizeof(*q));
 	q->page_size = 4096; /* TARGET_PAGE_SIZE unless the stream says */
+	q->allow_ignore_shared = fill != NULL;
 	s.fd = fd;
 	s.name = name;
 	s.buf = malloc(IN_BUF);
@@ -48,6 +51,7 @@ int import_into(int fd, const char *name, struct outfile *of,
 	if (rc)
 		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
 	else if ((rc = import_to_frc(&s, q, w, z)) == 0 &&
+		 (!fill || (rc = fill(ctx, w, q)) == 0) &&
 		 (rc = frc_writer_commit(w, NULL, NULL)) != 0)
 		tool_err("%s", frc_writer_errmsg(w));
 	frc_writer_free(w);
@@ -116,7 +120,8 @@ int cmd_import_qemu(int argc, char **argv)
 	fd = infile_open(in, &size);
 	rc = fd < 0 ? -1
 		    : import_into(fd, strcmp(in, "-") ? in : "(standard input)",
-				  &of, out, "frc import-qemu " FRC_LIB_VERSION_STRING, &z, &q);
+				  &of, out, "frc import-qemu " FRC_LIB_VERSION_STRING, &z, &q,
+				  NULL, NULL);
 	if (rc == 0)
 		rc = outfile_commit(&of);
 	outfile_abort(&of); /* a failed import leaves nothing behind */

@@ -13,7 +13,10 @@
 # usage: tools/qemu/qemu_bench.sh [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json]
 #                            [-p "PATH..."] [BUILD_DIR]
 # -p runs only the paths named (ids as in the JSON: cat72 frc72 cat10 frc10
-# mapped10 inplace10 shared10 frcmapped10), with their baselines.
+# qmp10 mapped10 inplace10 shared10 shm10 frcmapped10), with their
+# baselines. qmp10 and shm10 are the one commands frc save-qemu and frc
+# restore-qemu (the stream; RAM in a shared file moved by frc), timed
+# whole: QMP, the save or the restore with every page verified.
 set -u
 ROUNDS=3
 SIZE=1024
@@ -112,8 +115,8 @@ run() {
 }
 FRCX="$FRC import-qemu -q - $T/vm.frc"
 # the baseline of a path, if it has one
-base() { case $1 in frc72) echo cat72 ;; frc10) echo cat10 ;; inplace10 | shared10 | guestram10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
-ALL="cat72 frc72 cat10 frc10 mapped10 inplace10 shared10 guestram10 frcmapped10"
+base() { case $1 in frc72) echo cat72 ;; frc10 | qmp10) echo cat10 ;; inplace10 | shared10 | shm10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
+ALL="cat72 frc72 cat10 frc10 qmp10 mapped10 inplace10 shared10 shm10 frcmapped10"
 rows=$ALL
 if [ -n "$ONLY" ]; then
 	rows=
@@ -168,62 +171,65 @@ while [ $round -le "$ROUNDS" ]; do
 			quit dst
 			rm -f vm.frc
 			res=$(echo "$ta $tb $t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1 + $4 - $3, $6 - $5}') ;;
-		shared10 | guestram10)
+		shared10)
 			# QEMU saves into a prepared FRC file and frc seals it
-			# from the paused guest's RAM instead of reading the
-			# pages back: RAM in a shared file (shared10) or QEMU's
-			# own anonymous RAM through /proc/PID/mem (guestram10);
-			# restore: QEMU loads in place, held stopped, and frc
-			# verifies the restored guest's RAM
+			# from the paused guest's RAM in a shared file instead
+			# of reading the pages back; restore: QEMU loads in
+			# place, held stopped, and frc verifies the restored
+			# guest's RAM
 			rm -f "$RD"/*.ram
 			ta=$(now)
 			"$FRC" prepare-qemu vm.frc > /dev/null || exit 1
 			tb=$(now)
-			if [ $row = shared10 ]; then
-				start 10.0 src $(shared src)
-				mem=ram0="$RD/src.ram"
-			else
-				start 10.0 src
-				mem=pc.ram=/proc/$(qemu_pid src)/mem@$(hva src pc.ram)
-			fi
+			start 10.0 src $(shared src)
 			setup src mapped
 			t0=$(now)
 			qmp src "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
 			wait_done src || exit 1
-			"$FRC" seal-qemu -q --memory="$mem" vm.frc || exit 1
+			"$FRC" seal-qemu -q --memory=ram0="$RD/src.ram" vm.frc || exit 1
 			t1=$(now)
 			quit src
 			rm -f "$RD/src.ram"
 			[ "$DROP" = yes ] && sync && echo 3 > /proc/sys/vm/drop_caches
-			if [ $row = shared10 ]; then
-				# QEMU loads in place, frc verifies the RAM
-				start 10.0 dst -incoming defer $(shared dst)
-				setup dst mapped
-				t2=$(now)
-				qmp dst "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
-				wait_done dst || exit 1
-				tc=$(now)
-				"$FRC" check -q --memory=ram0="$RD/dst.ram" vm.frc || { echo "qemu_bench: frc check failed" >&2; exit 1; }
-				t3=$(now)
-				eval "K_$row=\"\$K_$row $(echo "$tc $t3" | awk '{printf "%.3f", $2 - $1}')\""
-			else
-				# frc reads and verifies the pages and writes
-				# them into the fresh QEMU's RAM; QEMU loads the
-				# rest from a mapped-ram file whose bitmap for
-				# that block is empty
-				start 10.0 dst -incoming defer
-				setup dst mapped
-				mem=pc.ram=/proc/$(qemu_pid dst)/mem@$(hva dst pc.ram)
-				t2=$(now)
-				"$FRC" export-qemu --format=mapped-ram --memory="$mem" vm.frc rest.qemu || exit 1
-				qmp dst "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/rest.qemu\"}}" > /dev/null
-				wait_done dst || exit 1
-				t3=$(now)
-				rm -f rest.qemu
-			fi
+			start 10.0 dst -incoming defer $(shared dst)
+			setup dst mapped
+			t2=$(now)
+			qmp dst "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/vm.frc,offset=1048576\"}}" > /dev/null
+			wait_done dst || exit 1
+			tc=$(now)
+			"$FRC" check -q --memory=ram0="$RD/dst.ram" vm.frc || { echo "qemu_bench: frc check failed" >&2; exit 1; }
+			t3=$(now)
+			eval "K_$row=\"\$K_$row $(echo "$tc $t3" | awk '{printf "%.3f", $2 - $1}')\""
 			quit dst
 			rm -f vm.frc "$RD"/*.ram
 			res=$(echo "$ta $tb $t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1 + $4 - $3, $6 - $5}') ;;
+		shm10 | qmp10)
+			# one command each way: frc save-qemu and frc
+			# restore-qemu over QMP, RAM in a shared file moved by
+			# frc (shm10) or QEMU's stream through a pipe (qmp10)
+			rm -f "$RD"/*.ram
+			if [ $row = shm10 ]; then
+				start 10.0 src $(shared src); how=shared-memory
+			else
+				start 10.0 src; how=stream
+			fi
+			t0=$(now)
+			"$FRC" save-qemu -q --path=$how --qmp "$T/src.qmp" vm.frc || exit 1
+			t1=$(now)
+			quit src
+			rm -f "$RD/src.ram"
+			[ "$DROP" = yes ] && sync && echo 3 > /proc/sys/vm/drop_caches
+			if [ $row = shm10 ]; then
+				start 10.0 dst -incoming defer $(shared dst)
+			else
+				start 10.0 dst -incoming defer
+			fi
+			t2=$(now)
+			"$FRC" restore-qemu -q --paused --path=$how --qmp "$T/dst.qmp" vm.frc || exit 1
+			t3=$(now)
+			quit dst
+			rm -f vm.frc "$RD"/*.ram
+			res=$(echo "$t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1, $4 - $3}') ;;
 		frcmapped10)
 			# QEMU's mapped-ram file imported into FRC; restored from
 			# the mapped-ram file frc writes back, verified
@@ -251,8 +257,9 @@ label() {
 	frc10) echo "QEMU 10.0, exec:frc import-qemu / export-qemu" ;;
 	mapped10) echo "QEMU 10.0, mapped-ram + multifd 2 + direct-io, file:" ;;
 	inplace10) echo "QEMU 10.0, mapped-ram into FRC + seal / load + check" ;;
+	qmp10) echo "QEMU 10.0, frc save-qemu / restore-qemu, the stream" ;;
 	shared10) echo "QEMU 10.0, same, RAM in a shared file: seal/check --memory" ;;
-	guestram10) echo "QEMU 10.0, same, RAM via /proc/PID/mem: seal/export --memory" ;;
+	shm10) echo "QEMU 10.0, frc save-qemu / restore-qemu, RAM by frc" ;;
 	frcmapped10) echo "QEMU 10.0, mapped-ram file + frc import / frc export + load" ;;
 	esac
 }
@@ -285,8 +292,10 @@ echo "goals:"
 sep=
 for g in "frc72 S 1.1 stream save, QEMU 7.2" "frc72 R 1.1 stream verified restore, QEMU 7.2" \
 	 "frc10 S 1.1 stream save, QEMU 10.0" "frc10 R 1.1 stream verified restore, QEMU 10.0" \
-	 "guestram10 S 1.5 in-place save + seal, QEMU 10.0" \
-	 "guestram10 R 1.3 in-place verified restore, QEMU 10.0"; do
+	 "qmp10 S 1.1 one-command stream save, QEMU 10.0" \
+	 "qmp10 R 1.1 one-command stream restore, QEMU 10.0" \
+	 "shm10 S 1.1 one-command save, RAM moved by frc" \
+	 "shm10 R 1.0 one-command verified restore, RAM by frc"; do
 	set -- $g
 	row=$1; k=$2; lim=$3; shift 3
 	case " $rows " in *" $row "*) ;; *) continue ;; esac
@@ -295,6 +304,19 @@ for g in "frc72 S 1.1 stream save, QEMU 7.2" "frc72 R 1.1 stream verified restor
 	printf '  %-50s %5sx of %-9s (goal <= %sx): %s\n' "$*" "$got" "$(base "$row")" "$lim" "$met"
 	[ -n "$JSON" ] && printf '%s{"goal": "%s", "row": "%s", "ratio": %s, "limit": %s, "met": %s}' \
 		"$sep" "$*" "$row" "$got" "$lim" "$([ "$met" = met ] && echo true || echo false)" >> "$JSON"
+	sep=", "
+done
+# what the one command adds to the path it drives: qmp10 against frc10
+# (the same stream into and out of frc, started by hand through exec:)
+for k in S R; do
+	case " $rows " in *" qmp10 "*) ;; *) continue ;; esac
+	case " $rows " in *" frc10 "*) ;; *) continue ;; esac
+	d=$(echo "$(m $k qmp10) $(m $k frc10)" | awk '{printf "%.3f", $1 - $2}')
+	met=$(echo "$d" | awk '{print ($1 <= 0.05) ? "met" : "NOT met"}')
+	w=$([ $k = S ] && echo save || echo restore)
+	printf '  %-50s %6s s more than frc10 (goal <= 0.05 s): %s\n' "one command's own cost, $w" "$d" "$met"
+	[ -n "$JSON" ] && printf '%s{"goal": "one command own cost, %s", "row": "qmp10", "seconds": %s, "limit": 0.05, "met": %s}' \
+		"$sep" "$w" "$d" "$([ "$met" = met ] && echo true || echo false)" >> "$JSON"
 	sep=", "
 done
 [ -n "$JSON" ] && echo "]}" >> "$JSON"

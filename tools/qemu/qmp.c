@@ -232,6 +232,13 @@ int qmp_open(struct qmp *q, const char *path, int timeout_ms)
 			    path, strerror(errno));
 	/* a send that cannot go on within the deadline fails */
 	(void)setsockopt(q->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	{
+		struct ucred cr;
+		socklen_t l = sizeof(cr);
+
+		if (getsockopt(q->fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) == 0)
+			q->pid = cr.pid;
+	}
 	g = next_message(q);
 	if (!g)
 		return -1;

@@ -21,6 +21,7 @@ struct qmp {
 	size_t have;
 	int timeout_ms; /* per reply */
 	int major, minor, micro; /* QEMU's version, from the greeting */
+	long pid; /* QEMU's process (the socket's peer), 0 if unknown */
 	char error[512]; /* why the last call failed */
 	int gone; /* the connection is lost: every later call fails at once */
 };

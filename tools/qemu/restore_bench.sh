@@ -7,9 +7,13 @@
 # the guest answering "ping" on its serial console (QEMU continued as soon
 # as it has loaded):
 #   eager    QEMU 10 mapped-ram + multifd + direct-io (unverified)
-#   frc      FRC's fastest eager verified restore: every page verified and
-#            written into the fresh QEMU's RAM by export-qemu --memory,
-#            QEMU loading the rest
+#   frc      FRC's fastest eager verified restore: `frc restore-qemu`
+#            (path shared-memory) of the save `frc save-qemu` made of the
+#            same guest: every page verified and written by frc into the
+#            fresh QEMU's RAM, a shared file, QEMU loading the rest
+# The source guest's RAM is a shared file (memory-backend-file,
+# share=on, in /dev/shm), as the frc path needs; the other paths restore
+# into QEMU's own RAM or the mount.
 #   lazy     QEMU's RAM a private mapping of `frc mount`'s region file,
 #            QEMU loading only what export-qemu --omit=pc.ram wrote
 #   prefetch lazy, the mount prefetching (--prefetch); also the time until
@@ -49,6 +53,8 @@ fi
 G=$(sh "$SRC/tests/make_guest.sh") || exit 1
 Q10=$(sh "$SRC/tests/fetch_qemu.sh") || exit 1
 T=$(mktemp -d "${TMPDIR:-$B}/frc-rbench-XXXXXX")
+# guest RAM shared with frc lives in memory (tmpfs), not on the disk
+RD=$(mktemp -d /dev/shm/frc-rbench-XXXXXX 2>/dev/null) || RD=$T
 cd "$T" || exit 1
 . "$SRC/tests/tap.sh"
 . "$SRC/tests/guest_lib.sh"
@@ -57,7 +63,7 @@ cleanup() {
 	quit_all
 	sleep 0.3
 	unmount_all
-	rm -rf "$T"
+	rm -rf "$T" "$RD"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -99,6 +105,7 @@ answered() {
 	sub "$2" "$(now)"
 }
 ram_on() { echo "memory-backend-file,id=pc.ram,mem-path=$T/$1/regions/pc.ram,size=$MEM,share=off"; }
+shm_on() { echo "memory-backend-file,id=pc.ram,mem-path=$RD/$1.ram,size=$MEM,share=on"; }
 incoming() { qmp "$1" "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"$2\"}}" > /dev/null; }
 # loaded NAME: until the restore completed (polled every 10 ms)
 loaded() {
@@ -124,14 +131,12 @@ restore_one() {
 		t0=$(now); incoming d "file:$T/vm.qemu"; loaded d
 		echo "$(answered d "$t0")" ;;
 	frc)
-		start 10 d -S -incoming defer
-		mapped d
-		mem=pc.ram=/proc/$(qemu_pid d)/mem@$(hva d pc.ram)
+		start 10 d -S -incoming defer -object "$(shm_on d)" -machine memory-backend=pc.ram
 		t0=$(now)
-		"$FRC" export-qemu --format=mapped-ram --memory="$mem" vm.frc rest.qemu || die "export --memory failed"
-		incoming d "file:$T/rest.qemu"; loaded d
+		"$FRC" restore-qemu -q --paused --path=shared-memory --qmp "$T/d.qmp" vm-shm.frc || die "restore-qemu failed"
 		echo "$(answered d "$t0")"
-		rm -f rest.qemu ;;
+		gone d
+		rm -f "$RD/d.ram" ;;
 	lazy | prefetch)
 		if [ $1 = prefetch ]; then mnt vm.frc mnt --prefetch; else mnt vm.frc mnt; fi || die "mount failed"
 		start 10 d -S -incoming defer -object "$(ram_on mnt)" -machine memory-backend=pc.ram
@@ -204,14 +209,18 @@ for size in $SIZES; do
 	echo "== ${size} MiB guest, $(($size / 2)) MiB of random data"
 	extra=$(loaders "$size")
 	# shellcheck disable=SC2086
-	start 10 s $extra
+	start 10 s $extra -object "$(shm_on s)" -machine memory-backend=pc.ram
 	"$SER" -r s.ser 300 hello hi > /dev/null || die "the guest did not boot"
 	[ "$(say s ping pong)" = "pong 1" ] || die "the guest did not answer"
+	# the frc path's save: one command (the guest runs on after it), then
+	# QEMU's own live save of the same guest for the other paths
+	"$FRC" save-qemu -q --path=shared-memory --qmp "$T/s.qmp" vm-shm.frc || die "save-qemu failed"
 	mapped s
 	qmp s '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":107374182400}}' > /dev/null
 	qmp s "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"file:$T/vm.qemu\"}}" > /dev/null
 	[ "$(wait_migration s)" = completed ] || die "the save failed"
 	gone s
+	rm -f "$RD/s.ram"
 	rm -f low.bin high.bin
 	"$FRC" import-qemu -q vm.qemu vm.frc || die "import failed"
 	t0=$(now)
@@ -246,7 +255,7 @@ for size in $SIZES; do
 	line="$line $(echo "$X_prefetch" | median) $rr $(echo "$seq_m" | median) $(echo "$seq_x" | median)"
 	RESULTS="$RESULTS$line
 "
-	rm -f vm.qemu vm.frc lazy.qemu
+	rm -f vm.qemu vm.frc vm-shm.frc lazy.qemu
 done
 
 # the report

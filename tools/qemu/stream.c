@@ -207,8 +207,18 @@ static int read_configuration(struct in *s, struct qemu_file *q)
 				snprintf(q->caps + strlen(q->caps),
 					 sizeof(q->caps) - strlen(q->caps),
 					 "%s%s", *q->caps ? "," : "", name);
-				if (!strcmp(name, "x-ignore-shared") ||
-				    !strcmp(name, "postcopy-ram"))
+				if (!strcmp(name, "x-ignore-shared")) {
+					q->ignore_shared = 1;
+					if (!q->allow_ignore_shared)
+						return fail_at(s, "the stream "
+							"uses x-ignore-shared: "
+							"its shared RAM blocks "
+							"are not in it (frc "
+							"save-qemu takes them "
+							"from the VM's memory "
+							"files)");
+				}
+				if (!strcmp(name, "postcopy-ram"))
 					return fail_at(s, "the stream uses a "
 						       "capability FRC cannot "
 						       "represent");
@@ -287,6 +297,10 @@ int read_ram_blocks(struct in *s, struct qemu_file *q)
 		if (!b->used || b->used % q->page_size || b->used > q->mem_size)
 			return fail_at(s, "RAM block length is not a multiple "
 				       "of the page size");
+		/* with x-ignore-shared every block's place in the guest
+		 * (its memory region's address) follows */
+		if (q->ignore_shared && get64(s, &b->mr_addr))
+			return -1;
 		if (q->mapped_ram) {
 			uint32_t hver;
 			uint64_t psize;
@@ -492,6 +506,7 @@ static int read_ram_records(struct in *s, struct qemu_file *q,
 		if (*current < 0 || addr % q->page_size ||
 		    addr >= q->blocks[*current].used)
 			return fail_at(s, "page record outside its RAM block");
+		q->blocks[*current].records++;
 		if (!im)
 			return fail_at(s, "a page record where none may be");
 		if (flags & RAM_ZERO) {
@@ -864,6 +879,29 @@ int set_qemu_metadata(frc_writer_t *w, const struct qemu_file *q)
 	return 0;
 }
 
+/*
+ * Section "qemu-ignore-shared" of a stream saved with x-ignore-shared: per
+ * block, in order, be64 the address QEMU sent for it and u8 1 when QEMU
+ * left its pages out (a shared memory file frc read itself), else 0.
+ */
+static int put_ignore_shared(frc_writer_t *w, const struct qemu_file *q)
+{
+	uint8_t rec[MAX_BLOCKS * 9];
+
+	for (unsigned i = 0; i < q->nblocks; i++) {
+		for (int k = 0; k < 8; k++)
+			rec[i * 9 + (unsigned)k] =
+				(uint8_t)(q->blocks[i].mr_addr >> (56 - 8 * k));
+		rec[i * 9 + 8] = q->blocks[i].ignored ? 1 : 0;
+	}
+	if (frc_writer_add_section(w, FRC_SECTION_QEMU, 0, "qemu-ignore-shared",
+				   rec, (size_t)q->nblocks * 9)) {
+		tool_err("%s", frc_writer_errmsg(w));
+		return -1;
+	}
+	return 0;
+}
+
 int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w,
 		  const struct tool_compress *z)
 {
@@ -919,6 +957,12 @@ int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w,
 		tool_err("%s", frc_writer_errmsg(w));
 		goto out;
 	}
+	/* QEMU sends every page of a block it migrates (zero pages as
+	 * ZERO records): a block without any was left out */
+	for (unsigned i = 0; i < q->nblocks; i++)
+		q->blocks[i].ignored = q->ignore_shared && !q->blocks[i].records;
+	if (q->ignore_shared && put_ignore_shared(w, q))
+		goto out;
 	if (set_qemu_metadata(w, q))
 		goto out;
 	note_record(s->pos, "device-state");

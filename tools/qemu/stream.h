@@ -66,6 +66,11 @@ struct in {
 struct block {
 	char id[256];
 	uint64_t used;
+	uint64_t records; /* page records read (stream) */
+	/* x-ignore-shared: the address QEMU sent, and whether the block's
+	 * pages were left out of the stream (frc reads them itself) */
+	uint64_t mr_addr;
+	int ignored;
 	/* mapped-ram */
 	uint64_t bitmap_offset, pages_offset;
 };
@@ -81,6 +86,9 @@ struct qemu_file {
 	uint8_t *commands;
 	size_t ncommands;
 	char caps[512];
+	/* the x-ignore-shared capability: accepted only when the caller
+	 * fills the blocks QEMU leaves out (frc save-qemu) */
+	int allow_ignore_shared, ignore_shared;
 	/* where the head holds the capabilities subsection [caps_at, caps_end)
 	 * (both 0 without one) and where the configuration ends */
 	uint64_t caps_at, caps_end, config_end;
@@ -134,15 +142,32 @@ int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w,
  * import.c: a QEMU migration file read from fd (named `name` in messages)
  * into the FRC file being written to `of` (opened by outfile_open, named
  * `out`) and committed as FRC (the caller commits or aborts `of`); q says
- * what was read (the caller frees q->commands). 0, or -1 after a message.
+ * what was read (the caller frees q->commands). With `fill`, a stream
+ * saved with x-ignore-shared is accepted and fill() writes the blocks
+ * QEMU left out (q->blocks[i].ignored) before the commit. 0, or -1 after
+ * a message.
  */
 struct outfile;
 int import_into(int fd, const char *name, struct outfile *of,
 		const char *out, const char *generator,
-		const struct tool_compress *z, struct qemu_file *q);
-/* export.c: the file as a QEMU migration stream written to fd (a pipe or
- * socket, named `name` in messages), every page verified. 0 or -1. */
-int export_stream_fd(frc_reader_t *r, int fd, const char *name);
+		const struct tool_compress *z, struct qemu_file *q,
+		int (*fill)(void *ctx, frc_writer_t *w, struct qemu_file *q),
+		void *ctx);
+/*
+ * export.c: the file as a QEMU migration stream written to fd (a pipe or
+ * socket, named `name` in messages), every page verified. With blocks in
+ * gm (a save made with x-ignore-shared, restored into a VM whose blocks
+ * are shared memory files), those blocks are written into their files and
+ * the stream keeps x-ignore-shared; otherwise every page goes into the
+ * stream. 0 or -1.
+ */
+struct guestmems;
+int export_stream_fd(frc_reader_t *r, int fd, const char *name,
+		     struct guestmems *gm);
+/* Whether the file is a save made with x-ignore-shared: 1 with *ignored
+ * (to be freed) flagging, per region, the blocks QEMU left out; 0 when
+ * not; -1 (message printed) when its record is malformed. */
+int export_ignored_blocks(frc_reader_t *r, uint8_t **ignored);
 
 /* An input reading n bytes at p (no file), named `name` in messages. */
 void in_memory(struct in *s, const char *name, uint8_t *p, size_t n);

@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "frc_tool.h"
+#include "guestmem.h"
 #include "outfile.h"
 #include "output.h"
 #include "qmp.h"
@@ -124,6 +126,295 @@ static int give_fd(struct qmp *q, const char *name, int fd)
 	return rc ? qerr(q) : 0;
 }
 
+
+/* ---- the VM's shared memory files (path "shared-memory") ---- */
+
+/*
+ * What QEMU says of its memory backends: every memory-backend-file with
+ * share=on, as ID=mem-path in sh->g (checked when opened: a regular file
+ * QEMU's process maps shared), and in sh->why the reason the RAM cannot
+ * travel through them (empty when it can). -1 when QMP failed.
+ */
+struct shared {
+	struct guestmems g;
+	char why[400];
+};
+
+static json_object *qom_get(struct qmp *q, const char *obj, const char *prop)
+{
+	json_object *a = json_object_new_object();
+	char path[300];
+
+	snprintf(path, sizeof(path), "/objects/%s", obj);
+	if (a && (json_object_object_add(a, "path", json_object_new_string(path)) ||
+		  json_object_object_add(a, "property",
+					 json_object_new_string(prop)))) {
+		json_object_put(a);
+		a = NULL;
+	}
+	return qmp_call(q, "qom-get", a, -1);
+}
+
+static int find_shared(struct qmp *q, struct shared *sh, int writable,
+		       const char *input)
+{
+	json_object *list = qmp_call(q, "query-memdev", NULL, -1);
+	size_t n;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->g.writable = writable;
+	sh->g.input = input;
+	sh->g.pid = q->pid;
+	for (unsigned i = 0; i < GUESTMEM_MAX; i++)
+		sh->g.m[i].fd = -1;
+	if (!list)
+		return qerr(q);
+	if (!q->pid)
+		snprintf(sh->why, sizeof(sh->why), "QEMU's process is unknown "
+			 "(no peer of its QMP socket)");
+	n = json_object_is_type(list, json_type_array)
+		    ? json_object_array_length(list) : 0;
+	for (size_t i = 0; i < n && !sh->why[0]; i++) {
+		json_object *e = json_object_array_get_idx(list, i), *v, *t, *mp;
+		const char *id = qmp_str(e, "id");
+		struct stat st;
+		char *arg;
+
+		if (!json_object_object_get_ex(e, "share", &v) ||
+		    !json_object_get_boolean(v))
+			continue;
+		if (!id) {
+			snprintf(sh->why, sizeof(sh->why), "a shared memory "
+				 "backend has no id");
+			break;
+		}
+		t = qom_get(q, id, "type");
+		if (!t) {
+			json_object_put(list);
+			return qerr(q);
+		}
+		if (strcmp(json_object_get_string(t), "memory-backend-file")) {
+			snprintf(sh->why, sizeof(sh->why), "shared memory "
+				 "backend '%s' is a %s, not a memory-backend-file "
+				 "(QEMU leaves only named files out of its "
+				 "stream)", id, json_object_get_string(t));
+			json_object_put(t);
+			break;
+		}
+		json_object_put(t);
+		mp = qom_get(q, id, "mem-path");
+		if (!mp) {
+			json_object_put(list);
+			return qerr(q);
+		}
+		if (stat(json_object_get_string(mp), &st) || !S_ISREG(st.st_mode))
+			snprintf(sh->why, sizeof(sh->why), "the mem-path of "
+				 "backend '%s' (%s) is not a regular file frc "
+				 "can reach", id, json_object_get_string(mp));
+		else if (sh->g.n == GUESTMEM_MAX)
+			snprintf(sh->why, sizeof(sh->why), "more than %d shared "
+				 "memory files", GUESTMEM_MAX);
+		else {
+			/* "@0": an '@' in the path stays part of it */
+			int bad = asprintf(&arg, "%s=%s@0", id,
+					   json_object_get_string(mp)) < 0;
+
+			if (bad) {
+				arg = NULL;
+				tool_err("out of memory");
+			} else {
+				bad = guestmem_add(&sh->g, arg) != 0;
+			}
+			free(arg);
+			if (bad) {
+				json_object_put(mp);
+				json_object_put(list);
+				return -1;
+			}
+		}
+		json_object_put(mp);
+	}
+	json_object_put(list);
+	if (!sh->why[0] && !sh->g.n)
+		snprintf(sh->why, sizeof(sh->why), "the VM's RAM is not in a "
+			 "shared memory file (memory-backend-file,share=on)");
+	return 0;
+}
+
+/*
+ * Migration capabilities: what a stream through a pipe needs, set in one
+ * call, and the ones frc changed, to be put back as they were. A
+ * capability QEMU does not know is not in its list and never touched.
+ */
+#define CAPS_MAX 16
+struct capset {
+	char name[CAPS_MAX][32];
+	int was[CAPS_MAX];
+	unsigned n;
+};
+
+/* off for a stream through a pipe: other layouts, other channels,
+ * records FRC does not take */
+static const char *const pipe_off[] = { "mapped-ram", "multifd", "xbzrle",
+					"compress", "postcopy-ram" };
+
+static int set_caps(struct qmp *q, const struct capset *c, int back)
+{
+	json_object *a = json_object_new_object(), *l = json_object_new_array();
+
+	if (!a || !l || json_object_object_add(a, "capabilities", l)) {
+		json_object_put(a);
+		json_object_put(l);
+		return qerr(q);
+	}
+	for (unsigned i = 0; i < c->n; i++) {
+		json_object *e = json_object_new_object();
+
+		if (!e || json_object_array_add(l, e) ||
+		    json_object_object_add(e, "capability",
+					   json_object_new_string(c->name[i])) ||
+		    json_object_object_add(e, "state", json_object_new_boolean(
+					       back ? c->was[i] : !c->was[i]))) {
+			json_object_put(a);
+			return qerr(q);
+		}
+	}
+	return qmp_do(q, "migrate-set-capabilities", a, -1) ? qerr(q) : 0;
+}
+
+/*
+ * Sets the capabilities a save or restore through the pipe needs
+ * (x-ignore-shared on or off as `ignore_shared` says); *c records what
+ * changed. 0, or -1 (said) with nothing changed.
+ */
+static int caps_for_pipe(struct qmp *q, int ignore_shared, struct capset *c)
+{
+	json_object *l = qmp_call(q, "query-migrate-capabilities", NULL, -1);
+
+	memset(c, 0, sizeof(*c));
+	if (!l)
+		return qerr(q);
+	for (size_t i = 0; json_object_is_type(l, json_type_array) &&
+			   i < json_object_array_length(l) && c->n < CAPS_MAX; i++) {
+		json_object *e = json_object_array_get_idx(l, i), *v;
+		const char *name = qmp_str(e, "capability");
+		int on, want;
+
+		if (!name || strlen(name) >= sizeof(c->name[0]) ||
+		    !json_object_object_get_ex(e, "state", &v))
+			continue;
+		on = want = json_object_get_boolean(v);
+		for (size_t k = 0; k < sizeof(pipe_off) / sizeof(pipe_off[0]); k++)
+			if (!strcmp(name, pipe_off[k]))
+				want = 0;
+		if (!strcmp(name, "x-ignore-shared"))
+			want = ignore_shared;
+		if (want != on) {
+			snprintf(c->name[c->n], sizeof(c->name[0]), "%s", name);
+			c->was[c->n++] = on;
+		}
+	}
+	json_object_put(l);
+	if (c->n && set_caps(q, c, 0)) {
+		c->n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* true when all `n` bytes at p are zero */
+static int all_zero(const uint8_t *p, size_t n)
+{
+	return !p[0] && !memcmp(p, p + 1, n - 1);
+}
+
+#define COPY_PAGES 256u
+
+/* Block i's pages from its shared memory file m into region i of w:
+ * every page but the zero ones, checksummed by the writer. */
+static int copy_block(frc_writer_t *w, uint32_t i, const struct guestmem *m,
+		      uint64_t used, uint32_t ps, uint64_t *bytes)
+{
+	uint64_t idx[COPY_PAGES];
+	const void *pg[COPY_PAGES];
+	uint8_t *buf;
+	int rc = -1;
+
+	if (posix_memalign((void **)&buf, 4096, (size_t)COPY_PAGES * ps)) {
+		tool_err("out of memory");
+		return -1;
+	}
+	for (uint64_t off = 0; off < used;) {
+		size_t want = used - off < (uint64_t)COPY_PAGES * ps
+				      ? (size_t)(used - off) : (size_t)COPY_PAGES * ps;
+		size_t got = 0;
+		unsigned k = 0;
+
+		while (got < want) {
+			ssize_t n = pread(m->fd, buf + got, want - got,
+					  (off_t)(m->offset + off + got));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				tool_err("cannot read '%s' (memory of block "
+					 "'%s') at %" PRIu64 ": %s", m->path,
+					 tool_esc(m->id), m->offset + off + got,
+					 n ? strerror(errno) : "the file ends");
+				goto out;
+			}
+			got += (size_t)n;
+		}
+		for (size_t p = 0; p < want / ps; p++)
+			if (!all_zero(buf + p * ps, ps)) {
+				idx[k] = off / ps + p;
+				pg[k++] = buf + p * ps;
+			}
+		if (k && frc_writer_write_batch(w, i, k, idx, pg)) {
+			tool_err("%s", frc_writer_errmsg(w));
+			goto out;
+		}
+		*bytes += (uint64_t)k * ps;
+		off += want;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+struct fill {
+	struct guestmems *g;
+	uint64_t bytes; /* of non-zero pages copied */
+};
+
+/* import_into's fill: the blocks QEMU left out, from their files */
+static int fill_shared(void *ctx, frc_writer_t *w, struct qemu_file *q)
+{
+	struct fill *f = ctx;
+
+	for (unsigned i = 0; i < q->nblocks; i++) {
+		const struct block *b = &q->blocks[i];
+		const struct guestmem *m;
+		int err;
+
+		if (!b->ignored)
+			continue;
+		m = guestmem_open(f->g, b->id, b->used, &err);
+		if (err)
+			return -1;
+		if (!m) {
+			tool_err("QEMU left RAM block '%s' out of its stream, "
+				 "but it is no shared memory file frc found",
+				 tool_esc(b->id));
+			return -1;
+		}
+		if (copy_block(w, i, m, b->used, q->page_size, &f->bytes))
+			return -1;
+	}
+	return 0;
+}
+
 static void report_json(const char *cmd, const char *file, const char *path,
 			const struct qmp *q, const char *state, double total,
 			double paused)
@@ -143,6 +434,19 @@ static void report_json(const char *cmd, const char *file, const char *path,
 	out_finish(o);
 }
 
+/* "auto", "shared-memory" or "stream" into *path; -1 when none. */
+static int parse_path(const char *arg, const char **path)
+{
+	if (strcmp(arg, "auto") && strcmp(arg, "shared-memory") &&
+	    strcmp(arg, "stream")) {
+		tool_err("--path=%s: auto, shared-memory or stream",
+			 tool_esc(arg));
+		return -1;
+	}
+	*path = arg;
+	return 0;
+}
+
 int cmd_save_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -158,21 +462,23 @@ int cmd_save_qemu(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc save-qemu --qmp SOCKET [--path=auto|stream] [--live]\n"
-		"                     [--stop] [--compress[=LEVEL]] [--frame=SIZE]\n"
-		"                     [--json] [-f] [-q] FILE.frc\n"
+		"usage: frc save-qemu --qmp SOCKET [--path=auto|shared-memory|stream]\n"
+		"                     [--live] [--stop] [--compress[=LEVEL]]\n"
+		"                     [--frame=SIZE] [--json] [-f] [-q] FILE.frc\n"
 		"\n"
 		"Saves the VM of a running QEMU into FILE.frc through its QMP\n"
 		"socket (-qmp unix:SOCKET,server=on,wait=off): the VM is paused,\n"
-		"its migration stream read by frc through a pipe and written as\n"
-		"FRC, then the VM is resumed if it was running. FILE.frc appears\n"
-		"only when QEMU reported the save complete; after any failure the\n"
-		"VM is left as it was found.\n"
+		"saved, then resumed if it was running. FILE.frc appears only when\n"
+		"QEMU reported the save complete; after any failure the VM is left\n"
+		"as it was found.\n"
 		"  --qmp SOCKET  QEMU's QMP UNIX socket\n"
-		"  --path=auto|stream  how the RAM travels (auto: the fastest\n"
-		"                the VM allows; this version drives the stream)\n"
-		"  --live        save while the VM runs (QEMU pauses it for the\n"
-		"                last pass only)\n"
+		"  --path=P      how the RAM travels: shared-memory (guest RAM in\n"
+		"                memory-backend-file,share=on: frc reads it itself,\n"
+		"                QEMU saves only the rest), stream (QEMU's migration\n"
+		"                stream through a pipe, any VM), auto (default: the\n"
+		"                first the VM allows, said)\n"
+		"  --live        save while the VM runs (the stream; QEMU pauses it\n"
+		"                for the last pass only)\n"
 		"  --stop        leave the VM paused after the save\n"
 		"  --compress[=LEVEL]  RAM in Zstandard frames (format 1.2)\n"
 		"  --frame=SIZE  bytes per frame (power of two, default 64K)\n"
@@ -180,23 +486,27 @@ int cmd_save_qemu(int argc, char **argv)
 		"  -f, --force   replace FILE.frc if it exists\n"
 		"  -q, --quiet   print nothing but errors\n";
 	struct tool_compress z = { 0, 3, 0 };
-	const char *sock = NULL, *file, *path = "auto";
+	const char *sock = NULL, *file, *path = "auto", *taken = "stream";
 	const char *inputs[1] = { NULL };
 	int c, live = 0, stop = 0, json = 0, force = 0, quiet = 0;
 	int rc = -1, running, p[2] = { -1, -1 };
+	struct capset caps = { .n = 0 };
 	char state[64], st[64];
 	struct outfile of = { .fd = -1 };
 	struct qemu_file qf;
+	struct shared sh;
+	struct fill fl = { NULL, 0 };
 	struct qmp q;
 	double t0, tpause = -1, t1;
 	int64_t bw_old = 0;
 	int bw_set = 0;
 
 	memset(&qf, 0, sizeof(qf));
+	memset(&sh, 0, sizeof(sh));
 	while ((c = getopt_long(argc, argv, "fqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'Q': sock = optarg; break;
-		case 'P': path = optarg; break;
+		case 'P': if (parse_path(optarg, &path)) return 1; break;
 		case 'l': live = 1; break;
 		case 's': stop = 1; break;
 		case 'j': json = 1; break;
@@ -215,8 +525,9 @@ int cmd_save_qemu(int argc, char **argv)
 		fputs(usage, stderr);
 		return 1;
 	}
-	if (strcmp(path, "auto") && strcmp(path, "stream")) {
-		tool_err("--path=%s: auto or stream", tool_esc(path));
+	if (live && !strcmp(path, "shared-memory")) {
+		tool_err("--live saves through the stream: the shared-memory "
+			 "path reads the RAM of a paused VM");
 		return 1;
 	}
 	file = argv[optind];
@@ -229,10 +540,10 @@ int cmd_save_qemu(int argc, char **argv)
 	if (qmp_status(&q, state, sizeof(state)))
 		goto out_qerr;
 	running = !strcmp(state, "running");
-	if (!running && strcmp(state, "paused") &&
-	    strcmp(state, "postmigrate")) {
-		tool_err("%s: the VM is '%s': only a running or paused VM is "
-			 "saved", sock, state);
+	if (!running && strcmp(state, "paused") && strcmp(state, "prelaunch") &&
+	    strcmp(state, "postmigrate") && strcmp(state, "suspended")) {
+		tool_err("%s: the VM is '%s': only a running, paused, "
+			 "suspended or not yet started VM is saved", sock, state);
 		goto out_qmp;
 	}
 	if (qmp_migration(&q, st, sizeof(st), NULL, 0))
@@ -241,6 +552,22 @@ int cmd_save_qemu(int argc, char **argv)
 	    strcmp(st, "failed") && strcmp(st, "cancelled")) {
 		tool_err("%s: a migration is under way (status '%s')", sock, st);
 		goto out_qmp;
+	}
+	/* the path: the VM's shared memory files, else the stream */
+	if (strcmp(path, "stream")) {
+		if (find_shared(&q, &sh, 0, NULL))
+			goto out_qmp;
+		if (live && !sh.why[0])
+			snprintf(sh.why, sizeof(sh.why), "--live");
+		if (!sh.why[0])
+			taken = "shared-memory";
+		else if (!strcmp(path, "shared-memory")) {
+			tool_err("%s: the shared-memory path is not open: %s",
+				 sock, sh.why);
+			goto out_qmp;
+		} else if (!quiet && !json)
+			fprintf(stderr, "frc: path: stream (not shared-memory: "
+				"%s)\n", sh.why);
 	}
 	if (outfile_open(&of, file, force, OUT_SEEKABLE, inputs))
 		goto out_qmp;
@@ -256,6 +583,10 @@ int cmd_save_qemu(int argc, char **argv)
 			goto out_qerr;
 		bw_set = 1;
 	}
+	if (caps_for_pipe(&q, !strcmp(taken, "shared-memory"), &caps))
+		goto out_bw;
+	if (!strcmp(taken, "shared-memory"))
+		fl.g = &sh.g;
 	if (running && !live) {
 		if (qmp_do(&q, "stop", NULL, -1))
 			goto out_qerr;
@@ -272,7 +603,8 @@ int cmd_save_qemu(int argc, char **argv)
 		goto out_resume;
 	}
 	if (import_into(p[0], "QEMU's migration stream", &of, file,
-			"frc save-qemu " FRC_LIB_VERSION_STRING, &z, &qf)) {
+			"frc save-qemu " FRC_LIB_VERSION_STRING, &z, &qf,
+			fl.g ? fill_shared : NULL, &fl)) {
 		/* QEMU sees the pipe closed and fails the migration */
 		close(p[0]);
 		p[0] = -1;
@@ -304,6 +636,9 @@ out_resume:
 out_qerr:
 	qerr(&q);
 out_bw:
+	if (caps.n && !q.gone && set_caps(&q, &caps, 1))
+		tool_err("%s: QEMU's migration capabilities could not all be "
+			 "put back", sock);
 	if (bw_set && !q.gone && set_bandwidth(&q, bw_old))
 		tool_err("%s: cannot put QEMU's max-bandwidth back to %lld: %s",
 			 sock, (long long)bw_old, q.error);
@@ -316,15 +651,16 @@ out_qmp:
 		close(p[1]);
 	t1 = now_s();
 	if (!rc && json)
-		report_json("save-qemu", file, "stream", &q,
+		report_json("save-qemu", file, taken, &q,
 			    running && !stop ? "running" : "paused", t1 - t0,
 			    tpause < 0 ? -1 : t1 - tpause);
 	else if (!rc && !quiet)
 		fprintf(stderr, "frc: saved the VM of QEMU %d.%d.%d into %s "
-			"(path: stream, %u RAM blocks, %.2f s)%s\n", q.major,
-			q.minor, q.micro, file, qf.nblocks, t1 - t0,
+			"(path: %s, %u RAM blocks, %.2f s)%s\n", q.major,
+			q.minor, q.micro, file, taken, qf.nblocks, t1 - t0,
 			running && stop ? "; the VM stays paused" : "");
 	qmp_close(&q);
+	guestmem_free(&sh.g);
 	free(qf.commands);
 	return rc ? 1 : 0;
 }
@@ -341,32 +677,39 @@ int cmd_restore_qemu(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc restore-qemu --qmp SOCKET [--path=auto|stream]\n"
+		"usage: frc restore-qemu --qmp SOCKET [--path=auto|shared-memory|stream]\n"
 		"                        [--paused] [--json] [-q] FILE.frc\n"
 		"\n"
 		"Restores the VM saved in FILE.frc into a QEMU started with the\n"
 		"same machine options and -incoming defer, through its QMP\n"
-		"socket: frc writes the migration stream, every page verified,\n"
-		"into a pipe QEMU loads from, then the VM runs. A page that fails\n"
+		"socket, every page verified, then the VM runs. A page that fails\n"
 		"its checksum ends the restore (QEMU refuses the incomplete\n"
 		"stream), never a VM running on wrong bytes.\n"
 		"  --qmp SOCKET  QEMU's QMP UNIX socket\n"
-		"  --path=auto|stream  how the RAM travels (auto: the fastest\n"
-		"                the VM allows; this version drives the stream)\n"
+		"  --path=P      shared-memory (a save of that path, into a QEMU\n"
+		"                whose RAM is memory-backend-file,share=on: frc\n"
+		"                writes the RAM there, QEMU loads the rest), stream\n"
+		"                (every page through QEMU's migration stream, any\n"
+		"                VM), auto (default: the first possible, said)\n"
 		"  --paused      leave the restored VM paused\n"
 		"  --json        print the path taken and its timings as JSON\n"
 		"  -q, --quiet   print nothing but errors\n";
-	const char *sock = NULL, *file, *path = "auto";
+	const char *sock = NULL, *file, *path = "auto", *taken = "stream";
 	int c, paused = 0, json = 0, quiet = 0, rc = -1, p[2] = { -1, -1 };
+	int ig;
+	struct capset caps;
 	char state[64];
+	uint8_t *ignored = NULL;
 	frc_reader_t *r = NULL;
+	struct shared sh;
 	struct qmp q;
 	double t0, t1;
 
+	memset(&sh, 0, sizeof(sh));
 	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'Q': sock = optarg; break;
-		case 'P': path = optarg; break;
+		case 'P': if (parse_path(optarg, &path)) return 1; break;
 		case 'p': paused = 1; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
@@ -378,10 +721,6 @@ int cmd_restore_qemu(int argc, char **argv)
 		fputs(usage, stderr);
 		return 1;
 	}
-	if (strcmp(path, "auto") && strcmp(path, "stream")) {
-		tool_err("--path=%s: auto or stream", tool_esc(path));
-		return 1;
-	}
 	file = argv[optind];
 	t0 = now_s();
 	/* the file first: a file that cannot be restored costs QEMU nothing */
@@ -390,6 +729,12 @@ int cmd_restore_qemu(int argc, char **argv)
 	if (!frc_reader_metadata_get(r, "qemu.ram-section-id")) {
 		tool_err("'%s' was not saved from QEMU (no qemu.ram-section-id "
 			 "metadata)", file);
+		frc_reader_free(r);
+		return 1;
+	}
+	ig = export_ignored_blocks(r, &ignored);
+	free(ignored);
+	if (ig < 0) {
 		frc_reader_free(r);
 		return 1;
 	}
@@ -406,6 +751,29 @@ int cmd_restore_qemu(int argc, char **argv)
 			 "-incoming defer", sock, state);
 		goto out;
 	}
+	/* the path: the destination's shared memory files, else the stream */
+	if (strcmp(path, "stream")) {
+		if (!ig)
+			snprintf(sh.why, sizeof(sh.why), "'%s' was not saved "
+				 "through shared memory", file);
+		else if (find_shared(&q, &sh, 1, file))
+			goto out;
+		if (!sh.why[0])
+			taken = "shared-memory";
+		else if (!strcmp(path, "shared-memory")) {
+			tool_err("%s: the shared-memory path is not open: %s",
+				 sock, sh.why);
+			goto out;
+		} else if (!quiet && !json)
+			fprintf(stderr, "frc: path: stream (not shared-memory: "
+				"%s)\n", sh.why);
+	}
+	if (!strcmp(taken, "stream"))
+		guestmem_free(&sh.g); /* nothing is written into memory files */
+	/* QEMU must leave out exactly the blocks frc writes itself, and
+	 * load a stream from a pipe */
+	if (caps_for_pipe(&q, !strcmp(taken, "shared-memory"), &caps))
+		goto out;
 	if (pipe2(p, O_CLOEXEC)) {
 		tool_err("pipe: %s", strerror(errno));
 		goto out;
@@ -421,7 +789,7 @@ int cmd_restore_qemu(int argc, char **argv)
 		qerr(&q);
 		goto out;
 	}
-	if (export_stream_fd(r, p[1], "QEMU's migration pipe")) {
+	if (export_stream_fd(r, p[1], "QEMU's migration pipe", &sh.g)) {
 		close(p[1]);
 		p[1] = -1;
 		tool_err("%s: the restore was stopped; the QEMU it went to "
@@ -444,14 +812,15 @@ out:
 		close(p[1]);
 	t1 = now_s();
 	if (!rc && json)
-		report_json("restore-qemu", file, "stream", &q,
+		report_json("restore-qemu", file, taken, &q,
 			    paused ? "paused" : "running", t1 - t0, -1);
 	else if (!rc && !quiet)
 		fprintf(stderr, "frc: restored %s into QEMU %d.%d.%d (path: "
-			"stream, every page verified, %.2f s); the VM is %s\n",
-			file, q.major, q.minor, q.micro, t1 - t0,
+			"%s, every page verified, %.2f s); the VM is %s\n",
+			file, q.major, q.minor, q.micro, taken, t1 - t0,
 			paused ? "paused" : "running");
 	qmp_close(&q);
+	guestmem_free(&sh.g);
 	frc_reader_free(r);
 	return rc ? 1 : 0;
 }
