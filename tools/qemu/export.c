@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -172,8 +173,26 @@ fail:
  * time, read ahead by the worker. With `sparse`, chunks without a present
  * page are skipped (emit never sees them).
  */
+static int for_each_chunk_at(frc_reader_t *r, uint32_t i, int sparse,
+			     uint8_t *into,
+			     int (*emit)(void *, const struct chunk *),
+			     void *ctx);
+
 static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 			  int (*emit)(void *, const struct chunk *), void *ctx)
+{
+	return for_each_chunk_at(r, i, sparse, NULL, emit, ctx);
+}
+
+/*
+ * for_each_chunk, the pages read straight into `into` (the region's bytes,
+ * page p at into + p * page_size) instead of the chunks' own buffers when
+ * it is not NULL.
+ */
+static int for_each_chunk_at(frc_reader_t *r, uint32_t i, int sparse,
+			     uint8_t *into,
+			     int (*emit)(void *, const struct chunk *),
+			     void *ctx)
 {
 	struct chunk c[NCHUNK];
 	struct relay rl[CHUNK_WORKERS];
@@ -184,7 +203,7 @@ static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 
 	frc_reader_region(r, i, &g, sizeof(g));
 	memset(c, 0, sizeof(c));
-	for (unsigned k = 0; k < NCHUNK; k++)
+	for (unsigned k = 0; k < NCHUNK && !into; k++)
 		if (posix_memalign((void **)&c[k].data, 4096,
 				   (size_t)CHUNK_PAGES * g.page_size))
 			rc = -1;
@@ -197,7 +216,7 @@ static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 		tool_err("out of memory or threads");
 		for (unsigned k = 0; k < started; k++)
 			relay_stop(&rl[k]);
-		for (unsigned k = 0; k < NCHUNK; k++)
+		for (unsigned k = 0; k < NCHUNK && !into; k++)
 			free(c[k].data);
 		return -1;
 	}
@@ -222,6 +241,8 @@ static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 			ck->r = r;
 			ck->region = i;
 			ck->first = next;
+			if (into)
+				ck->data = into + next * g.page_size;
 			ck->n = g.page_count - next < CHUNK_PAGES
 					? g.page_count - next : CHUNK_PAGES;
 			next += ck->n;
@@ -239,7 +260,7 @@ static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 	}
 	for (unsigned k = 0; k < CHUNK_WORKERS; k++)
 		relay_stop(&rl[k]);
-	for (unsigned k = 0; k < NCHUNK; k++)
+	for (unsigned k = 0; k < NCHUNK && !into; k++)
 		free(c[k].data);
 	return rc;
 }
@@ -496,17 +517,41 @@ static int put_chunk_memory(void *ctx, const struct chunk *c)
 
 /* Every page of region i, verified, into memory file m (absent pages
  * as zeros). */
+/* A chunk read straight into the memory file: its absent pages made
+ * zero where it was not read (a chunk without a present page). */
+static int zero_unread(void *ctx, const struct chunk *c)
+{
+	struct into_memory *im = ctx;
+
+	return c->any ? 0
+		      : zero_memory(im->m, im->m->offset + c->first * im->page_size,
+				    c->n * im->page_size);
+}
+
 static int put_region_memory(frc_reader_t *r, uint32_t i,
 			     const struct guestmem *m)
 {
 	frc_region_info_t g;
 	struct into_memory im;
+	struct stat st;
+	void *map = MAP_FAILED;
+	int rc;
 
 	frc_reader_region(r, i, &g, sizeof(g));
 	im.m = m;
 	im.page_size = g.page_size;
 	im.zero_absent = 1;
-	return for_each_chunk(r, i, 0, put_chunk_memory, &im);
+	/* mapped, the pages are read (O_DIRECT where the file allows) and
+	 * verified where the guest will find them: no copy */
+	if (m->offset % 4096 == 0 && fstat(m->fd, &st) == 0 &&
+	    (uint64_t)st.st_size >= m->offset + g.used_length && g.used_length)
+		map = mmap(NULL, g.used_length, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, m->fd, (off_t)m->offset);
+	if (map == MAP_FAILED)
+		return for_each_chunk(r, i, 0, put_chunk_memory, &im);
+	rc = for_each_chunk_at(r, i, 0, map, zero_unread, &im);
+	munmap(map, g.used_length);
+	return rc;
 }
 
 /*

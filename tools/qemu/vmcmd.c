@@ -28,6 +28,7 @@
 #include "outfile.h"
 #include "output.h"
 #include "qmp.h"
+#include "relay.h"
 #include "stream.h"
 
 #define QMP_TIMEOUT_MS 30000
@@ -115,6 +116,18 @@ static int set_bandwidth(struct qmp *q, int64_t v)
 		a = NULL;
 	}
 	return qmp_do(q, "migrate-set-parameters", a, -1);
+}
+
+/* The pipe of the migration stream (p[0] reads what p[1] writes), 1 MiB
+ * deep; QEMU gets one end. 0, or -1 (said). */
+static int channel(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC)) {
+		tool_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	(void)fcntl(p[1], F_SETPIPE_SZ, (int)IN_BUF);
+	return 0;
 }
 
 /* Hands the pipe end `fd` to QEMU under `name` (closing frc's copy). */
@@ -328,58 +341,113 @@ static int all_zero(const uint8_t *p, size_t n)
 	return !p[0] && !memcmp(p, p + 1, n - 1);
 }
 
-#define COPY_PAGES 256u
+#define COPY_PAGES 1024u
+#define COPY_JOBS 2
+
+/* a piece of a block on its way to the writer: the worker checksums and
+ * writes one while the caller reads the next from the shared file */
+struct copy_job {
+	struct relay_job job;
+	frc_writer_t *w;
+	uint32_t region;
+	unsigned k; /* pages */
+	uint64_t idx[COPY_PAGES];
+	const void *pg[COPY_PAGES];
+	uint8_t *buf;
+};
+
+static int copy_run(void *ctx, struct relay_job *job)
+{
+	struct copy_job *c = (struct copy_job *)job;
+
+	(void)ctx;
+	if (c->k && frc_writer_write_batch(c->w, c->region, c->k, c->idx, c->pg)) {
+		tool_err("%s", frc_writer_errmsg(c->w));
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads [off, off + want) of memory file m into buf; 0 or -1 (said). */
+static int read_memory(const struct guestmem *m, uint8_t *buf, size_t want,
+		       uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < want) {
+		ssize_t n = pread(m->fd, buf + got, want - got,
+				  (off_t)(m->offset + off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			tool_err("cannot read '%s' (memory of block '%s') at %"
+				 PRIu64 ": %s", m->path, tool_esc(m->id),
+				 m->offset + off + got,
+				 n ? strerror(errno) : "the file ends");
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
 
 /* Block i's pages from its shared memory file m into region i of w:
  * every page but the zero ones, checksummed by the writer. */
 static int copy_block(frc_writer_t *w, uint32_t i, const struct guestmem *m,
 		      uint64_t used, uint32_t ps, uint64_t *bytes)
 {
-	uint64_t idx[COPY_PAGES];
-	const void *pg[COPY_PAGES];
-	uint8_t *buf;
-	int rc = -1;
+	static struct copy_job jobs[COPY_JOBS];
+	struct relay rl;
+	uint64_t n = 0, off = 0;
+	int rc = 0;
 
-	if (posix_memalign((void **)&buf, 4096, (size_t)COPY_PAGES * ps)) {
-		tool_err("out of memory");
-		return -1;
+	memset(&rl, 0, sizeof(rl));
+	for (unsigned j = 0; j < COPY_JOBS; j++) {
+		memset(&jobs[j].job, 0, sizeof(jobs[j].job));
+		jobs[j].w = w;
+		jobs[j].region = i;
+		if (posix_memalign((void **)&jobs[j].buf, 4096,
+				   (size_t)COPY_PAGES * ps))
+			jobs[j].buf = NULL;
+		if (!jobs[j].buf)
+			rc = -1;
 	}
-	for (uint64_t off = 0; off < used;) {
+	if (rc || relay_start(&rl, copy_run, NULL)) {
+		tool_err("out of memory or threads");
+		rc = -1;
+	}
+	for (; !rc && off < used; n++) {
+		struct copy_job *c = &jobs[n % COPY_JOBS];
 		size_t want = used - off < (uint64_t)COPY_PAGES * ps
-				      ? (size_t)(used - off) : (size_t)COPY_PAGES * ps;
-		size_t got = 0;
-		unsigned k = 0;
+				      ? (size_t)(used - off)
+				      : (size_t)COPY_PAGES * ps;
 
-		while (got < want) {
-			ssize_t n = pread(m->fd, buf + got, want - got,
-					  (off_t)(m->offset + off + got));
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				tool_err("cannot read '%s' (memory of block "
-					 "'%s') at %" PRIu64 ": %s", m->path,
-					 tool_esc(m->id), m->offset + off + got,
-					 n ? strerror(errno) : "the file ends");
-				goto out;
-			}
-			got += (size_t)n;
+		if (n >= COPY_JOBS && relay_wait(&rl, &c->job)) {
+			rc = -1;
+			break;
 		}
+		if (read_memory(m, c->buf, want, off)) {
+			rc = -1;
+			break;
+		}
+		c->k = 0;
 		for (size_t p = 0; p < want / ps; p++)
-			if (!all_zero(buf + p * ps, ps)) {
-				idx[k] = off / ps + p;
-				pg[k++] = buf + p * ps;
+			if (!all_zero(c->buf + p * ps, ps)) {
+				c->idx[c->k] = off / ps + p;
+				c->pg[c->k++] = c->buf + p * ps;
 			}
-		if (k && frc_writer_write_batch(w, i, k, idx, pg)) {
-			tool_err("%s", frc_writer_errmsg(w));
-			goto out;
-		}
-		*bytes += (uint64_t)k * ps;
+		*bytes += (uint64_t)c->k * ps;
+		relay_submit(&rl, &c->job);
 		off += want;
 	}
-	rc = 0;
-out:
-	free(buf);
+	/* the jobs still out */
+	for (uint64_t k = n > COPY_JOBS ? n - COPY_JOBS : 0; k < n; k++)
+		if (relay_wait(&rl, &jobs[k % COPY_JOBS].job))
+			rc = -1;
+	relay_stop(&rl);
+	for (unsigned j = 0; j < COPY_JOBS; j++)
+		free(jobs[j].buf);
 	return rc;
 }
 
@@ -571,8 +639,7 @@ int cmd_save_qemu(int argc, char **argv)
 	}
 	if (outfile_open(&of, file, force, OUT_SEEKABLE, inputs))
 		goto out_qmp;
-	if (pipe2(p, O_CLOEXEC)) {
-		tool_err("pipe: %s", strerror(errno));
+	if (channel(p)) {
 		goto out_file;
 	}
 	/* QEMU throttles a migration to max-bandwidth (128 MiB/s unless
@@ -724,7 +791,7 @@ int cmd_restore_qemu(int argc, char **argv)
 	file = argv[optind];
 	t0 = now_s();
 	/* the file first: a file that cannot be restored costs QEMU nothing */
-	if (tool_open(&r, file, 0, 1))
+	if (tool_open(&r, file, FRC_OPEN_DIRECT, 0))
 		return 1;
 	if (!frc_reader_metadata_get(r, "qemu.ram-section-id")) {
 		tool_err("'%s' was not saved from QEMU (no qemu.ram-section-id "
@@ -774,11 +841,9 @@ int cmd_restore_qemu(int argc, char **argv)
 	 * load a stream from a pipe */
 	if (caps_for_pipe(&q, !strcmp(taken, "shared-memory"), &caps))
 		goto out;
-	if (pipe2(p, O_CLOEXEC)) {
-		tool_err("pipe: %s", strerror(errno));
+	if (channel(p)) {
 		goto out;
 	}
-	(void)fcntl(p[1], F_SETPIPE_SZ, (int)IN_BUF);
 	if (give_fd(&q, "frc-restore", p[0])) {
 		p[0] = -1;
 		goto out;
