@@ -153,7 +153,7 @@ rm -f bad.ram
 restored 10 rgm "$gsum" "restored in place, verified in guest RAM"
 
 # the same with QEMU's own anonymous guest RAM, read through /proc/PID/mem
-# at the host address `info ramblock` gives
+# at the host address QEMU gives over QMP (--memory=ID=qmp:SOCKET)
 "$FRC" prepare-qemu pm.frc > /dev/null
 boot 10 pm
 mapped pm
@@ -161,7 +161,7 @@ qmp pm '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":1073741
 qmp pm "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"file:$T/pm.frc,offset=1048576\"}}" > /dev/null
 check "QEMU 10: live mapped-ram save into an FRC file (anonymous RAM)" '[ "$(wait_migration pm)" = completed ]'
 psum=$(memsum pm)
-mem=pc.ram=/proc/$(qemu_pid pm)/mem@$(hva pm pc.ram)
+mem=pc.ram=qmp:$T/pm.qmp
 "$FRC" seal-qemu -q --memory="$mem" pm.frc
 check "seal-qemu --memory seals it from QEMU's memory ($mem)" '[ $? -eq 0 ] && "$FRC" check -q pm.frc'
 quit pm
@@ -169,14 +169,14 @@ start 10 rpm -S -incoming defer
 mapped rpm
 qmp rpm "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"file:$T/pm.frc,offset=1048576\"}}" > /dev/null
 st=$(wait_migration rpm)
-"$FRC" check -q --memory=pc.ram=/proc/$(qemu_pid rpm)/mem@$(hva rpm pc.ram) pm.frc
+"$FRC" check -q --memory=pc.ram=qmp:$T/rpm.qmp pm.frc
 rc=$?
 check "the restored guest's RAM in QEMU verifies against the FRC file" '[ "$st" = completed ] && [ $rc -eq 0 ]'
 restored 10 rpm "$psum" "restored in place, verified in QEMU's memory"
 # frc never writes into QEMU's own memory (frc restore-qemu writes only
 # into a shared memory file QEMU was started with: tests/vmcmd_test.sh)
 start 10 rpx -S -incoming defer
-mem=pc.ram=/proc/$(qemu_pid rpx)/mem@$(hva rpx pc.ram)
+mem=pc.ram=qmp:$T/rpx.qmp
 "$FRC" export-qemu --format=mapped-ram --memory="$mem" pm.frc rest.qemu 2> err
 check "export-qemu --memory into QEMU's memory is refused, nothing made" \
 	'[ $? -ne 0 ] && grep -q "never writes into another process" err && [ ! -e rest.qemu ]'

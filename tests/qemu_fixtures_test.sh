@@ -102,11 +102,12 @@ check "check --memory on a FIFO is refused at once, naming it" \
 # (seal-qemu --memory on a FIFO: tests/seal_test.sh, on a file QEMU saved)
 timeout 20 "$FRC" export-qemu --format=mapped-ram \
 	--memory=pc.ram=/proc/$$/mem@16 mapped-ram.frc rest.qemu 2>mem.err
-check "frc never writes into another process's memory (/proc/PID/mem refused)" \
-	'[ $? -ne 0 ] && grep -q "never writes into another process" mem.err && [ ! -e rest.qemu ]'
+check "a /proc/PID/mem address typed by hand is refused (frc takes it from QEMU over QMP)" \
+	'[ $? -ne 0 ] && grep -q "qmp:SOCKET" mem.err && [ ! -e rest.qemu ]'
 timeout 20 "$FRC" check --memory=pc.ram=/proc/$$/mem@16 mapped-ram.frc 2>mem.err
-check "a read at an address the process does not map is refused (/proc/PID/maps)" \
-	'[ $? -ne 0 ] && grep -q "has no readable mapping" mem.err'
+check "...for reading too" '[ $? -ne 0 ] && grep -q "qmp:SOCKET" mem.err'
+timeout 20 "$FRC" check --memory=pc.ram=qmp:"$T/no.qmp" mapped-ram.frc 2>mem.err
+check "qmp: with no QEMU there: refused, the socket named" '[ $? -ne 0 ] && grep -q "no.qmp" mem.err'
 # a file a live process maps shared, as QEMU's memory-backend-file: taken
 size=$("$FRC" info --output=json mapped-ram.frc | jq '.regions[] | select(.id == "pc.ram") | .used_length')
 truncate -s "$size" shared.ram

@@ -25,9 +25,9 @@ static const char check_usage[] =
 	"                     incomplete file, per region\n"
 	"  --memory=ID=PATH[@OFF]  region ID is also in PATH from byte OFF on\n"
 	"                     (the guest RAM QEMU restored it into: a shared\n"
-	"                     memory file, or /proc/QEMU-PID/mem at the block's\n"
-	"                     HVA; or a raw image): verify those bytes instead\n"
-	"                     of the file's page area\n"
+	"                     memory file, or qmp:SOCKET for QEMU's own RAM at\n"
+	"                     the address QEMU gives over QMP; or a raw image):\n"
+	"                     verify those bytes instead of the file's page area\n"
 	"  --output=FORMAT    human (default), json or yaml (see frc-check(1))\n"
 	"  -p, --progress     show progress (default: when stderr is a tty)\n"
 	"  -q, --quiet        print nothing, only set the exit status\n";

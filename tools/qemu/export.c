@@ -901,9 +901,10 @@ int cmd_export_qemu(int argc, char **argv)
 		"export-qemu vm.frc -\"\n"
 		"  --memory=ID=PATH[@OFF]  (mapped-ram) RAM block ID's pages,\n"
 		"          verified, are written into PATH from byte OFF on: the\n"
-		"          fresh destination QEMU's RAM (/proc/PID/mem at the\n"
-		"          block's HVA from `info ramblock`); OUT then gives that\n"
-		"          block an empty bitmap, so QEMU loads only the rest\n"
+		"          fresh destination QEMU's RAM file (a memory-backend-file\n"
+		"          with share=on; never another process's memory); OUT\n"
+		"          then gives that block an empty bitmap, so QEMU loads\n"
+		"          only the rest (frc restore-qemu does it all)\n"
 		"  --omit=ID  leave RAM block ID's pages out: QEMU keeps what\n"
 		"          its memory backend holds (a lazy restore from a file\n"
 		"          of 'frc mount', see frc-export-qemu(1))\n";

@@ -13,6 +13,7 @@
 
 #include "frc_tool.h"
 #include "guestmem.h"
+#include "qmp.h"
 
 int guestmem_add(struct guestmems *g, const char *arg)
 {
@@ -221,6 +222,74 @@ static int check_target(const struct guestmems *g, struct guestmem *m,
 	return 0;
 }
 
+/*
+ * `qmp:SOCKET`: block `id` of the QEMU at that QMP socket, read through
+ * /proc/PID/mem at the host address QEMU itself reports (`info ramblock`,
+ * QEMU 8 and later), PID being the socket's peer. m->path becomes that
+ * file and m->offset the address (checked in /proc/PID/maps when opened).
+ * 0, or -1 (said).
+ */
+static int resolve_qmp(struct guestmem *m, const char *id, uint64_t need)
+{
+	json_object *a, *r;
+	const char *line;
+	struct qmp q;
+	char *path = NULL;
+	int found = 0;
+
+	if (qmp_open(&q, m->path + 4, 30000)) {
+		tool_err("%s", q.error);
+		qmp_close(&q);
+		return -1;
+	}
+	a = json_object_new_object();
+	if (a && json_object_object_add(a, "command-line",
+					json_object_new_string("info ramblock"))) {
+		json_object_put(a);
+		a = NULL;
+	}
+	r = qmp_call(&q, "human-monitor-command", a, -1);
+	line = r ? json_object_get_string(r) : NULL;
+	if (!r)
+		tool_err("%s", q.error);
+	/* "NAME  PSIZE UNIT  0xOFFSET 0xUSED 0xTOTAL 0xHVA  RO" per block */
+	while (line && *line && !found) {
+		char name[256];
+		unsigned long long off, used, total, hva;
+
+		if (sscanf(line, "%255s %*s %*s 0x%llx 0x%llx 0x%llx 0x%llx", name,
+			   &off, &used, &total, &hva) == 5 && !strcmp(name, id)) {
+			found = 1;
+			m->offset = hva;
+			if (used < need) {
+				tool_err("%s: QEMU's block '%s' holds %llu bytes, "
+					 "the file's %llu", m->path, tool_esc(id),
+					 used, (unsigned long long)need);
+				found = -1;
+			}
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	json_object_put(r);
+	if (r && !found)
+		tool_err("%s: QEMU reports no host address for block '%s' (QEMU "
+			 "8 and later print it in `info ramblock`)", m->path,
+			 tool_esc(id));
+	if (found == 1 && (!q.pid || asprintf(&path, "/proc/%ld/mem", q.pid) < 0)) {
+		tool_err("%s: QEMU's process is unknown", m->path);
+		path = NULL;
+		found = -1;
+	}
+	qmp_close(&q);
+	if (found != 1)
+		return -1;
+	free((char *)m->path);
+	m->path = path;
+	m->from_qmp = 1;
+	return 0;
+}
+
 const struct guestmem *guestmem_open(struct guestmems *g, const char *id,
 				     uint64_t need, int *err)
 {
@@ -237,6 +306,18 @@ const struct guestmem *guestmem_open(struct guestmems *g, const char *id,
 	m->used = 1;
 	if (m->fd >= 0)
 		return m;
+	/* QEMU's own memory: only at the address QEMU gives over QMP */
+	if (!strncmp(m->path, "qmp:", 4) && resolve_qmp(m, id, need)) {
+		*err = 1;
+		return NULL;
+	}
+	if (proc_mem_pid(m->path) && !m->from_qmp) {
+		tool_err("%s: frc takes a QEMU block's address from QEMU itself: "
+			 "give --memory=%s=qmp:SOCKET (QEMU's QMP socket)",
+			 m->path, tool_esc(id));
+		*err = 1;
+		return NULL;
+	}
 	/* O_NONBLOCK: a FIFO given by mistake is refused below, not waited
 	 * on in open() */
 	m->fd = open(m->path, (g->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC |

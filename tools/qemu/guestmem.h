@@ -19,6 +19,7 @@ struct guestmem {
 	uint64_t offset;       /* of the block's first byte in the file */
 	int fd;                /* open for reading, or -1 */
 	int used;
+	int from_qmp;          /* path and offset resolved from qmp:SOCKET */
 };
 
 struct guestmems {

@@ -41,9 +41,3 @@ quit_all() {
 }
 # qemu_pid NAME: the process of the QEMU whose QMP socket is T/NAME.qmp
 qemu_pid() { pgrep -f -n "unix:$T/$1.qmp," ; }
-# hva NAME BLOCK: the host address of RAM block BLOCK in that QEMU (QEMU
-# >= 8 prints it in `info ramblock`), for /proc/PID/mem
-hva() {
-	qmp "$1" '{"execute":"human-monitor-command","arguments":{"command-line":"info ramblock"}}' |
-		sed 's/\\r\\n/\n/g' | awk -v b="$2" '$1 == b { print $7 }'
-}

@@ -431,8 +431,8 @@ int cmd_seal_qemu(int argc, char **argv)
 		"file:FILE.frc,offset=N after `frc check`.\n"
 		"  --memory=ID=PATH[@OFF]  RAM block ID is in PATH from byte OFF on\n"
 		"                    (a memory-backend-file QEMU shares, or\n"
-		"                    /proc/QEMU-PID/mem at the block's HVA from\n"
-		"                    `info ramblock`) and the guest is paused since\n"
+		"                    qmp:SOCKET: QEMU's own RAM, at the address\n"
+		"                    QEMU gives over QMP) and the guest is paused since\n"
 		"                    the save: its pages are checksummed there, not\n"
 		"                    read back from the disk\n";
 	frc_writer_options_t o;
