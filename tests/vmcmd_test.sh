@@ -101,10 +101,10 @@ for v in 7 10; do
 
 	# shellcheck disable=SC2046
 	start $v b$v -S -incoming defer $(shm b$v)
-	"$FRC" restore-qemu --qmp b$v.qmp --paused --json a$v.frc > ra.json
+	"$FRC" restore-qemu --qmp b$v.qmp --paused --json a$v.frc > ra.json 2> prog.err
 	rc=$?
 	check "QEMU $v, shared RAM: restore-qemu writes the RAM into the new VM's file" \
-		'[ $rc -eq 0 ] && [ "$(jq -r .path ra.json)" = shared-memory ]'
+		'[ $rc -eq 0 ] && [ "$(jq -r .path ra.json)" = shared-memory ] && ! grep -q "\[#" prog.err'
 	runs_on b$v "$(eval "echo \$asum$v")" "QEMU $v, shared RAM" "pong 2"
 	rm -f "$RD/b$v.ram"
 
@@ -159,6 +159,15 @@ cp s10.frc keep.frc
 rc=$?
 check "an existing file: refused without -f, unchanged, the VM running" \
 	'[ $rc -eq 1 ] && cmp -s keep.frc s10.frc && [ "$(vmstate f)" = running ]'
+# a live save keeps QEMU's max-bandwidth: at 10 MB/s it takes seconds,
+# and --progress shows QEMU's count as it goes
+qmp f '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":10000000}}' > /dev/null
+"$FRC" save-qemu --live --progress --qmp f.qmp prog.frc 2> prog.err
+rc=$?
+check "--progress shows QEMU's stream as it comes (a live save, throttled)" \
+	'[ $rc -eq 0 ] && [ "$(grep -o "QEMU.s stream \[" prog.err | wc -l)" -ge 2 ] && "$FRC" check -q prog.frc'
+check "...and the VM runs on" '[ "$(vmstate f)" = running ]'
+rm -f prog.frc
 # QEMU killed in the middle of a live save (which keeps QEMU's
 # max-bandwidth, here 2 MB/s)
 qmp f '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":2000000}}' > /dev/null

@@ -178,6 +178,10 @@ static int for_each_chunk_at(frc_reader_t *r, uint32_t i, int sparse,
 			     int (*emit)(void *, const struct chunk *),
 			     void *ctx);
 
+/* the progress of export_stream_fd: bytes of guest RAM done, of all */
+static struct tool_progress *export_progress;
+static uint64_t export_done, export_total;
+
 static int for_each_chunk(frc_reader_t *r, uint32_t i, int sparse,
 			  int (*emit)(void *, const struct chunk *), void *ctx)
 {
@@ -256,6 +260,10 @@ static int for_each_chunk_at(frc_reader_t *r, uint32_t i, int sparse,
 		if (relay_wait(&rl[done % CHUNK_WORKERS], &c[done % NCHUNK].job) ||
 		    (!rc && emit(ctx, &c[done % NCHUNK])))
 			rc = -1;
+		if (!rc && export_progress) {
+			export_done += c[done % NCHUNK].n * g.page_size;
+			tool_progress_cb(export_progress, export_done, export_total);
+		}
 		done++;
 	}
 	for (unsigned k = 0; k < CHUNK_WORKERS; k++)
@@ -862,7 +870,7 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
 }
 
 int export_stream_fd(frc_reader_t *r, int fd, const char *name,
-		     struct guestmems *gm)
+		     struct guestmems *gm, struct tool_progress *pr)
 {
 	struct outfile of = { .name = name, .fd = fd };
 	struct out_stream o = { &of, 0, malloc(OUT_BUF), 0 };
@@ -873,7 +881,16 @@ int export_stream_fd(frc_reader_t *r, int fd, const char *name,
 		tool_err("out of memory");
 		return -1;
 	}
+	export_progress = pr;
+	export_done = export_total = 0;
+	for (uint32_t i = 0; pr && i < frc_reader_region_count(r); i++) {
+		frc_region_info_t g;
+
+		frc_reader_region(r, i, &g, sizeof(g));
+		export_total += g.used_length;
+	}
 	rc = export_stream(r, &o, 0, gm, &om, gm->n > 0);
+	export_progress = NULL;
 	free(o.buf);
 	return rc;
 }

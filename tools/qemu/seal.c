@@ -19,7 +19,6 @@
 
 #include "stream.h"
 
-#define INPLACE_OFFSET (1u << 20) /* where QEMU's file starts by default */
 
 /* Reads exactly len bytes at off: 0, or -1 (errno 0 at the end of file). */
 static int pread_exact(int fd, void *buf, size_t len, uint64_t off)
@@ -53,6 +52,24 @@ static int parse_offset(const char *arg, uint64_t *off)
 	return 0;
 }
 
+int prepare_fd(int fd, const char *name, const char *generator)
+{
+	frc_writer_options_t o;
+	frc_writer_t *w;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.generator = generator;
+	w = frc_writer_new();
+	rc = w ? frc_writer_open_fd(w, fd, name, &o, sizeof(o)) : FRC_E_NOMEM;
+	if (rc == FRC_OK)
+		rc = frc_writer_start(w); /* the fixed area, incomplete */
+	if (rc)
+		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
+	frc_writer_free(w);
+	return rc ? -1 : 0;
+}
+
 int cmd_prepare_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -68,9 +85,7 @@ int cmd_prepare_qemu(int argc, char **argv)
 		"from byte N on (default 1048576): an FRC file marked incomplete\n"
 		"until `frc seal-qemu` has checksummed it. Prints the migration\n"
 		"URI to give QEMU: file:OUT.frc,offset=N\n";
-	frc_writer_options_t o;
 	struct outfile of;
-	frc_writer_t *w;
 	uint64_t off = INPLACE_OFFSET;
 	int c, force = 0, rc;
 
@@ -86,17 +101,9 @@ int cmd_prepare_qemu(int argc, char **argv)
 		fputs(usage, stderr);
 		return 1;
 	}
-	memset(&o, 0, sizeof(o));
-	o.generator = "frc prepare-qemu " FRC_LIB_VERSION_STRING;
 	if (outfile_open(&of, argv[optind], force, OUT_SEEKABLE, NULL))
 		return 1;
-	w = frc_writer_new();
-	rc = w ? frc_writer_open_fd(w, of.fd, argv[optind], &o, sizeof(o)) : FRC_E_NOMEM;
-	if (rc == FRC_OK)
-		rc = frc_writer_start(w); /* the fixed area, incomplete */
-	if (rc)
-		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
-	frc_writer_free(w);
+	rc = prepare_fd(of.fd, argv[optind], "frc prepare-qemu " FRC_LIB_VERSION_STRING);
 	if (rc == FRC_OK)
 		rc = outfile_commit(&of);
 	outfile_abort(&of);
@@ -411,30 +418,9 @@ static uint64_t appended_from(const char *path, uint64_t base)
 	return from;
 }
 
-int cmd_seal_qemu(int argc, char **argv)
+int seal_file(const char *path, uint64_t off, struct guestmems *g, int quiet,
+	      const char *generator)
 {
-	static const struct option longopts[] = {
-		{ "offset", required_argument, NULL, 'o' },
-		{ "memory", required_argument, NULL, 'M' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const char usage[] =
-		"usage: frc seal-qemu [--offset=N] [--memory=ID=PATH[@OFF]]... [-q] FILE.frc\n"
-		"\n"
-		"Completes a file made by `frc prepare-qemu` into which QEMU saved\n"
-		"with mapped-ram (`migrate file:FILE.frc,offset=N`): every page\n"
-		"checksummed where QEMU wrote it, bitmaps, checksum tables and the\n"
-		"non-RAM state (in place) recorded, then committed. No page is\n"
-		"copied. QEMU restores it in place with migrate-incoming\n"
-		"file:FILE.frc,offset=N after `frc check`.\n"
-		"  --memory=ID=PATH[@OFF]  RAM block ID is in PATH from byte OFF on\n"
-		"                    (a memory-backend-file QEMU shares, or\n"
-		"                    qmp:SOCKET: QEMU's own RAM, at the address\n"
-		"                    QEMU gives over QMP) and the guest is paused since\n"
-		"                    the save: its pages are checksummed there, not\n"
-		"                    read back from the disk\n";
 	frc_writer_options_t o;
 	frc_reader_t *r;
 	frc_writer_t *w;
@@ -442,55 +428,39 @@ int cmd_seal_qemu(int argc, char **argv)
 	struct inplace p;
 	struct in s;
 	struct stat st;
-	struct guestmems g;
-	uint64_t off = INPLACE_OFFSET;
 	uint8_t fixed[FRC_FIXED_AREA_SIZE]; /* frc's own bytes, as prepare-qemu left them */
-	int c, quiet = 0, rc, fd, touched = 0;
+	int rc, fd, touched = 0;
 
-	memset(&g, 0, sizeof(g));
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': if (parse_offset(optarg, &off)) goto usage; break;
-		case 'M': if (guestmem_add(&g, optarg)) goto usage; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(usage, stdout); guestmem_free(&g); return 0;
-		default: goto usage;
-		}
-	}
-	if (optind != argc - 1)
-		goto usage;
 	/* only a file frc prepared and nobody sealed yet */
-	rc = tool_open(&r, argv[optind], 0, 1);
+	rc = tool_open(&r, path, 0, 1);
 	frc_reader_free(r);
 	if (rc != FRC_E_INCOMPLETE) {
-		tool_err("%s: %s", argv[optind],
+		tool_err("%s: %s", path,
 			 rc == FRC_OK ? "already sealed (a complete FRC file)"
 				      : "not a file made by `frc prepare-qemu` "
 					"(not an incomplete FRC file)");
-		guestmem_free(&g);
-		return 1;
+		return -1;
 	}
-	g.input = argv[optind]; /* the file sealed is never its own memory */
-	fd = open(argv[optind], O_RDWR | O_CLOEXEC);
+	g->input = path; /* the file sealed is never its own memory */
+	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		tool_err("cannot open '%s' for sealing: %s", argv[optind],
+		tool_err("cannot open '%s' for sealing: %s", path,
 			 fd < 0 ? strerror(errno) : "not a regular file");
 		if (fd >= 0)
 			close(fd);
-		guestmem_free(&g);
-		return 1;
+		return -1;
 	}
 	memset(&s, 0, sizeof(s));
 	memset(&q, 0, sizeof(q));
 	memset(&p, 0, sizeof(p));
 	q.page_size = 4096;
 	s.fd = fd;
-	s.limit = appended_from(argv[optind], off);
-	s.name = argv[optind];
+	s.limit = appended_from(path, off);
+	s.name = path;
 	s.buf = malloc(IN_BUF);
 	p.base = off;
 	memset(&o, 0, sizeof(o));
-	o.generator = "frc seal-qemu " FRC_LIB_VERSION_STRING;
+	o.generator = generator;
 	o.direct = 1;
 	w = frc_writer_new();
 	rc = -1;
@@ -509,7 +479,7 @@ int cmd_seal_qemu(int argc, char **argv)
 			tool_err("cannot read '%s': %s", s.name, strerror(errno));
 		else if (frc_writer_open_embedded(w, fd, s.name, p.end, &o, sizeof(o)))
 			tool_err("%s", frc_writer_errmsg(w));
-		else if ((rc = seal(&s, &q, &p, w, &g)) != 0)
+		else if ((rc = seal(&s, &q, &p, w, g)) != 0)
 			touched = 1;
 	}
 	frc_writer_free(w);
@@ -536,6 +506,50 @@ int cmd_seal_qemu(int argc, char **argv)
 			off, s.name);
 	free(s.buf);
 	free(q.commands);
+	return rc ? -1 : 0;
+}
+
+int cmd_seal_qemu(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "offset", required_argument, NULL, 'o' },
+		{ "memory", required_argument, NULL, 'M' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] =
+		"usage: frc seal-qemu [--offset=N] [--memory=ID=PATH[@OFF]]... [-q] FILE.frc\n"
+		"\n"
+		"Completes a file made by `frc prepare-qemu` into which QEMU saved\n"
+		"with mapped-ram (`migrate file:FILE.frc,offset=N`): every page\n"
+		"checksummed where QEMU wrote it, bitmaps, checksum tables and the\n"
+		"non-RAM state (in place) recorded, then committed. No page is\n"
+		"copied. QEMU restores it in place with migrate-incoming\n"
+		"file:FILE.frc,offset=N after `frc check`.\n"
+		"  --memory=ID=PATH[@OFF]  RAM block ID is in PATH from byte OFF on\n"
+		"                    (a memory-backend-file QEMU shares, or\n"
+		"                    qmp:SOCKET: QEMU's own RAM, at the address\n"
+		"                    QEMU gives over QMP) and the guest is paused since\n"
+		"                    the save: its pages are checksummed there, not\n"
+		"                    read back from the disk\n";
+	struct guestmems g;
+	uint64_t off = INPLACE_OFFSET;
+	int c, quiet = 0, rc;
+
+	memset(&g, 0, sizeof(g));
+	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': if (parse_offset(optarg, &off)) goto usage; break;
+		case 'M': if (guestmem_add(&g, optarg)) goto usage; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage, stdout); guestmem_free(&g); return 0;
+		default: goto usage;
+		}
+	}
+	if (optind != argc - 1)
+		goto usage;
+	rc = seal_file(argv[optind], off, &g, quiet, "frc seal-qemu " FRC_LIB_VERSION_STRING);
 	guestmem_free(&g);
 	return rc ? 1 : 0;
 usage:

@@ -159,15 +159,27 @@ int import_into(int fd, const char *name, struct outfile *of,
  * gm (a save made with x-ignore-shared, restored into a VM whose blocks
  * are shared memory files), those blocks are written into their files and
  * the stream keeps x-ignore-shared; otherwise every page goes into the
- * stream. 0 or -1.
+ * stream. pr (may be NULL) shows the bytes of guest RAM done. 0 or -1.
  */
 struct guestmems;
+struct tool_progress;
 int export_stream_fd(frc_reader_t *r, int fd, const char *name,
-		     struct guestmems *gm);
+		     struct guestmems *gm, struct tool_progress *pr);
 /* Whether the file is a save made with x-ignore-shared: 1 with *ignored
  * (to be freed) flagging, per region, the blocks QEMU left out; 0 when
  * not; -1 (message printed) when its record is malformed. */
 int export_ignored_blocks(frc_reader_t *r, uint8_t **ignored);
+
+/*
+ * seal.c: an FRC file in the making on fd (named `name`) made ready for
+ * QEMU's mapped-ram save from byte 1 MiB on (incomplete until sealed); and
+ * the seal of such a file at `path` whose save starts at `off`, pages
+ * checksummed from the memory in g where given. 0, or -1 (said).
+ */
+#define INPLACE_OFFSET (1u << 20) /* where QEMU's file starts by default */
+int prepare_fd(int fd, const char *name, const char *generator);
+int seal_file(const char *path, uint64_t off, struct guestmems *g, int quiet,
+	      const char *generator);
 
 /* An input reading n bytes at p (no file), named `name` in messages. */
 void in_memory(struct in *s, const char *name, uint8_t *p, size_t n);

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,8 +396,10 @@ static int read_memory(const struct guestmem *m, uint8_t *buf, size_t want,
 /* Block i's pages from its shared memory file m into region i of w:
  * every page but the zero ones, checksummed by the writer. */
 static int copy_block(frc_writer_t *w, uint32_t i, const struct guestmem *m,
-		      uint64_t used, uint32_t ps, uint64_t *bytes)
+		      uint64_t used, uint32_t ps, uint64_t *bytes,
+		      struct tool_progress *pr)
 {
+	struct tool_progress own;
 	static struct copy_job jobs[COPY_JOBS];
 	struct relay rl;
 	uint64_t n = 0, off = 0;
@@ -417,6 +420,8 @@ static int copy_block(frc_writer_t *w, uint32_t i, const struct guestmem *m,
 		tool_err("out of memory or threads");
 		rc = -1;
 	}
+	tool_progress_init(&own, pr && pr->enabled ? 1 : 0,
+			   "frc: RAM from the shared file");
 	for (; !rc && off < used; n++) {
 		struct copy_job *c = &jobs[n % COPY_JOBS];
 		size_t want = used - off < (uint64_t)COPY_PAGES * ps
@@ -440,7 +445,9 @@ static int copy_block(frc_writer_t *w, uint32_t i, const struct guestmem *m,
 		*bytes += (uint64_t)c->k * ps;
 		relay_submit(&rl, &c->job);
 		off += want;
+		tool_progress_cb(&own, off, used);
 	}
+	tool_progress_done(&own);
 	/* the jobs still out */
 	for (uint64_t k = n > COPY_JOBS ? n - COPY_JOBS : 0; k < n; k++)
 		if (relay_wait(&rl, &jobs[k % COPY_JOBS].job))
@@ -451,9 +458,14 @@ static int copy_block(frc_writer_t *w, uint32_t i, const struct guestmem *m,
 	return rc;
 }
 
+struct poller;
+static void poll_stop(struct poller *pl);
+
 struct fill {
 	struct guestmems *g;
 	uint64_t bytes; /* of non-zero pages copied */
+	struct poller *pl; /* stopped before the copy shows its own progress */
+	struct tool_progress *pr;
 };
 
 /* import_into's fill: the blocks QEMU left out, from their files */
@@ -461,6 +473,9 @@ static int fill_shared(void *ctx, frc_writer_t *w, struct qemu_file *q)
 {
 	struct fill *f = ctx;
 
+	poll_stop(f->pl);
+	if (f->pr)
+		tool_progress_done(f->pr);
 	for (unsigned i = 0; i < q->nblocks; i++) {
 		const struct block *b = &q->blocks[i];
 		const struct guestmem *m;
@@ -477,10 +492,88 @@ static int fill_shared(void *ctx, frc_writer_t *w, struct qemu_file *q)
 				 tool_esc(b->id));
 			return -1;
 		}
-		if (copy_block(w, i, m, b->used, q->page_size, &f->bytes))
+		if (copy_block(w, i, m, b->used, q->page_size, &f->bytes,
+			       f->pr))
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * While frc reads QEMU's stream, a thread shows QEMU's own count of the
+ * RAM it sent (query-migrate: total - remaining of total), until the
+ * migration ends or the caller stops it; the QMP connection is the
+ * thread's alone meanwhile.
+ */
+struct poller {
+	pthread_t thread;
+	struct qmp *q;
+	struct tool_progress *pr;
+	pthread_mutex_t lock;
+	int stop, started, inited;
+};
+
+static void *poll_run(void *arg)
+{
+	struct poller *pl = arg;
+
+	for (;;) {
+		json_object *r, *ram, *v;
+		int64_t total = 0, remaining = 0;
+		const char *st;
+		int stop;
+
+		pthread_mutex_lock(&pl->lock);
+		stop = pl->stop;
+		pthread_mutex_unlock(&pl->lock);
+		if (stop)
+			break;
+		r = qmp_call(pl->q, "query-migrate", NULL, -1);
+		if (!r)
+			break;
+		st = qmp_str(r, "status");
+		if (json_object_object_get_ex(r, "ram", &ram)) {
+			if (json_object_object_get_ex(ram, "total", &v))
+				total = json_object_get_int64(v);
+			if (json_object_object_get_ex(ram, "remaining", &v))
+				remaining = json_object_get_int64(v);
+		}
+		if (total > 0 && remaining <= total)
+			tool_progress_cb(pl->pr, (uint64_t)(total - remaining),
+					 (uint64_t)total);
+		stop = !st || !strcmp(st, "completed") || !strcmp(st, "failed") ||
+		       !strcmp(st, "cancelled");
+		json_object_put(r);
+		if (stop)
+			break;
+		usleep(200000);
+	}
+	return NULL;
+}
+
+static void poll_start(struct poller *pl, struct qmp *q,
+		       struct tool_progress *pr)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->q = q;
+	pl->pr = pr;
+	pl->inited = !pthread_mutex_init(&pl->lock, NULL);
+	pl->started = pl->inited && pr->enabled &&
+		      !pthread_create(&pl->thread, NULL, poll_run, pl);
+}
+
+static void poll_stop(struct poller *pl)
+{
+	if (pl->started) {
+		pthread_mutex_lock(&pl->lock);
+		pl->stop = 1;
+		pthread_mutex_unlock(&pl->lock);
+		pthread_join(pl->thread, NULL);
+		pl->started = 0;
+	}
+	if (pl->inited)
+		pthread_mutex_destroy(&pl->lock);
+	pl->inited = 0;
 }
 
 static void report_json(const char *cmd, const char *file, const char *path,
@@ -525,6 +618,8 @@ int cmd_save_qemu(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "no-progress", no_argument, NULL, 'N' },
 		TOOL_COMPRESS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -551,6 +646,7 @@ int cmd_save_qemu(int argc, char **argv)
 		"  --compress[=LEVEL]  RAM in Zstandard frames (format 1.2)\n"
 		"  --frame=SIZE  bytes per frame (power of two, default 64K)\n"
 		"  --json        print the path taken and its timings as JSON\n"
+		"  -p, --progress, --no-progress  show progress (default: on a tty)\n"
 		"  -f, --force   replace FILE.frc if it exists\n"
 		"  -q, --quiet   print nothing but errors\n";
 	struct tool_compress z = { 0, 3, 0 };
@@ -563,7 +659,10 @@ int cmd_save_qemu(int argc, char **argv)
 	struct outfile of = { .fd = -1 };
 	struct qemu_file qf;
 	struct shared sh;
-	struct fill fl = { NULL, 0 };
+	struct fill fl = { NULL, 0, NULL, NULL };
+	struct tool_progress pr;
+	struct poller pl;
+	int progress = -1;
 	struct qmp q;
 	double t0, tpause = -1, t1;
 	int64_t bw_old = 0;
@@ -571,10 +670,12 @@ int cmd_save_qemu(int argc, char **argv)
 
 	memset(&qf, 0, sizeof(qf));
 	memset(&sh, 0, sizeof(sh));
-	while ((c = getopt_long(argc, argv, "fqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fqph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'Q': sock = optarg; break;
 		case 'P': if (parse_path(optarg, &path)) return 1; break;
+		case 'p': progress = 1; break;
+		case 'N': progress = 0; break;
 		case 'l': live = 1; break;
 		case 's': stop = 1; break;
 		case 'j': json = 1; break;
@@ -669,9 +770,19 @@ int cmd_save_qemu(int argc, char **argv)
 		(void)qmp_do(&q, "closefd", args1("fdname", "frc-save"), -1);
 		goto out_resume;
 	}
-	if (import_into(p[0], "QEMU's migration stream", &of, file,
-			"frc save-qemu " FRC_LIB_VERSION_STRING, &z, &qf,
-			fl.g ? fill_shared : NULL, &fl)) {
+	tool_progress_init(&pr, quiet || json ? 0 : progress,
+			   "frc: QEMU's stream");
+	poll_start(&pl, &q, &pr);
+	fl.pl = &pl;
+	fl.pr = &pr;
+	rc = import_into(p[0], "QEMU's migration stream", &of, file,
+			 "frc save-qemu " FRC_LIB_VERSION_STRING, &z, &qf,
+			 fl.g ? fill_shared : NULL, &fl);
+	poll_stop(&pl); /* QMP is the caller's again */
+	if (!fl.g)
+		tool_progress_done(&pr);
+	if (rc) {
+		rc = -1;
 		/* QEMU sees the pipe closed and fails the migration */
 		close(p[0]);
 		p[0] = -1;
@@ -679,6 +790,7 @@ int cmd_save_qemu(int argc, char **argv)
 		(void)migration_end(&q, "save");
 		goto out_resume;
 	}
+	rc = -1;
 	close(p[0]);
 	p[0] = -1;
 	if (migration_end(&q, "save"))
@@ -740,6 +852,8 @@ int cmd_restore_qemu(int argc, char **argv)
 		{ "paused", no_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, 'r' },
+		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -760,10 +874,12 @@ int cmd_restore_qemu(int argc, char **argv)
 		"                VM), auto (default: the first possible, said)\n"
 		"  --paused      leave the restored VM paused\n"
 		"  --json        print the path taken and its timings as JSON\n"
+		"  --progress, --no-progress  show progress (default: on a tty)\n"
 		"  -q, --quiet   print nothing but errors\n";
 	const char *sock = NULL, *file, *path = "auto", *taken = "stream";
 	int c, paused = 0, json = 0, quiet = 0, rc = -1, p[2] = { -1, -1 };
-	int ig;
+	int ig, progress = -1;
+	struct tool_progress pr;
 	struct capset caps;
 	char state[64];
 	uint8_t *ignored = NULL;
@@ -780,6 +896,8 @@ int cmd_restore_qemu(int argc, char **argv)
 		case 'p': paused = 1; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
+		case 'r': progress = 1; break;
+		case 'N': progress = 0; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 1;
 		}
@@ -854,13 +972,19 @@ int cmd_restore_qemu(int argc, char **argv)
 		qerr(&q);
 		goto out;
 	}
-	if (export_stream_fd(r, p[1], "QEMU's migration pipe", &sh.g)) {
+	tool_progress_init(&pr, quiet || json ? 0 : progress,
+			   "frc: guest RAM, verified");
+	rc = export_stream_fd(r, p[1], "QEMU's migration pipe", &sh.g, &pr);
+	tool_progress_done(&pr);
+	if (rc) {
+		rc = -1;
 		close(p[1]);
 		p[1] = -1;
 		tool_err("%s: the restore was stopped; the QEMU it went to "
 			 "cannot run this VM", sock);
 		goto out;
 	}
+	rc = -1;
 	close(p[1]);
 	p[1] = -1;
 	if (migration_end(&q, "restore"))
