@@ -65,6 +65,19 @@ start() { # VERSION NAME EXTRA...
 		-device "loader,file=$T/data.bin,addr=0x1000000,force-raw=on" \
 		-qmp "unix:$T/$n.qmp,server=on,wait=off" "$@" > "$n.log" 2>&1 &
 	wait_socket "$n"
+	settle "$n"
+}
+# settle NAME: until QEMU has put the loader's data into guest RAM (its
+# resident memory unchanged for 0.6 s, at most 30 s), so that no timing
+# includes QEMU's own start (copying 1 GiB into fresh memory takes
+# seconds here, more for a shared file than for QEMU's own RAM)
+settle() {
+	sp=$(qemu_pid "$1"); last=-1; same=0; i=0
+	while [ -n "$sp" ] && [ $same -lt 3 ] && [ $i -lt 150 ]; do
+		rss=$(awk '/^VmRSS/ {print $2}' "/proc/$sp/status" 2>/dev/null)
+		if [ "$rss" = "$last" ]; then same=$((same + 1)); else same=0; last=$rss; fi
+		sleep 0.2; i=$((i + 1))
+	done
 }
 quit() { qmp "$1" '{"execute":"quit"}' >/dev/null 2>&1; sleep 0.2; }
 wait_done() { # NAME [FILE]: until the migration completed (and FILE exists)

@@ -627,7 +627,7 @@ int cmd_save_qemu(int argc, char **argv)
 	static const char usage[] =
 		"usage: frc save-qemu --qmp SOCKET [--path=auto|shared-memory|stream]\n"
 		"                     [--live] [--stop] [--compress[=LEVEL]]\n"
-		"                     [--frame=SIZE] [--json] [-f] [-q] FILE.frc\n"
+		"                     [--frame=SIZE] [--json] [-p] [-f] [-q] FILE.frc\n"
 		"\n"
 		"Saves the VM of a running QEMU into FILE.frc through its QMP\n"
 		"socket (-qmp unix:SOCKET,server=on,wait=off): the VM is paused,\n"
@@ -859,7 +859,7 @@ int cmd_restore_qemu(int argc, char **argv)
 	};
 	static const char usage[] =
 		"usage: frc restore-qemu --qmp SOCKET [--path=auto|shared-memory|stream]\n"
-		"                        [--paused] [--json] [-q] FILE.frc\n"
+		"                        [--paused] [--json] [--progress] [-q] FILE.frc\n"
 		"\n"
 		"Restores the VM saved in FILE.frc into a QEMU started with the\n"
 		"same machine options and -incoming defer, through its QMP\n"
