@@ -608,6 +608,30 @@ static int parse_path(const char *arg, const char **path)
 	return 0;
 }
 
+/*
+ * The path taken once sh says whether the shared-memory one is open (an
+ * empty sh->why): shared-memory, else the stream, saying why unless
+ * `quiet`; -1 (said) when shared-memory was asked for and is not open.
+ */
+static int choose_path(const char *path, const struct shared *sh,
+		       const char *sock, int quiet, const char **taken)
+{
+	if (!sh->why[0]) {
+		*taken = "shared-memory";
+		return 0;
+	}
+	if (!strcmp(path, "shared-memory")) {
+		tool_err("%s: the shared-memory path is not open: %s", sock,
+			 sh->why);
+		return -1;
+	}
+	if (!quiet)
+		fprintf(stderr, "frc: path: stream (not shared-memory: %s)\n",
+			sh->why);
+	*taken = "stream";
+	return 0;
+}
+
 int cmd_save_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -728,15 +752,8 @@ int cmd_save_qemu(int argc, char **argv)
 			goto out_qmp;
 		if (live && !sh.why[0])
 			snprintf(sh.why, sizeof(sh.why), "--live");
-		if (!sh.why[0])
-			taken = "shared-memory";
-		else if (!strcmp(path, "shared-memory")) {
-			tool_err("%s: the shared-memory path is not open: %s",
-				 sock, sh.why);
+		if (choose_path(path, &sh, sock, quiet || json, &taken))
 			goto out_qmp;
-		} else if (!quiet && !json)
-			fprintf(stderr, "frc: path: stream (not shared-memory: "
-				"%s)\n", sh.why);
 	}
 	if (outfile_open(&of, file, force, OUT_SEEKABLE, inputs))
 		goto out_qmp;
@@ -943,15 +960,8 @@ int cmd_restore_qemu(int argc, char **argv)
 				 "through shared memory", file);
 		else if (find_shared(&q, &sh, 1, file))
 			goto out;
-		if (!sh.why[0])
-			taken = "shared-memory";
-		else if (!strcmp(path, "shared-memory")) {
-			tool_err("%s: the shared-memory path is not open: %s",
-				 sock, sh.why);
+		if (choose_path(path, &sh, sock, quiet || json, &taken))
 			goto out;
-		} else if (!quiet && !json)
-			fprintf(stderr, "frc: path: stream (not shared-memory: "
-				"%s)\n", sh.why);
 	}
 	if (!strcmp(taken, "stream"))
 		guestmem_free(&sh.g); /* nothing is written into memory files */
