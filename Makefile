@@ -225,7 +225,7 @@ check-fuzz:
 
 check-qemu: need-cmocka
 	$(MAKE) WERROR=1 $(TEST_DEPS)
-	sh tests/run_tests.sh $(B) qemu_test guest_test seal_test lazy_test vmcmd_test
+	sh tests/run_tests.sh $(B) qemu_test guest_test seal_test lazy_test vmcmd_test libvirt_test
 
 check-deb:
 	$(call need,dpkg-buildpackage,dpkg-dev)

@@ -869,6 +869,44 @@ static int export_stream(frc_reader_t *r, struct out_stream *o, int mapped,
 	return rc || put_section(r, o, tail) || flush_out(o) ? -1 : 0;
 }
 
+/*
+ * A libvirt save image (SPEC, appendix "libvirt save images"): the header
+ * and domain XML the import kept, the header saying raw and, until the
+ * stream is whole, unfinished, as libvirt itself writes it; then the
+ * stream.
+ */
+static int export_libvirt(frc_reader_t *r, const char *in,
+			  struct out_stream *o, struct guestmems *gm,
+			  const struct omits *om)
+{
+	int64_t hi = find_section(r, "libvirt-save-header", 1);
+	int64_t di = find_section(r, "libvirt-save-data", 1);
+	uint8_t *head = NULL, *data = NULL;
+	size_t hn, dn;
+	struct lv_image li;
+	int rc = -1;
+
+	if (hi < 0 || di < 0) {
+		tool_err("no 'libvirt-save-header' and 'libvirt-save-data' "
+			 "sections: not imported from a libvirt save image");
+		return -1;
+	}
+	if (load_section(r, hi, &head, &hn) || load_section(r, di, &data, &dn))
+		goto out;
+	if (lv_from_sections(&li, head, hn, data, dn, in))
+		goto out;
+	lv_header_for(&li, 0);
+	if (put(o, li.head, LV_HEADER) || put(o, data, dn) ||
+	    export_stream(r, o, 0, gm, om, 0))
+		goto out;
+	lv_header_for(&li, 1);
+	rc = outfile_write(o->f, li.head, LV_HEADER, 0);
+out:
+	free(head);
+	free(data);
+	return rc;
+}
+
 int export_stream_fd(frc_reader_t *r, int fd, const char *name,
 		     struct guestmems *gm, struct tool_progress *pr)
 {
@@ -906,14 +944,15 @@ int cmd_export_qemu(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc export-qemu [--format=stream|mapped-ram] [-f]\n"
+		"usage: frc export-qemu [--format=stream|mapped-ram|libvirt] [-f]\n"
 		"                       [--memory=ID=PATH[@OFF]]... [--omit=ID]...\n"
 		"                       IN.frc OUT\n"
 		"\n"
 		"Writes a container imported from QEMU back as a QEMU migration\n"
 		"file (every page checksum-verified on the way): a sequential\n"
 		"stream, to a file or standard output ('-'), or a mapped-ram\n"
-		"file. The format defaults to the one it was imported from.\n"
+		"file, or a libvirt save image (virsh restore loads it; raw).\n"
+		"The format defaults to the one it was imported from.\n"
 		"To restore a VM:  qemu-system-... -incoming \"exec:frc "
 		"export-qemu vm.frc -\"\n"
 		"  --memory=ID=PATH[@OFF]  (mapped-ram) RAM block ID's pages,\n"
@@ -931,7 +970,7 @@ int cmd_export_qemu(int argc, char **argv)
 	struct guestmems gm;
 	struct omits om = { { NULL }, 0 };
 	frc_reader_t *r;
-	int c, force = 0, rc = -1, mapped;
+	int c, force = 0, rc = -1, mapped, libvirt;
 
 	memset(&gm, 0, sizeof(gm));
 	gm.writable = 1;
@@ -951,8 +990,10 @@ int cmd_export_qemu(int argc, char **argv)
 		default: goto usage;
 		}
 	}
-	if (format && strcmp(format, "stream") && strcmp(format, "mapped-ram")) {
-		tool_err("--format=%s: stream or mapped-ram", tool_esc(format));
+	if (format && strcmp(format, "stream") && strcmp(format, "mapped-ram") &&
+	    strcmp(format, "libvirt")) {
+		tool_err("--format=%s: stream, mapped-ram or libvirt",
+			 tool_esc(format));
 		goto usage;
 	}
 	if (gm.n && (!format || strcmp(format, "mapped-ram"))) {
@@ -1000,19 +1041,24 @@ int cmd_export_qemu(int argc, char **argv)
 	if (!format) {
 		const char *src = frc_reader_metadata_get(r, "source-format");
 
-		format = src && !strcmp(src, "qemu-mapped-ram") ? "mapped-ram"
-								: "stream";
+		format = find_section(r, "libvirt-save-header", 1) >= 0
+				 ? "libvirt"
+			 : src && !strcmp(src, "qemu-mapped-ram") ? "mapped-ram"
+								  : "stream";
 	}
 	mapped = !strcmp(format, "mapped-ram");
+	libvirt = !strcmp(format, "libvirt");
 	inputs[0] = argv[optind];
 	o.f = &of;
 	o.buf = malloc(OUT_BUF);
 	if (!o.buf)
 		tool_err("out of memory");
 	else if (outfile_open(&of, argv[optind + 1], force,
-			      mapped ? OUT_SEEKABLE : OUT_ANY, inputs) == 0 &&
+			      mapped || libvirt ? OUT_SEEKABLE : OUT_ANY,
+			      inputs) == 0 &&
 		 ((void)fcntl(of.fd, F_SETPIPE_SZ, (int)IN_BUF),
-		  export_stream(r, &o, mapped, &gm, &om, 0) == 0))
+		  (libvirt ? export_libvirt(r, argv[optind], &o, &gm, &om)
+			   : export_stream(r, &o, mapped, &gm, &om, 0)) == 0))
 		rc = outfile_commit(&of);
 	outfile_abort(&of);
 	free(o.buf);

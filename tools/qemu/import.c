@@ -22,8 +22,7 @@
 int import_into(int fd, const char *name, struct outfile *of,
 		const char *out, const char *generator,
 		const struct tool_compress *z, struct qemu_file *q,
-		int (*fill)(void *ctx, frc_writer_t *w, struct qemu_file *q),
-		void *ctx)
+		const struct import_hooks *h)
 {
 	frc_writer_options_t o;
 	struct in s;
@@ -34,7 +33,7 @@ int import_into(int fd, const char *name, struct outfile *of,
 	memset(&s, 0, sizeof(s));
 	memset(q, 0, sizeof(*q));
 	q->page_size = 4096; /* TARGET_PAGE_SIZE unless the stream says */
-	q->allow_ignore_shared = fill != NULL;
+	q->allow_ignore_shared = h && h->fill;
 	s.fd = fd;
 	s.name = name;
 	s.buf = malloc(IN_BUF);
@@ -51,7 +50,8 @@ int import_into(int fd, const char *name, struct outfile *of,
 	if (rc)
 		tool_err("%s", w ? frc_writer_errmsg(w) : "out of memory");
 	else if ((rc = import_to_frc(&s, q, w, z)) == 0 &&
-		 (!fill || (rc = fill(ctx, w, q)) == 0) &&
+		 (!h || !h->fill || (rc = h->fill(h->ctx, w, q)) == 0) &&
+		 (!h || !h->wrap || (rc = h->wrap(h->ctx, w, q)) == 0) &&
 		 (rc = frc_writer_commit(w, NULL, NULL)) != 0)
 		tool_err("%s", frc_writer_errmsg(w));
 	frc_writer_free(w);
@@ -76,9 +76,10 @@ int cmd_import_qemu(int argc, char **argv)
 		"                       IN OUT.frc\n"
 		"\n"
 		"Reads a QEMU migration file (the sequential stream, or a\n"
-		"mapped-ram file), from a file or from standard input ('-'), and\n"
-		"writes it as an FRC container: every RAM block a region, all\n"
-		"other state kept verbatim. For a live save into FRC:\n"
+		"mapped-ram file), from a file or from standard input ('-'), or\n"
+		"a libvirt save image (virsh save; any compression), and writes\n"
+		"it as an FRC container: every RAM block a region, all other\n"
+		"state kept verbatim. For a live save into FRC:\n"
 		"  (qemu) migrate \"exec:frc import-qemu - vm.frc\"\n"
 		"  -f, --force   replace OUT.frc if it exists\n"
 		"  -q, --quiet   print nothing but errors\n"
@@ -89,9 +90,11 @@ int cmd_import_qemu(int argc, char **argv)
 	struct tool_compress z = { 0, 3, 0 };
 	struct outfile of;
 	struct qemu_file q;
-	const char *in, *out, *inputs[2] = { NULL, NULL };
+	struct import_hooks hooks = { NULL, NULL, NULL };
+	struct lv_image li = { .child = -1 };
+	const char *in, *out, *name, *inputs[2] = { NULL, NULL };
 	uint64_t size;
-	int c, quiet = 0, force = 0, rc, fd;
+	int c, quiet = 0, force = 0, rc, fd, sfd, lv;
 
 	while ((c = getopt_long(argc, argv, "fqh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -117,18 +120,28 @@ int cmd_import_qemu(int argc, char **argv)
 	/* The output first: a refused OUT costs the stream nothing. */
 	if (outfile_open(&of, out, force, OUT_SEEKABLE, inputs))
 		return 1;
+	memset(&q, 0, sizeof(q));
 	fd = infile_open(in, &size);
-	rc = fd < 0 ? -1
-		    : import_into(fd, strcmp(in, "-") ? in : "(standard input)",
-				  &of, out, "frc import-qemu " FRC_LIB_VERSION_STRING, &z, &q,
-				  NULL, NULL);
+	name = strcmp(in, "-") ? in : "(standard input)";
+	/* a libvirt save image: its stream, from a decompressor if need be */
+	lv = fd < 0 ? -1 : lv_probe(fd, name, size, &li);
+	sfd = lv == 1 ? lv_stream_open(&li, fd, name) : lv == 0 ? fd : -1;
+	if (lv == 1) {
+		hooks.wrap = lv_add_sections;
+		hooks.ctx = &li;
+	}
+	rc = sfd < 0 ? -1
+		     : import_into(sfd, lv == 1 ? li.stream_name : name, &of, out,
+				   "frc import-qemu " FRC_LIB_VERSION_STRING, &z,
+				   &q, &hooks);
+	lv_free(&li); /* a decompressor not waited for yet is stopped */
 	if (rc == 0)
 		rc = outfile_commit(&of);
 	outfile_abort(&of); /* a failed import leaves nothing behind */
 	if (!rc && !quiet)
-		fprintf(stderr, "frc: imported %u RAM blocks (%s, %s) into %s\n",
-			q.nblocks, q.mapped_ram ? "mapped-ram" : "stream",
-			q.machine, out);
+		fprintf(stderr, "frc: imported %u RAM blocks (%s%s, %s) into %s\n",
+			q.nblocks, lv == 1 ? "libvirt save image, " : "",
+			q.mapped_ram ? "mapped-ram" : "stream", q.machine, out);
 	if (fd > STDIN_FILENO)
 		close(fd);
 	free(q.commands);

@@ -142,17 +142,22 @@ int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w,
  * import.c: a QEMU migration file read from fd (named `name` in messages)
  * into the FRC file being written to `of` (opened by outfile_open, named
  * `out`) and committed as FRC (the caller commits or aborts `of`); q says
- * what was read (the caller frees q->commands). With `fill`, a stream
- * saved with x-ignore-shared is accepted and fill() writes the blocks
- * QEMU left out (q->blocks[i].ignored) before the commit. 0, or -1 after
- * a message.
+ * what was read (the caller frees q->commands). h (may be NULL): with
+ * h->fill, a stream saved with x-ignore-shared is accepted and fill()
+ * writes the blocks QEMU left out (q->blocks[i].ignored); h->wrap then
+ * adds what a wrapper around the stream holds (a libvirt image); both
+ * run after the stream and before the commit. 0, or -1 after a message.
  */
 struct outfile;
+struct import_hooks {
+	int (*fill)(void *ctx, frc_writer_t *w, struct qemu_file *q);
+	int (*wrap)(void *ctx, frc_writer_t *w, struct qemu_file *q);
+	void *ctx;
+};
 int import_into(int fd, const char *name, struct outfile *of,
 		const char *out, const char *generator,
 		const struct tool_compress *z, struct qemu_file *q,
-		int (*fill)(void *ctx, frc_writer_t *w, struct qemu_file *q),
-		void *ctx);
+		const struct import_hooks *h);
 /*
  * export.c: the file as a QEMU migration stream written to fd (a pipe or
  * socket, named `name` in messages), every page verified. With blocks in
@@ -180,6 +185,44 @@ int export_ignored_blocks(frc_reader_t *r, uint8_t **ignored);
 int prepare_fd(int fd, const char *name, const char *generator);
 int seal_file(const char *path, uint64_t off, struct guestmems *g, int quiet,
 	      const char *generator);
+
+/*
+ * libvirt.c: libvirt's save images (`virsh save`): a header, the domain
+ * XML, then QEMU's stream, compressed by a program when the header says.
+ * Every int function returns 0 (lv_probe: 1 for an image, 0 for none) or
+ * -1 after a message naming the file, the offset and what is wrong.
+ */
+#define LV_HEADER 92
+struct lv_image {
+	uint8_t head[LV_HEADER];
+	int big; /* written by a big-endian host */
+	uint32_t data_len, format, cookie;
+	uint8_t *data;      /* data_len bytes: XML, cookie, padding */
+	uint64_t stream_at; /* where QEMU's stream starts */
+	int child, pipe;    /* the decompressor and its output, or -1 / 0 */
+	char *stream_name;  /* how messages name the stream */
+};
+/* Whether p starts with libvirt's magic (finished or not). */
+int lv_is_image(const uint8_t *p, size_t n);
+/* The header and XML of a regular file of `size` bytes on fd, when it is
+ * a libvirt image; an unfinished or malformed one is refused. */
+int lv_probe(int fd, const char *name, uint64_t size, struct lv_image *li);
+/* An fd reading the image's QEMU stream (fd itself, or a pipe from the
+ * decompressor libvirt would run); -1 after a message. */
+int lv_stream_open(struct lv_image *li, int fd, const char *name);
+/* Ends the stream: the decompressor must have succeeded (`ok`: the
+ * import did; otherwise its death by SIGPIPE is no news). */
+int lv_stream_end(struct lv_image *li, int ok);
+/* An import's last step before the commit (import_into's `wrap`): the
+ * stream ended well, header and XML kept as sections, metadata set. */
+int lv_add_sections(void *ctx, frc_writer_t *w, struct qemu_file *q);
+void lv_free(struct lv_image *li);
+/* The image described by the sections an import kept (data is the
+ * caller's): the same checks as lv_probe. */
+int lv_from_sections(struct lv_image *li, const uint8_t *head, size_t hn,
+		     uint8_t *data, size_t dn, const char *name);
+/* The header of an image written back, raw: unfinished or finished. */
+void lv_header_for(struct lv_image *li, int finished);
 
 /* An input reading n bytes at p (no file), named `name` in messages. */
 void in_memory(struct in *s, const char *name, uint8_t *p, size_t n);

@@ -297,11 +297,14 @@ static int set_caps(struct qmp *q, const struct capset *c, int back)
 }
 
 /*
- * Sets the capabilities a save or restore through the pipe needs
- * (x-ignore-shared on or off as `ignore_shared` says); *c records what
- * changed. 0, or -1 (said) with nothing changed.
+ * Sets the capabilities a path needs: through a pipe (`mapped` 0),
+ * mapped-ram and multifd off and x-ignore-shared as `ignore_shared` says;
+ * into or from a file in place (`mapped`), mapped-ram and multifd on and
+ * x-ignore-shared off; XBZRLE, compression and postcopy off either way.
+ * *c records what changed. 0, or -1 (said) with nothing changed.
  */
-static int caps_for_pipe(struct qmp *q, int ignore_shared, struct capset *c)
+static int caps_for(struct qmp *q, int mapped, int ignore_shared,
+		    struct capset *c)
 {
 	json_object *l = qmp_call(q, "query-migrate-capabilities", NULL, -1);
 
@@ -320,9 +323,9 @@ static int caps_for_pipe(struct qmp *q, int ignore_shared, struct capset *c)
 		on = want = json_object_get_boolean(v);
 		for (size_t k = 0; k < sizeof(pipe_off) / sizeof(pipe_off[0]); k++)
 			if (!strcmp(name, pipe_off[k]))
-				want = 0;
+				want = mapped && k < 2;
 		if (!strcmp(name, "x-ignore-shared"))
-			want = ignore_shared;
+			want = !mapped && ignore_shared;
 		if (want != on) {
 			snprintf(c->name[c->n], sizeof(c->name[0]), "%s", name);
 			c->was[c->n++] = on;
@@ -334,6 +337,97 @@ static int caps_for_pipe(struct qmp *q, int ignore_shared, struct capset *c)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * fd handed to QEMU in a new file descriptor set (`add-fd`): QEMU opens
+ * /dev/fdset/N instead of a path, so the file need not be visible to it.
+ * *set is N. 0, or -1 (said).
+ */
+static int add_fdset(struct qmp *q, int fd, int64_t *set)
+{
+	json_object *r = qmp_call(q, "add-fd", NULL, fd), *v;
+	int ok = r && json_object_object_get_ex(r, "fdset-id", &v);
+
+	if (ok)
+		*set = json_object_get_int64(v);
+	else if (r)
+		snprintf(q->error, sizeof(q->error), "%s: add-fd returned no "
+			 "fdset-id", q->path);
+	json_object_put(r);
+	return ok ? 0 : qerr(q);
+}
+
+static void remove_fdset(struct qmp *q, int64_t set)
+{
+	json_object *a = json_object_new_object();
+
+	if (a && json_object_object_add(a, "fdset-id", json_object_new_int64(set))) {
+		json_object_put(a);
+		a = NULL;
+	}
+	(void)qmp_do(q, "remove-fd", a, -1);
+}
+
+/* QEMU's status and RAM figures of a query-migrate reply */
+static const char *mig_figures(json_object *r, int64_t *total,
+			       int64_t *remaining, int64_t *transferred)
+{
+	json_object *ram, *v;
+
+	*total = *remaining = *transferred = 0;
+	if (json_object_object_get_ex(r, "ram", &ram)) {
+		if (json_object_object_get_ex(ram, "total", &v))
+			*total = json_object_get_int64(v);
+		if (json_object_object_get_ex(ram, "remaining", &v))
+			*remaining = json_object_get_int64(v);
+		if (json_object_object_get_ex(ram, "transferred", &v))
+			*transferred = json_object_get_int64(v);
+	}
+	return qmp_str(r, "status");
+}
+
+static int mig_over(const char *st)
+{
+	return !st || !strcmp(st, "completed") || !strcmp(st, "failed") ||
+	       !strcmp(st, "cancelled");
+}
+
+/*
+ * Waits for a migration QEMU carries out alone, into or from a file, with
+ * its progress on pr: the deadline of migration_end moves on while QEMU's
+ * count of RAM bytes moves, so that a large VM is not cut short and a
+ * QEMU that stalls is not waited for forever. 0 when completed.
+ */
+static int migration_file_end(struct qmp *q, const char *dir,
+			      struct tool_progress *pr)
+{
+	double end = now_s() + END_TIMEOUT_MS / 1000.0;
+	int64_t last = -1;
+
+	for (;;) {
+		json_object *r = qmp_call(q, "query-migrate", NULL, -1);
+		int64_t total, remaining, moved;
+		int over;
+
+		if (!r)
+			return qerr(q);
+		over = mig_over(mig_figures(r, &total, &remaining, &moved));
+		json_object_put(r);
+		if (total > 0 && remaining <= total)
+			tool_progress_cb(pr, (uint64_t)(total - remaining),
+					 (uint64_t)total);
+		if (over)
+			break;
+		if (moved != last) {
+			last = moved;
+			end = now_s() + END_TIMEOUT_MS / 1000.0;
+		} else if (now_s() > end) {
+			break; /* migration_end says so */
+		}
+		usleep(20000);
+	}
+	return migration_end(q, dir);
 }
 
 /* true when all `n` bytes at p are zero */
@@ -518,9 +612,8 @@ static void *poll_run(void *arg)
 	struct poller *pl = arg;
 
 	for (;;) {
-		json_object *r, *ram, *v;
-		int64_t total = 0, remaining = 0;
-		const char *st;
+		json_object *r;
+		int64_t total, remaining, moved;
 		int stop;
 
 		pthread_mutex_lock(&pl->lock);
@@ -531,18 +624,10 @@ static void *poll_run(void *arg)
 		r = qmp_call(pl->q, "query-migrate", NULL, -1);
 		if (!r)
 			break;
-		st = qmp_str(r, "status");
-		if (json_object_object_get_ex(r, "ram", &ram)) {
-			if (json_object_object_get_ex(ram, "total", &v))
-				total = json_object_get_int64(v);
-			if (json_object_object_get_ex(ram, "remaining", &v))
-				remaining = json_object_get_int64(v);
-		}
+		stop = mig_over(mig_figures(r, &total, &remaining, &moved));
 		if (total > 0 && remaining <= total)
 			tool_progress_cb(pl->pr, (uint64_t)(total - remaining),
 					 (uint64_t)total);
-		stop = !st || !strcmp(st, "completed") || !strcmp(st, "failed") ||
-		       !strcmp(st, "cancelled");
 		json_object_put(r);
 		if (stop)
 			break;
@@ -595,12 +680,13 @@ static void report_json(const char *cmd, const char *file, const char *path,
 	out_finish(o);
 }
 
-/* "auto", "shared-memory" or "stream" into *path; -1 when none. */
+/* "auto", "shared-memory", "mapped-ram" or "stream" into *path; -1 when
+ * none. */
 static int parse_path(const char *arg, const char **path)
 {
 	if (strcmp(arg, "auto") && strcmp(arg, "shared-memory") &&
-	    strcmp(arg, "stream")) {
-		tool_err("--path=%s: auto, shared-memory or stream",
+	    strcmp(arg, "stream") && strcmp(arg, "mapped-ram")) {
+		tool_err("--path=%s: auto, shared-memory, mapped-ram or stream",
 			 tool_esc(arg));
 		return -1;
 	}
@@ -632,6 +718,56 @@ static int choose_path(const char *path, const struct shared *sh,
 	return 0;
 }
 
+#define SAVE_GENERATOR "frc save-qemu " FRC_LIB_VERSION_STRING
+
+/*
+ * Path "mapped-ram": QEMU (9.0 or later) writes its save with mapped-ram
+ * and multifd straight into the FRC file in the making, from byte
+ * INPLACE_OFFSET on (SPEC, appendix "QEMU mapped-ram inside an FRC file"),
+ * handed to it as a file descriptor set; then the file is sealed, every
+ * page read back and checksummed. The capabilities are set and the VM
+ * stopped (unless live) by the caller. 0, or -1 (said).
+ */
+static int save_mapped(struct qmp *q, struct outfile *of, const char *file,
+		       struct tool_progress *pr)
+{
+	char uri[80], wpath[64];
+	struct guestmems none;
+	int64_t set = -1;
+	int wfd, rc;
+
+	memset(&none, 0, sizeof(none));
+	if (prepare_fd(of->fd, file, SAVE_GENERATOR))
+		return -1;
+	/* QEMU asks its fd set for a write-only descriptor */
+	snprintf(wpath, sizeof(wpath), "/proc/self/fd/%d", of->fd);
+	wfd = open(wpath, O_WRONLY | O_CLOEXEC);
+	if (wfd < 0) {
+		tool_err("%s: cannot reopen for QEMU: %s", file, strerror(errno));
+		return -1;
+	}
+	rc = add_fdset(q, wfd, &set);
+	close(wfd);
+	if (rc)
+		return -1;
+	snprintf(uri, sizeof(uri), "file:/dev/fdset/%" PRId64 ",offset=%u",
+		 set, INPLACE_OFFSET);
+	if (qmp_do(q, "migrate", args1("uri", uri), -1)) {
+		qerr(q);
+		remove_fdset(q, set);
+		return -1;
+	}
+	rc = migration_file_end(q, "save", pr);
+	if (rc)
+		(void)qmp_do(q, "migrate_cancel", NULL, -1);
+	remove_fdset(q, set);
+	tool_progress_done(pr);
+	if (rc)
+		return -1;
+	/* the VM's own RAM is not frc's to read: every page is read back */
+	return seal_file(of->tmp, INPLACE_OFFSET, &none, 1, SAVE_GENERATOR);
+}
+
 int cmd_save_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -649,7 +785,8 @@ int cmd_save_qemu(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc save-qemu --qmp SOCKET [--path=auto|shared-memory|stream]\n"
+		"usage: frc save-qemu --qmp SOCKET\n"
+		"                     [--path=auto|shared-memory|mapped-ram|stream]\n"
 		"                     [--live] [--stop] [--compress[=LEVEL]]\n"
 		"                     [--frame=SIZE] [--json] [-p] [-f] [-q] FILE.frc\n"
 		"\n"
@@ -662,8 +799,10 @@ int cmd_save_qemu(int argc, char **argv)
 		"  --path=P      how the RAM travels: shared-memory (guest RAM in\n"
 		"                memory-backend-file,share=on: frc reads it itself,\n"
 		"                QEMU saves only the rest), stream (QEMU's migration\n"
-		"                stream through a pipe, any VM), auto (default: the\n"
-		"                first the VM allows, said)\n"
+		"                stream through a pipe, any VM), mapped-ram (QEMU\n"
+		"                >= 9 writes its pages into FILE.frc in place, then\n"
+		"                frc seals it), auto (default: shared-memory if the\n"
+		"                VM allows, else the stream; said)\n"
 		"  --live        save while the VM runs (the stream; QEMU pauses it\n"
 		"                for the last pass only)\n"
 		"  --stop        leave the VM paused after the save\n"
@@ -676,7 +815,7 @@ int cmd_save_qemu(int argc, char **argv)
 	struct tool_compress z = { 0, 3, 0 };
 	const char *sock = NULL, *file, *path = "auto", *taken = "stream";
 	const char *inputs[1] = { NULL };
-	int c, live = 0, stop = 0, json = 0, force = 0, quiet = 0;
+	int c, live = 0, stop = 0, json = 0, force = 0, quiet = 0, mapped;
 	int rc = -1, running, p[2] = { -1, -1 };
 	struct capset caps = { .n = 0 };
 	char state[64], st[64];
@@ -684,6 +823,7 @@ int cmd_save_qemu(int argc, char **argv)
 	struct qemu_file qf;
 	struct shared sh;
 	struct fill fl = { NULL, 0, NULL, NULL };
+	struct import_hooks hooks = { NULL, NULL, NULL };
 	struct tool_progress pr;
 	struct poller pl;
 	int progress = -1;
@@ -746,8 +886,22 @@ int cmd_save_qemu(int argc, char **argv)
 		tool_err("%s: a migration is under way (status '%s')", sock, st);
 		goto out_qmp;
 	}
-	/* the path: the VM's shared memory files, else the stream */
-	if (strcmp(path, "stream")) {
+	/* the path: the VM's shared memory files, else the stream; or
+	 * mapped-ram when asked for */
+	if (!strcmp(path, "mapped-ram")) {
+		if (q.major < 9) {
+			tool_err("%s: --path=mapped-ram needs QEMU 9.0 or later "
+				 "(this is %d.%d.%d)", sock, q.major, q.minor,
+				 q.micro);
+			goto out_qmp;
+		}
+		if (z.on) {
+			tool_err("--compress: QEMU writes mapped-ram pages in "
+				 "place, uncompressed; use the other paths");
+			goto out_qmp;
+		}
+		taken = "mapped-ram";
+	} else if (strcmp(path, "stream")) {
 		if (find_shared(&q, &sh, 0, NULL))
 			goto out_qmp;
 		if (live && !sh.why[0])
@@ -755,11 +909,11 @@ int cmd_save_qemu(int argc, char **argv)
 		if (choose_path(path, &sh, sock, quiet || json, &taken))
 			goto out_qmp;
 	}
+	mapped = !strcmp(taken, "mapped-ram");
 	if (outfile_open(&of, file, force, OUT_SEEKABLE, inputs))
 		goto out_qmp;
-	if (channel(p)) {
+	if (!mapped && channel(p))
 		goto out_file;
-	}
 	/* QEMU throttles a migration to max-bandwidth (128 MiB/s unless
 	 * set) even while the VM is paused: a paused save runs unthrottled,
 	 * the setting put back afterwards; a live one keeps it */
@@ -768,7 +922,7 @@ int cmd_save_qemu(int argc, char **argv)
 			goto out_qerr;
 		bw_set = 1;
 	}
-	if (caps_for_pipe(&q, !strcmp(taken, "shared-memory"), &caps))
+	if (caps_for(&q, mapped, !strcmp(taken, "shared-memory"), &caps))
 		goto out_bw;
 	if (!strcmp(taken, "shared-memory"))
 		fl.g = &sh.g;
@@ -776,6 +930,15 @@ int cmd_save_qemu(int argc, char **argv)
 		if (qmp_do(&q, "stop", NULL, -1))
 			goto out_qerr;
 		tpause = now_s();
+	}
+	if (mapped) {
+		tool_progress_init(&pr, quiet || json ? 0 : progress,
+				   "frc: QEMU's mapped-ram save");
+		rc = -1;
+		if (save_mapped(&q, &of, file, &pr) == 0 &&
+		    outfile_commit(&of) == 0)
+			rc = 0;
+		goto out_resume;
 	}
 	if (give_fd(&q, "frc-save", p[1])) {
 		p[1] = -1;
@@ -792,9 +955,11 @@ int cmd_save_qemu(int argc, char **argv)
 	poll_start(&pl, &q, &pr);
 	fl.pl = &pl;
 	fl.pr = &pr;
+	hooks.fill = fl.g ? fill_shared : NULL;
+	hooks.ctx = &fl;
 	rc = import_into(p[0], "QEMU's migration stream", &of, file,
-			 "frc save-qemu " FRC_LIB_VERSION_STRING, &z, &qf,
-			 fl.g ? fill_shared : NULL, &fl);
+			 SAVE_GENERATOR, &z, &qf,
+			 &hooks);
 	poll_stop(&pl); /* QMP is the caller's again */
 	if (!fl.g)
 		tool_progress_done(&pr);
@@ -861,6 +1026,61 @@ out_qmp:
 	return rc ? 1 : 0;
 }
 
+/*
+ * Path "mapped-ram" of a restore: a file QEMU saved in place (save-qemu
+ * --path=mapped-ram, or prepare-qemu and seal-qemu) is verified whole,
+ * then QEMU loads it itself with mapped-ram and multifd from the offset
+ * its save starts at, through a file descriptor set opened before the
+ * check (and refused if the file changed meanwhile). 0, or -1 (said).
+ */
+static int restore_mapped(struct qmp *q, frc_reader_t *r, const char *file,
+			  uint64_t off, struct tool_progress *pr)
+{
+	struct stat a, b;
+	struct capset caps;
+	char uri[80];
+	int64_t set = -1;
+	int fd, rc;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &a)) {
+		tool_err("cannot open '%s': %s", file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (frc_reader_verify(r, tool_progress_cb, pr)) {
+		tool_progress_done(pr);
+		tool_err("%s", frc_reader_errmsg(r));
+		tool_err("'%s' fails verification: not restored", file);
+		close(fd);
+		return -1;
+	}
+	tool_progress_done(pr);
+	if (fstat(fd, &b) || a.st_size != b.st_size ||
+	    a.st_mtim.tv_sec != b.st_mtim.tv_sec ||
+	    a.st_mtim.tv_nsec != b.st_mtim.tv_nsec) {
+		tool_err("'%s' changed while it was verified: not restored",
+			 file);
+		close(fd);
+		return -1;
+	}
+	rc = add_fdset(q, fd, &set);
+	close(fd);
+	if (rc || caps_for(q, 1, 0, &caps))
+		return -1;
+	snprintf(uri, sizeof(uri), "file:/dev/fdset/%" PRId64 ",offset=%" PRIu64,
+		 set, off);
+	if (qmp_do(q, "migrate-incoming", args1("uri", uri), -1)) {
+		qerr(q);
+		remove_fdset(q, set);
+		return -1;
+	}
+	rc = migration_file_end(q, "restore", pr);
+	remove_fdset(q, set);
+	return rc;
+}
+
 int cmd_restore_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -875,7 +1095,8 @@ int cmd_restore_qemu(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc restore-qemu --qmp SOCKET [--path=auto|shared-memory|stream]\n"
+		"usage: frc restore-qemu --qmp SOCKET\n"
+		"                        [--path=auto|shared-memory|mapped-ram|stream]\n"
 		"                        [--paused] [--json] [--progress] [-q] FILE.frc\n"
 		"\n"
 		"Restores the VM saved in FILE.frc into a QEMU started with the\n"
@@ -888,7 +1109,10 @@ int cmd_restore_qemu(int argc, char **argv)
 		"                whose RAM is memory-backend-file,share=on: frc\n"
 		"                writes the RAM there, QEMU loads the rest), stream\n"
 		"                (every page through QEMU's migration stream, any\n"
-		"                VM), auto (default: the first possible, said)\n"
+		"                VM), mapped-ram (a save QEMU wrote in place,\n"
+		"                QEMU >= 9: verified whole, then QEMU loads it),\n"
+		"                auto (default: shared-memory if possible, else\n"
+		"                the stream; said)\n"
 		"  --paused      leave the restored VM paused\n"
 		"  --json        print the path taken and its timings as JSON\n"
 		"  --progress, --no-progress  show progress (default: on a tty)\n"
@@ -901,6 +1125,7 @@ int cmd_restore_qemu(int argc, char **argv)
 	char state[64];
 	uint8_t *ignored = NULL;
 	frc_reader_t *r = NULL;
+	uint64_t off = 0;
 	struct shared sh;
 	struct qmp q;
 	double t0, t1;
@@ -953,8 +1178,28 @@ int cmd_restore_qemu(int argc, char **argv)
 			 "-incoming defer", sock, state);
 		goto out;
 	}
-	/* the path: the destination's shared memory files, else the stream */
-	if (strcmp(path, "stream")) {
+	/* the path: the destination's shared memory files, else the stream;
+	 * or QEMU's own load of a file saved in place when asked for */
+	if (!strcmp(path, "mapped-ram")) {
+		const char *o = frc_reader_metadata_get(r, "qemu.file-offset");
+		char *e = NULL;
+
+		if (o)
+			off = strtoull(o, &e, 10);
+		if (!o || e == o || *e) {
+			tool_err("'%s' was not saved by QEMU in place (no "
+				 "qemu.file-offset metadata): --path=mapped-ram "
+				 "restores only such a file", file);
+			goto out;
+		}
+		if (q.major < 9) {
+			tool_err("%s: --path=mapped-ram needs QEMU 9.0 or later "
+				 "(this is %d.%d.%d)", sock, q.major, q.minor,
+				 q.micro);
+			goto out;
+		}
+		taken = "mapped-ram";
+	} else if (strcmp(path, "stream")) {
 		if (!ig)
 			snprintf(sh.why, sizeof(sh.why), "'%s' was not saved "
 				 "through shared memory", file);
@@ -963,11 +1208,18 @@ int cmd_restore_qemu(int argc, char **argv)
 		if (choose_path(path, &sh, sock, quiet || json, &taken))
 			goto out;
 	}
+	if (!strcmp(taken, "mapped-ram")) {
+		tool_progress_init(&pr, quiet || json ? 0 : progress,
+				   "frc: verified, then loaded by QEMU");
+		if (restore_mapped(&q, r, file, off, &pr))
+			goto out;
+		goto loaded;
+	}
 	if (!strcmp(taken, "stream"))
 		guestmem_free(&sh.g); /* nothing is written into memory files */
 	/* QEMU must leave out exactly the blocks frc writes itself, and
 	 * load a stream from a pipe */
-	if (caps_for_pipe(&q, !strcmp(taken, "shared-memory"), &caps))
+	if (caps_for(&q, 0, !strcmp(taken, "shared-memory"), &caps))
 		goto out;
 	if (channel(p)) {
 		goto out;
@@ -999,6 +1251,7 @@ int cmd_restore_qemu(int argc, char **argv)
 	p[1] = -1;
 	if (migration_end(&q, "restore"))
 		goto out;
+loaded:
 	if (!paused && qmp_do(&q, "cont", NULL, -1)) {
 		qerr(&q);
 		goto out;
