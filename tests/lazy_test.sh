@@ -63,10 +63,37 @@ for v in 7 10; do
 		'[ $? -eq 0 ] && [ "$(du -k lazy$v.$ext | cut -f1)" -lt 8192 ]'
 	lazy $v l$v mnt$v lazy$v.$ext
 	restored $v l$v "$sum" "lazy from frc mount"
+	# the one command: restore-qemu --lazy finds the block on the mount
+	start $v k$v -S -incoming defer \
+		-object "memory-backend-file,id=pc.ram,mem-path=$T/mnt$v/regions/pc.ram,size=$MEM,share=off" \
+		-machine memory-backend=pc.ram
+	"$FRC" restore-qemu --qmp k$v.qmp --lazy --paused --json s$v.frc > k.json
+	check "QEMU $v: restore-qemu --lazy streams all but pc.ram, read from the mount" \
+		'[ $? -eq 0 ] && [ "$(jq -r .path k.json)" = lazy ]'
+	restored $v k$v "$sum" "restore-qemu --lazy"
 	grep -q "check\|mismatch" mnt$v.log
 	check "QEMU $v: the mount logged no failed check" '[ $? -ne 0 ]'
 	umnt mnt$v
 done
+
+# --lazy refused when no block is on a mount of the file: a QEMU with its
+# own RAM, and one whose RAM is on the mount of another file
+inmigrate() { qmp "$1" '{"execute":"query-status"}' | grep -q '"inmigrate"'; }
+start 10 kn -S -incoming defer
+"$FRC" restore-qemu --qmp kn.qmp --lazy s10.frc 2> kn.err
+check "--lazy into a QEMU with its own RAM: refused, saying how to start it" \
+	'[ $? -eq 1 ] && grep -q "frc mount" kn.err && grep -q "mem-path=DIR/regions/ID" kn.err && inmigrate kn'
+quit kn
+mnt s7.frc mntx
+start 10 kx -S -incoming defer \
+	-object "memory-backend-file,id=pc.ram,mem-path=$T/mntx/regions/pc.ram,size=$MEM,share=off" \
+	-machine memory-backend=pc.ram
+"$FRC" restore-qemu --qmp kx.qmp --lazy s10.frc 2> kx.err
+check "--lazy with RAM on the mount of another file: refused by its UUID" \
+	'[ $? -eq 1 ] && grep -q "another UUID" kx.err && inmigrate kx'
+sed 's/^/# /' kn.err kx.err
+quit kx
+umnt mntx
 
 # compressed, with prefetch: everything in the page cache ahead of the
 # guest's faults

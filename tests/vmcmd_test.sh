@@ -42,6 +42,13 @@ runs_on() {
 	quit "$ro_n"
 }
 vmstate() { qmp "$1" '{"execute":"query-status"}' | sed -n 's/.*"status": "\([a-z-]*\)".*/\1/p'; }
+# damage FILE: one byte changed in a present page of the guest's random
+# data in region pc.ram (its first MiB is firmware)
+damage() {
+	dm_off=$("$FRC" info --output=json "$1" | jq '.regions[] | select(.id == "pc.ram") | .pages_offset')
+	dm_pg=$(python3 -c 'import os, sys; print(os.lseek(os.open(sys.argv[1], os.O_RDONLY), int(sys.argv[2]) + (64 << 20), os.SEEK_DATA))' "$1" "$dm_off")
+	printf 'X' | dd of="$1" bs=1 seek=$((dm_pg + 100)) conv=notrunc status=none
+}
 
 for v in 7 10; do
 	boot $v s$v
@@ -123,6 +130,51 @@ check "export-qemu makes an ordinary stream of a shared-memory save, the same RA
 	'[ $rc -eq 0 ] && cmp -s ram1.raw ram2.raw && "$FRC" info --output=json a10b.frc | jq -e "[.sections[].name] | index(\"qemu-ignore-shared\") == null" > /dev/null'
 rm -f a10.qemu a10b.frc ram1.raw ram2.raw
 
+# ---- the mapped-ram path: QEMU >= 9 writes into the FRC file in place ----
+boot 10 m
+"$FRC" save-qemu --qmp m.qmp --path=mapped-ram --stop --json m.frc > sm.json
+rc=$?
+check "QEMU 10: save-qemu --path=mapped-ram: QEMU saves in place, frc seals" \
+	'[ $rc -eq 0 ] && [ "$(jq -r .path sm.json)" = mapped-ram ] && "$FRC" check -q m.frc && [ "$("$FRC" info --output=json m.frc | jq -r ".metadata[\"qemu.file-offset\"]")" = 1048576 ]'
+check "QEMU 10, mapped-ram: mapped-ram and multifd are off again on the VM" \
+	'qmp m "{\"execute\":\"query-migrate-capabilities\"}" | jq -e "[.return[] | select(.capability == \"mapped-ram\" or .capability == \"multifd\") | .state] == [false, false]" > /dev/null'
+msum=$(memsum m)
+quit m
+start 10 n -S -incoming defer
+"$FRC" restore-qemu --qmp n.qmp --path=mapped-ram --paused --json m.frc > rm.json
+rc=$?
+check "QEMU 10: restore-qemu --path=mapped-ram verifies the file, QEMU loads it" \
+	'[ $rc -eq 0 ] && [ "$(jq -r .path rm.json)" = mapped-ram ] && [ "$(jq -r .vm_state rm.json)" = paused ]'
+runs_on n "$msum" "QEMU 10, mapped-ram" "pong 2"
+start 10 o -S -incoming defer
+"$FRC" restore-qemu --qmp o.qmp --paused m.frc 2> mo.err
+rc=$?
+check "QEMU 10: the same file restored by the stream (auto), said" \
+	'[ $rc -eq 0 ] && grep -q "path: stream" mo.err'
+runs_on o "$msum" "QEMU 10, a mapped-ram save by the stream" "pong 2"
+cp m.frc mbad.frc
+damage mbad.frc
+start 10 mb -S -incoming defer
+"$FRC" restore-qemu --qmp mb.qmp --path=mapped-ram mbad.frc 2> mbad.err
+rc=$?
+check "mapped-ram: a damaged page is found before QEMU loads anything" \
+	'[ $rc -eq 1 ] && grep -q "fails verification: not restored" mbad.err && grep -q "R-" mbad.err && [ "$(vmstate mb)" = inmigrate ]'
+sed 's/^/# /' mbad.err
+quit mb
+start 10 ms -S -incoming defer
+"$FRC" restore-qemu --qmp ms.qmp --path=mapped-ram s10.frc 2> ms.err
+rc=$?
+check "--path=mapped-ram of a stream save: refused, saying why, QEMU untouched" \
+	'[ $rc -eq 1 ] && grep -q "not saved by QEMU in place" ms.err && [ "$(vmstate ms)" = inmigrate ]'
+quit ms
+rm -f m.frc mbad.frc
+boot 7 m7
+"$FRC" save-qemu --qmp m7.qmp --path=mapped-ram m7.frc 2> m7.err
+rc=$?
+check "QEMU 7.2: --path=mapped-ram refused (QEMU 9.0 or later), the VM running" \
+	'[ $rc -eq 1 ] && grep -q "needs QEMU 9.0 or later (this is 7.2" m7.err && [ ! -e m7.frc ] && [ "$(vmstate m7)" = running ]'
+quit m7
+
 # ---- failures (QEMU 10) ----
 boot 10 f
 # a disk that fills up during the save
@@ -185,17 +237,7 @@ rm -f f.qmp
 
 # a damaged page: the restore fails, the VM never runs
 cp s10.frc bad.frc
-off=$("$FRC" info --output=json bad.frc | jq '.regions[] | select(.id == "pc.ram") | .pages_offset')
-# a present page of the guest's random data (its first MiB is firmware)
-pg=$(python3 - bad.frc "$off" << 'EOF'
-import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-base = int(sys.argv[2])
-o = os.lseek(fd, base + (64 << 20), os.SEEK_DATA)
-print(o)
-EOF
-)
-printf 'X' | dd of=bad.frc bs=1 seek=$((pg + 100)) conv=notrunc status=none
+damage bad.frc
 start 10 g -S -incoming defer
 "$FRC" restore-qemu --qmp g.qmp bad.frc 2> bad.err
 rc=$?

@@ -443,3 +443,28 @@ int tool_set_compression(frc_writer_t *w, uint32_t region,
 	}
 	return 0;
 }
+
+/*
+ * A region id or section name as one file name, reversibly: '/', '%',
+ * control bytes and a leading '.' or '#' become %XX; everything else,
+ * UTF-8 included, stays. 0, or -1 when that is over 255 bytes.
+ */
+int tool_mount_name(const char *s, size_t len, char out[256])
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int esc = c == '/' || c == '%' || c < 0x20 || c == 0x7f ||
+			  (i == 0 && (c == '.' || c == '#'));
+
+		if (k + (esc ? 3 : 1) > 255)
+			return -1;
+		if (esc)
+			k += (size_t)snprintf(out + k, 4, "%%%02X", c);
+		else
+			out[k++] = (char)c;
+	}
+	out[k] = '\0';
+	return 0;
+}

@@ -155,31 +155,6 @@ static void mlog(struct mount *m, const char *fmt, ...)
 	pthread_mutex_unlock(&m->log_lk);
 }
 
-/*
- * A region id or section name as one file name, reversibly: '/', '%',
- * control bytes and a leading '.' or '#' become %XX; everything else,
- * UTF-8 included, stays. 0, or -1 when that is over 255 bytes.
- */
-static int mount_name(const char *s, size_t len, char out[256])
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int esc = c == '/' || c == '%' || c < 0x20 || c == 0x7f ||
-			  (i == 0 && (c == '.' || c == '#'));
-
-		if (k + (esc ? 3 : 1) > 255)
-			return -1;
-		if (esc)
-			k += (size_t)snprintf(out + k, 4, "%%%02X", c);
-		else
-			out[k++] = (char)c;
-	}
-	out[k] = '\0';
-	return 0;
-}
-
 static void stat_of(struct mount *m, fuse_ino_t ino, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -881,7 +856,7 @@ static int build_tree(struct mount *m, const char *path)
 		struct mregion *mr = &m->reg[i];
 
 		frc_reader_region(m->r, i, &mr->g, sizeof(mr->g));
-		if (mount_name(mr->g.id, mr->g.id_length, mr->name))
+		if (tool_mount_name(mr->g.id, mr->g.id_length, mr->name))
 			snprintf(mr->name, sizeof(mr->name), "#%" PRIu32, i);
 		/* a bit per chunk, up to 16 TiB of region (2 MiB of bits) */
 		if (m->prefetch && mr->g.page_count / chunk_pages(mr) < (1u << 24))
@@ -896,7 +871,7 @@ static int build_tree(struct mount *m, const char *path)
 		k = snprintf(s->name, sizeof(s->name), "%" PRIu32 "-%s", j,
 			     tool_section_type_name(s->s.type));
 		if (*s->s.name &&
-		    !mount_name(s->s.name, strlen(s->s.name), label) &&
+		    !tool_mount_name(s->s.name, strlen(s->s.name), label) &&
 		    (size_t)k + 1 + strlen(label) <= 255)
 			snprintf(s->name + k, sizeof(s->name) - (size_t)k,
 				 "-%s", label);

@@ -98,6 +98,10 @@ void runs_emit(struct out *o, const char *key, const struct runs *r);
  * to change.
  */
 int tool_safe_name(const char *name, char *out, size_t size);
+/* The file name `frc mount` gives an id of `len` bytes (frc-mount(1)):
+ * '/', '%', control bytes and a leading '.' or '#' as %XX. 0, or -1 when
+ * over 255 bytes. */
+int tool_mount_name(const char *s, size_t len, char out[256]);
 
 int cmd_create(int argc, char **argv);
 int cmd_info(int argc, char **argv);

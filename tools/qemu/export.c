@@ -316,12 +316,6 @@ static int put_region_records(frc_reader_t *r, uint32_t i,
 
 /* RAM blocks left out with --omit: QEMU finds their pages in its memory
  * backend (e.g. a file of `frc mount`) and loads none from OUT. */
-#define OMIT_MAX 64
-struct omits {
-	const char *id[OMIT_MAX];
-	unsigned n;
-};
-
 static int omitted(const struct omits *om, const char *id)
 {
 	for (unsigned k = 0; k < om->n; k++)
@@ -908,11 +902,12 @@ out:
 }
 
 int export_stream_fd(frc_reader_t *r, int fd, const char *name,
-		     struct guestmems *gm, struct tool_progress *pr)
+		     struct guestmems *gm, const struct omits *om,
+		     struct tool_progress *pr)
 {
 	struct outfile of = { .name = name, .fd = fd };
 	struct out_stream o = { &of, 0, malloc(OUT_BUF), 0 };
-	struct omits om = { { NULL }, 0 };
+	struct omits none = { { NULL }, 0 };
 	int rc;
 
 	if (!o.buf) {
@@ -927,7 +922,7 @@ int export_stream_fd(frc_reader_t *r, int fd, const char *name,
 		frc_reader_region(r, i, &g, sizeof(g));
 		export_total += g.used_length;
 	}
-	rc = export_stream(r, &o, 0, gm, &om, gm->n > 0);
+	rc = export_stream(r, &o, 0, gm, om ? om : &none, gm->n > 0);
 	export_progress = NULL;
 	free(o.buf);
 	return rc;

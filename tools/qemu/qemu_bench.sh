@@ -13,10 +13,11 @@
 # usage: tools/qemu/qemu_bench.sh [-r ROUNDS] [-s SIZE_MIB] [-j FILE.json]
 #                            [-p "PATH..."] [BUILD_DIR]
 # -p runs only the paths named (ids as in the JSON: cat72 frc72 cat10 frc10
-# qmp10 mapped10 inplace10 shared10 shm10 frcmapped10), with their
-# baselines. qmp10 and shm10 are the one commands frc save-qemu and frc
-# restore-qemu (the stream; RAM in a shared file moved by frc), timed
-# whole: QMP, the save or the restore with every page verified.
+# qmp10 mapped10 inplace10 shared10 shm10 mr10 frcmapped10), with their
+# baselines. qmp10, shm10 and mr10 are the one commands frc save-qemu and
+# frc restore-qemu (the stream; RAM in a shared file moved by frc; QEMU's
+# mapped-ram in place, sealed / verified then loaded), timed whole: QMP,
+# the save or the restore with every page verified.
 set -u
 ROUNDS=3
 SIZE=1024
@@ -128,8 +129,8 @@ run() {
 }
 FRCX="$FRC import-qemu -q - $T/vm.frc"
 # the baseline of a path, if it has one
-base() { case $1 in frc72) echo cat72 ;; frc10 | qmp10) echo cat10 ;; inplace10 | shared10 | shm10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
-ALL="cat72 frc72 cat10 frc10 qmp10 mapped10 inplace10 shared10 shm10 frcmapped10"
+base() { case $1 in frc72) echo cat72 ;; frc10 | qmp10) echo cat10 ;; inplace10 | shared10 | shm10 | mr10 | frcmapped10) echo mapped10 ;; *) echo "" ;; esac; }
+ALL="cat72 frc72 cat10 frc10 qmp10 mapped10 inplace10 shared10 shm10 mr10 frcmapped10"
 rows=$ALL
 if [ -n "$ONLY" ]; then
 	rows=
@@ -216,7 +217,7 @@ while [ $round -le "$ROUNDS" ]; do
 			quit dst
 			rm -f vm.frc "$RD"/*.ram
 			res=$(echo "$ta $tb $t0 $t1 $t2 $t3" | awk '{printf "%.3f %.3f", $2 - $1 + $4 - $3, $6 - $5}') ;;
-		shm10 | qmp10)
+		shm10 | qmp10 | mr10)
 			# one command each way: frc save-qemu and frc
 			# restore-qemu over QMP, RAM in a shared file moved by
 			# frc (shm10) or QEMU's stream through a pipe (qmp10)
@@ -225,6 +226,7 @@ while [ $round -le "$ROUNDS" ]; do
 				start 10.0 src $(shared src); how=shared-memory
 			else
 				start 10.0 src; how=stream
+				[ $row = mr10 ] && how=mapped-ram
 			fi
 			t0=$(now)
 			"$FRC" save-qemu -q --path=$how --qmp "$T/src.qmp" vm.frc || exit 1
@@ -273,6 +275,7 @@ label() {
 	qmp10) echo "QEMU 10.0, frc save-qemu / restore-qemu, the stream" ;;
 	shared10) echo "QEMU 10.0, same, RAM in a shared file: seal/check --memory" ;;
 	shm10) echo "QEMU 10.0, frc save-qemu / restore-qemu, RAM by frc" ;;
+	mr10) echo "QEMU 10.0, frc save-qemu / restore-qemu, mapped-ram" ;;
 	frcmapped10) echo "QEMU 10.0, mapped-ram file + frc import / frc export + load" ;;
 	esac
 }

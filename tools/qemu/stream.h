@@ -164,12 +164,21 @@ int import_into(int fd, const char *name, struct outfile *of,
  * gm (a save made with x-ignore-shared, restored into a VM whose blocks
  * are shared memory files), those blocks are written into their files and
  * the stream keeps x-ignore-shared; otherwise every page goes into the
- * stream. pr (may be NULL) shows the bytes of guest RAM done. 0 or -1.
+ * stream; the blocks in om (may be NULL) are left out. pr (may be NULL)
+ * shows the bytes of guest RAM done. 0 or -1.
  */
 struct guestmems;
 struct tool_progress;
+/* RAM blocks whose pages a stream leaves out (export-qemu --omit, a lazy
+ * restore): QEMU keeps what their memory backends hold */
+#define OMIT_MAX 64
+struct omits {
+	const char *id[OMIT_MAX];
+	unsigned n;
+};
 int export_stream_fd(frc_reader_t *r, int fd, const char *name,
-		     struct guestmems *gm, struct tool_progress *pr);
+		     struct guestmems *gm, const struct omits *om,
+		     struct tool_progress *pr);
 /* Whether the file is a save made with x-ignore-shared: 1 with *ignored
  * (to be freed) flagging, per region, the blocks QEMU left out; 0 when
  * not; -1 (message printed) when its record is malformed. */

@@ -20,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1081,12 +1084,137 @@ static int restore_mapped(struct qmp *q, frc_reader_t *r, const char *file,
 	return rc;
 }
 
+/* ---- a lazy restore: the RAM read on demand through `frc mount` ---- */
+
+#define FUSE_MAGIC 0x65735546 /* statfs f_type of a FUSE file system */
+#define INFO_JSON_MAX (1u << 20)
+
+/* Whether DIR/info.json (DIR: the mount holding region file `real`) names
+ * the file of uuid `want`; why says what does not fit. */
+static int mount_is_of(const char *real, const char *want, char *why,
+		       size_t wsize)
+{
+	char dir[PATH_MAX], info[PATH_MAX + 16], *buf = NULL;
+	json_object *j = NULL, *u;
+	struct statfs sf;
+	int fd, ok = 0;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "%s", real);
+	snprintf(info, sizeof(info), "%s/../info.json", dirname(dir));
+	if (statfs(real, &sf) || (unsigned long)sf.f_type != FUSE_MAGIC ||
+	    strcmp(basename(dir), "regions")) {
+		snprintf(why, wsize, "%.300s is not a region file of a mount "
+			 "(DIR/regions/ID on FUSE)", real);
+		return 0;
+	}
+	fd = open(info, O_RDONLY | O_CLOEXEC);
+	buf = fd < 0 ? NULL : malloc(INFO_JSON_MAX + 1);
+	n = buf ? read(fd, buf, INFO_JSON_MAX) : -1;
+	if (n > 0) {
+		buf[n] = 0;
+		j = json_tokener_parse(buf);
+	}
+	if (j && json_object_object_get_ex(j, "uuid", &u) &&
+	    json_object_is_type(u, json_type_string))
+		ok = !strcmp(json_object_get_string(u), want);
+	if (!ok)
+		snprintf(why, wsize, "the mount holding %.200s is not one of this "
+			 "file (its info.json names another UUID, or none)",
+			 real);
+	json_object_put(j);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * The blocks of the destination QEMU whose memory-backend-file is the
+ * region file `frc mount` serves for this very file (DIR/regions/NAME,
+ * NAME the one the mount gives the block's region, on a FUSE mount whose
+ * DIR/info.json has the file's UUID, the backend as large as the region):
+ * QEMU reads them on demand through the mount, every page verified there,
+ * and the stream leaves them out. Their ids go into om (ids holds the
+ * strings); why says what is missing when there is none. -1 when QMP
+ * failed.
+ */
+static int find_lazy(struct qmp *q, frc_reader_t *r, struct omits *om,
+		     char ids[][256], char *why, size_t wsize)
+{
+	json_object *list = qmp_call(q, "query-memdev", NULL, -1);
+	char want[37];
+	frc_info_t fi;
+	size_t n;
+
+	om->n = 0;
+	snprintf(why, wsize, "no RAM block of the VM is a region file of "
+		 "`frc mount` of this file (QEMU started with -object "
+		 "memory-backend-file,id=ID,mem-path=DIR/regions/ID,share=off)");
+	if (!list)
+		return qerr(q);
+	frc_reader_get_info(r, &fi, sizeof(fi));
+	tool_format_uuid(fi.uuid, want);
+	n = json_object_is_type(list, json_type_array)
+		    ? json_object_array_length(list) : 0;
+	for (size_t i = 0; i < n && om->n < OMIT_MAX; i++) {
+		json_object *e = json_object_array_get_idx(list, i), *t, *mp, *v;
+		const char *id = qmp_str(e, "id");
+		char real[PATH_MAX], name[256], b[PATH_MAX];
+		frc_region_info_t g;
+		uint32_t k;
+		int fits;
+
+		if (!id || strlen(id) > 255 || frc_reader_find_region(r, id, &k))
+			continue;
+		t = qom_get(q, id, "type");
+		if (!t || strcmp(json_object_get_string(t), "memory-backend-file")) {
+			json_object_put(t);
+			continue;
+		}
+		json_object_put(t);
+		mp = qom_get(q, id, "mem-path");
+		if (!mp) {
+			json_object_put(list);
+			return qerr(q);
+		}
+		frc_reader_region(r, k, &g, sizeof(g));
+		fits = realpath(json_object_get_string(mp), real) &&
+		       !tool_mount_name(id, strlen(id), name);
+		json_object_put(mp);
+		if (!fits)
+			continue;
+		snprintf(b, sizeof(b), "%s", real);
+		if (strcmp(basename(b), name)) {
+			snprintf(why, wsize, "backend '%.60s' maps %.200s, not "
+				 "the mount's file of region '%.60s'", id, real, id);
+			continue;
+		}
+		if (!mount_is_of(real, want, why, wsize))
+			continue;
+		if (!json_object_object_get_ex(e, "size", &v) ||
+		    (uint64_t)json_object_get_int64(v) != g.used_length) {
+			snprintf(why, wsize, "backend '%.100s' is not as large "
+				 "as region '%.100s'", id, id);
+			continue;
+		}
+		snprintf(ids[om->n], 256, "%s", id);
+		om->id[om->n] = ids[om->n];
+		om->n++;
+	}
+	json_object_put(list);
+	if (om->n)
+		why[0] = 0;
+	return 0;
+}
+
 int cmd_restore_qemu(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "qmp", required_argument, NULL, 'Q' },
 		{ "path", required_argument, NULL, 'P' },
 		{ "paused", no_argument, NULL, 'p' },
+		{ "lazy", no_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, 'r' },
@@ -1126,6 +1254,8 @@ int cmd_restore_qemu(int argc, char **argv)
 	uint8_t *ignored = NULL;
 	frc_reader_t *r = NULL;
 	uint64_t off = 0;
+	struct omits om = { { NULL }, 0 };
+	static char om_ids[OMIT_MAX][256];
 	struct shared sh;
 	struct qmp q;
 	double t0, t1;
@@ -1136,6 +1266,7 @@ int cmd_restore_qemu(int argc, char **argv)
 		case 'Q': sock = optarg; break;
 		case 'P': if (parse_path(optarg, &path)) return 1; break;
 		case 'p': paused = 1; break;
+		case 'L': path = "lazy"; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'r': progress = 1; break;
@@ -1199,6 +1330,14 @@ int cmd_restore_qemu(int argc, char **argv)
 			goto out;
 		}
 		taken = "mapped-ram";
+	} else if (!strcmp(path, "lazy")) {
+		if (find_lazy(&q, r, &om, om_ids, sh.why, sizeof(sh.why)))
+			goto out;
+		if (sh.why[0]) {
+			tool_err("%s: --lazy: %s", sock, sh.why);
+			goto out;
+		}
+		taken = "lazy";
 	} else if (strcmp(path, "stream")) {
 		if (!ig)
 			snprintf(sh.why, sizeof(sh.why), "'%s' was not saved "
@@ -1215,7 +1354,7 @@ int cmd_restore_qemu(int argc, char **argv)
 			goto out;
 		goto loaded;
 	}
-	if (!strcmp(taken, "stream"))
+	if (strcmp(taken, "shared-memory"))
 		guestmem_free(&sh.g); /* nothing is written into memory files */
 	/* QEMU must leave out exactly the blocks frc writes itself, and
 	 * load a stream from a pipe */
@@ -1236,7 +1375,7 @@ int cmd_restore_qemu(int argc, char **argv)
 	}
 	tool_progress_init(&pr, quiet || json ? 0 : progress,
 			   "frc: guest RAM, verified");
-	rc = export_stream_fd(r, p[1], "QEMU's migration pipe", &sh.g, &pr);
+	rc = export_stream_fd(r, p[1], "QEMU's migration pipe", &sh.g, &om, &pr);
 	tool_progress_done(&pr);
 	if (rc) {
 		rc = -1;
