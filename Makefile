@@ -67,11 +67,15 @@ LIB_SRC := $(wildcard codec/*.c)
 LIB_OBJ := $(patsubst codec/%.c,$(B)/codec/%.o,$(LIB_SRC))
 # tools/frc: the frc command and its subcommands; tools/qemu: its QEMU
 # import/export module; tools/vectors: the vector generator.
-FRC_SRC := $(wildcard tools/frc/*.c tools/qemu/*.c)
+FRC_SRC := $(wildcard tools/common/*.c tools/frc/*.c tools/qemu/*.c)
 FRC_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(FRC_SRC))
 GEN_SRC := $(wildcard tools/vectors/*.c) tools/frc/digest.c
 GEN_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(GEN_SRC))
-TOOL_INC := -Itools/frc -Itools/qemu -Itools/vectors
+TOOL_INC := -Itools/common -Itools/frc -Itools/qemu -Itools/vectors
+# the layers of the frc tool: tools/common under both, tools/qemu beside
+# tools/frc (which dispatches to it) and never reading its headers
+$(B)/tools/common/%.o: TOOL_INC := -Itools/common
+$(B)/tools/qemu/%.o: TOOL_INC := -Itools/common -Itools/qemu
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file $(B)/tests/yaml_get $(B)/tests/qmp_client \
 	$(B)/tests/serial_client
@@ -245,14 +249,13 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Icodec $(PKG_CFLAGS) \
 	-DFRC_BUILDING_LIBRARY
 FUZZ_SECONDS ?= 10
 
-# The QEMU stream and mapped-ram parser of frc import-qemu, with what it
-# needs of the frc command.
-QEMU_FUZZ_SRC := tools/qemu/stream.c tools/frc/common.c tools/frc/output.c \
-	tools/frc/outfile.c tools/frc/relay.c
-$(FUZZ_B)/fuzz_qemu: tests/fuzz/fuzz_qemu.c tests/fuzz/*.h $(QEMU_FUZZ_SRC) tools/*/*.h \
+# The parser of QEMU's stream and mapped-ram files, alone: nothing of the
+# frc command.
+QEMU_FUZZ_SRC := tools/qemu/parse.c
+$(FUZZ_B)/fuzz_qemu: tests/fuzz/fuzz_qemu.c tests/fuzz/*.h $(QEMU_FUZZ_SRC) tools/qemu/parse.h \
 		$(LIB_SRC) codec/*.h | $(FUZZ_B)
-	clang $(FUZZ_FLAGS) $(TOOL_INC) -o $@ $< $(QEMU_FUZZ_SRC) $(LIB_SRC) \
-		$(PKG_LIBS) $(YAML_LIBS) $(JSON_LIBS) $(CRYPTO_LIBS) -lpthread
+	clang $(FUZZ_FLAGS) -Itools/qemu -o $@ $< $(QEMU_FUZZ_SRC) $(LIB_SRC) \
+		$(PKG_LIBS) -lpthread
 
 $(FUZZ_B)/%_nocsum: tests/fuzz/%.c tests/fuzz/*.h $(LIB_SRC) codec/*.h | $(FUZZ_B)
 	clang $(FUZZ_FLAGS) -DFRC_FUZZ_NO_CHECKSUMS -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lpthread

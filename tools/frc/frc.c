@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "frc_tool.h"
+#include "qemu_cmd.h"
 #include "outfile.h"
 
 static const struct {

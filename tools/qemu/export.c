@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "frc_tool.h"
+#include "tool.h"
+#include "qemu_cmd.h"
 #include "outfile.h"
 #include "guestmem.h"
 #include "relay.h"
@@ -118,7 +119,7 @@ static int put_section(frc_reader_t *r, struct out_stream *o, int64_t idx)
 
 /*
  * Pages on their way out: the relay's worker reads and verifies the next
- * chunks of a region (tools/frc/relay.h) while the caller writes out the one
+ * chunks of a region (tools/common/relay.h) while the caller writes out the one
  * before. Each chunk knows which of its pages are present.
  */
 #define CHUNK_PAGES 1024u
@@ -667,10 +668,9 @@ static int convert_head(frc_reader_t *r, int64_t idx, int mapped,
 	q.page_size = 4096;
 	q.allow_ignore_shared = 1;
 	in_memory(&s, "section 'qemu-stream-head'", head, n);
-	if (read_head(&s, &q))
-		goto out;
-	if (s.pos != n) {
-		fail_at(&s, "bytes after the RAM size record");
+	if (read_head(&s, &q) ||
+	    (s.pos != n && fail_at(&s, "bytes after the RAM size record"))) {
+		parse_said(&s);
 		goto out;
 	}
 	/* subsection: tag, name, version 1, count, the names */
@@ -726,10 +726,9 @@ static int framing_commands(frc_reader_t *r, int64_t idx, uint32_t ram_id,
 	memset(&q, 0, sizeof(q));
 	q.ram_id = ram_id;
 	in_memory(&s, "section 'qemu-stream-commands'", framing, n);
-	if (expect_eos(&s) || read_ram_rest(&s, &q, NULL, &current))
-		goto out;
-	if (s.pos != n) {
-		fail_at(&s, "bytes after the end of the RAM");
+	if (expect_eos(&s) || read_ram_rest(&s, &q, NULL, &current) ||
+	    (s.pos != n && fail_at(&s, "bytes after the end of the RAM"))) {
+		parse_said(&s);
 		goto out;
 	}
 	rc = put(o, q.commands, q.ncommands);

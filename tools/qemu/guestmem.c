@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "frc_tool.h"
+#include "tool.h"
 #include "guestmem.h"
 #include "qmp.h"
 

@@ -1,7 +1,7 @@
 /*
  * import.c - `frc import-qemu`: a QEMU migration file (stream or
- * mapped-ram, from a file or a pipe) into an FRC container (stream.c
- * parses it).
+ * mapped-ram, from a file or a pipe), or a libvirt save image, into an
+ * FRC container (parse.c parses it, stream.c writes it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +12,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "frc_tool.h"
+#include "tool.h"
+#include "qemu_cmd.h"
 #include "outfile.h"
 #include "guestmem.h"
 #include "relay.h"
 
 #include "stream.h"
+
+/* With --list-records, the offset and kind of every record, on stdout. */
+static int list_records;
+
+static void print_record(void *ctx, uint64_t pos, const char *kind)
+{
+	(void)ctx;
+	printf("0x%" PRIx64 " %s\n", pos, kind);
+}
 
 int import_into(int fd, const char *name, struct outfile *of,
 		const char *out, const char *generator,
@@ -36,6 +46,7 @@ int import_into(int fd, const char *name, struct outfile *of,
 	q->allow_ignore_shared = h && h->fill;
 	s.fd = fd;
 	s.name = name;
+	s.on_record = list_records ? print_record : NULL;
 	s.buf = malloc(IN_BUF);
 	if (!s.buf) {
 		tool_err("out of memory");
@@ -100,7 +111,7 @@ int cmd_import_qemu(int argc, char **argv)
 		switch (c) {
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
-		case 'L': qemu_list_records = 1; break;
+		case 'L': list_records = 1; break;
 		case 'Z':
 		case 'F':
 			if (tool_compress_opt(c, optarg, &z))

@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "frc_tool.h"
+#include "tool.h"
 
 #include "stream.h"
 

@@ -12,7 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "frc_tool.h"
+#include "tool.h"
+#include "qemu_cmd.h"
 #include "outfile.h"
 #include "guestmem.h"
 #include "relay.h"
@@ -122,22 +123,25 @@ static int parse_in_place(struct in *s, struct qemu_file *q, struct inplace *p)
 {
 	int current = -1;
 
-	if (in_seek(s, p->base) || read_head(s, q))
-		return -1;
-	p->head_end = s->pos;
-	if (!q->mapped_ram)
-		return fail_at(s, "not a mapped-ram save: QEMU must save with "
-			       "the mapped-ram capability on");
-	if (read_ram_blocks(s, q) || expect_eos(s))
-		return -1;
-	p->framing_start = s->pos - 8; /* the EOS belongs to the framing */
-	if (read_ram_rest(s, q, NULL, &current))
-		return -1;
-	p->framing_end = s->pos;
-	if (read_tail(s, NULL))
-		return -1;
-	p->end = s->pos;
-	return 0;
+	if (in_seek(s, p->base))
+		fail_at(s, "cannot seek to QEMU's save");
+	else if (read_head(s, q))
+		;
+	else if (p->head_end = s->pos, !q->mapped_ram)
+		fail_at(s, "not a mapped-ram save: QEMU must save with the "
+			"mapped-ram capability on");
+	else if (read_ram_blocks(s, q) || expect_eos(s))
+		;
+	else if (p->framing_start = s->pos - 8, /* EOS: the framing's */
+		 read_ram_rest(s, q, NULL, &current))
+		;
+	else if (p->framing_end = s->pos, read_tail(s, 1, NULL, NULL))
+		;
+	else {
+		p->end = s->pos;
+		return 0;
+	}
+	return parse_said(s);
 }
 
 /*
@@ -364,12 +368,14 @@ static int seal(struct in *s, struct qemu_file *q, struct inplace *p,
 		}
 	for (unsigned i = 0; i < q->nblocks && !sl.failed; i++)
 		if (seal_block(s, q, i, w, bm, &sl, &src[i], 0))
-			sl.failed = 1;
+			sl.failed = parse_said(s);
 	if (sealer_finish(&sl))
 		goto out;
 	for (unsigned i = 0; i < q->nblocks; i++)
-		if (seal_block(s, q, i, w, bm, &sl, &src[i], 1))
+		if (seal_block(s, q, i, w, bm, &sl, &src[i], 1)) {
+			parse_said(s);
 			goto out;
+		}
 	if (frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0, "qemu-stream-head",
 				     p->base, p->head_end - p->base) ||
 	    frc_writer_adopt_section(w, FRC_SECTION_QEMU, 0,

@@ -27,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "frc_tool.h"
+#include "tool.h"
+#include "qemu_cmd.h"
 #include "guestmem.h"
 #include "outfile.h"
 #include "output.h"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "frc_tool.h"
+#include "tool.h"
 #include "outfile.h"
 
 const char *tool_esc(const char *s)

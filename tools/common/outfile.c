@@ -14,7 +14,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "frc_tool.h"
+#include "tool.h"
 #include "outfile.h"
 
 #define TEMP_MARK ".frc-new-"
