@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -22,6 +23,7 @@
 #include "stream.h"
 
 #define OUT_BUF (1u << 20)
+#define HUGETLBFS_MAGIC 0x958458f6 /* statfs f_type of hugetlbfs */
 
 struct out_stream {
 	struct outfile *f;
@@ -536,6 +538,7 @@ static int put_region_memory(frc_reader_t *r, uint32_t i,
 {
 	frc_region_info_t g;
 	struct into_memory im;
+	struct statfs sf;
 	struct stat st;
 	void *map = MAP_FAILED;
 	int rc;
@@ -544,9 +547,17 @@ static int put_region_memory(frc_reader_t *r, uint32_t i,
 	im.m = m;
 	im.page_size = g.page_size;
 	im.zero_absent = 1;
-	/* mapped, the pages are read (O_DIRECT where the file allows) and
-	 * verified where the guest will find them: no copy */
-	if (m->offset % 4096 == 0 && fstat(m->fd, &st) == 0 &&
+	/*
+	 * Written with pwrite from the verified chunks: a page of tmpfs (or
+	 * of a file) filled by write() is allocated without being cleared
+	 * first, where a page of a mapping is cleared when first touched and
+	 * then filled: 1.23 s against 1.59 s for 1 GiB here (median of 5).
+	 * hugetlbfs takes no write(): mapped, the pages are read (O_DIRECT
+	 * where the file allows) and verified where the guest will find them.
+	 */
+	if (m->offset % 4096 == 0 && fstatfs(m->fd, &sf) == 0 &&
+	    (unsigned long)sf.f_type == HUGETLBFS_MAGIC &&
+	    fstat(m->fd, &st) == 0 &&
 	    (uint64_t)st.st_size >= m->offset + g.used_length && g.used_length)
 		map = mmap(NULL, g.used_length, PROT_READ | PROT_WRITE,
 			   MAP_SHARED, m->fd, (off_t)m->offset);

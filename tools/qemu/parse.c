@@ -257,6 +257,11 @@ int read_head(struct in *s, struct qemu_file *q)
 	if (get(s, magic, 8))
 		return -1;
 	/* be32 QEVM magic, be32 version 3 */
+	if (!memcmp(magic, "LibvirtQ", 8)) {
+		s->pos -= 8; /* where the magic is */
+		return fail_at(s, "a libvirt save image: it is read from its "
+			       "file, not from a pipe");
+	}
 	if (memcmp(magic, "QEVM\0\0\0\x03", 8) != 0)
 		return fail_at(s, "not a QEMU migration stream version 3");
 	if (get8(s, &tag) || tag != QEMU_VM_CONFIGURATION)
