@@ -102,7 +102,7 @@ int cmd_import_qemu(int argc, char **argv)
 	struct outfile of;
 	struct qemu_file q;
 	struct import_hooks hooks = { NULL, NULL, NULL };
-	struct lv_image li = { .child = -1 };
+	struct lv_image li = { .child = -1, .pipe = -1 };
 	const char *in, *out, *name, *inputs[2] = { NULL, NULL };
 	uint64_t size;
 	int c, quiet = 0, force = 0, rc, fd, sfd, lv;

@@ -64,7 +64,7 @@ static int lv_fail(const char *name, uint64_t off, const char *what)
 	return -1;
 }
 
-int lv_is_image(const uint8_t *p, size_t n)
+static int lv_is_image(const uint8_t *p, size_t n)
 {
 	return n >= LV_MAGIC_LEN && (!memcmp(p, LV_MAGIC, LV_MAGIC_LEN) ||
 				     !memcmp(p, LV_PARTIAL, LV_MAGIC_LEN));
@@ -146,7 +146,7 @@ int lv_probe(int fd, const char *name, uint64_t size, struct lv_image *li)
 	ssize_t got;
 
 	memset(li, 0, sizeof(*li));
-	li->child = -1;
+	li->child = li->pipe = -1;
 	if (size < LV_MAGIC_LEN || size == UINT64_MAX)
 		return 0; /* a pipe is read as a QEMU stream */
 	got = pread(fd, li->head, LV_HEADER, 0);
@@ -230,9 +230,9 @@ int lv_stream_end(struct lv_image *li, int ok)
 	const char *prog = lv_formats[li->format];
 	int st = 0;
 
-	if (li->pipe > 0) {
+	if (li->pipe >= 0) {
 		close(li->pipe); /* a decompressor still writing gets EPIPE */
-		li->pipe = 0;
+		li->pipe = -1;
 	}
 	if (li->child <= 0)
 		return 0;
@@ -310,7 +310,7 @@ int lv_from_sections(struct lv_image *li, const uint8_t *head, size_t hn,
 		     uint8_t *data, size_t dn, const char *name)
 {
 	memset(li, 0, sizeof(*li));
-	li->child = -1;
+	li->child = li->pipe = -1;
 	if (hn != LV_HEADER) {
 		tool_err("%s: section 'libvirt-save-header' is %zu bytes, not "
 			 "%d", name, hn, LV_HEADER);

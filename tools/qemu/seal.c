@@ -123,25 +123,24 @@ static int parse_in_place(struct in *s, struct qemu_file *q, struct inplace *p)
 {
 	int current = -1;
 
-	if (in_seek(s, p->base))
-		fail_at(s, "cannot seek to QEMU's save");
-	else if (read_head(s, q))
-		;
-	else if (p->head_end = s->pos, !q->mapped_ram)
-		fail_at(s, "not a mapped-ram save: QEMU must save with the "
-			"mapped-ram capability on");
-	else if (read_ram_blocks(s, q) || expect_eos(s))
-		;
-	else if (p->framing_start = s->pos - 8, /* EOS: the framing's */
-		 read_ram_rest(s, q, NULL, &current))
-		;
-	else if (p->framing_end = s->pos, read_tail(s, 1, NULL, NULL))
-		;
-	else {
-		p->end = s->pos;
-		return 0;
-	}
-	return parse_said(s);
+	/* fail_at() is -1: true, and the chain stops with its message */
+	if ((in_seek(s, p->base) && fail_at(s, "cannot seek to QEMU's save")) ||
+	    read_head(s, q))
+		return parse_said(s);
+	p->head_end = s->pos;
+	if ((!q->mapped_ram &&
+	     fail_at(s, "not a mapped-ram save: QEMU must save with the "
+		     "mapped-ram capability on")) ||
+	    read_ram_blocks(s, q) || expect_eos(s))
+		return parse_said(s);
+	p->framing_start = s->pos - 8; /* the EOS belongs to the framing */
+	if (read_ram_rest(s, q, NULL, &current))
+		return parse_said(s);
+	p->framing_end = s->pos;
+	if (read_tail(s, 1, NULL, NULL))
+		return parse_said(s);
+	p->end = s->pos;
+	return 0;
 }
 
 /*

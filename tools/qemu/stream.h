@@ -98,11 +98,9 @@ struct lv_image {
 	uint32_t data_len, format, cookie;
 	uint8_t *data;      /* data_len bytes: XML, cookie, padding */
 	uint64_t stream_at; /* where QEMU's stream starts */
-	int child, pipe;    /* the decompressor and its output, or -1 / 0 */
+	int child, pipe;    /* the decompressor and its output, or -1 */
 	char *stream_name;  /* how messages name the stream */
 };
-/* Whether p starts with libvirt's magic (finished or not). */
-int lv_is_image(const uint8_t *p, size_t n);
 /* The header and XML of a regular file of `size` bytes on fd, when it is
  * a libvirt image; an unfinished or malformed one is refused. */
 int lv_probe(int fd, const char *name, uint64_t size, struct lv_image *li);

@@ -51,15 +51,22 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static json_object *args1(const char *key, const char *value)
+/* QMP arguments {key: v} (NULL when out of memory: QMP then fails) */
+static json_object *args_of(const char *key, json_object *v)
 {
 	json_object *a = json_object_new_object();
 
-	if (a && json_object_object_add(a, key, json_object_new_string(value))) {
+	if (!v || (a && json_object_object_add(a, key, v))) {
 		json_object_put(a);
+		json_object_put(v);
 		a = NULL;
 	}
 	return a;
+}
+
+static json_object *args1(const char *key, const char *value)
+{
+	return args_of(key, json_object_new_string(value));
 }
 
 /* QMP's error, printed as frc's; returns -1. */
@@ -113,14 +120,8 @@ static int get_bandwidth(struct qmp *q, int64_t *v)
 
 static int set_bandwidth(struct qmp *q, int64_t v)
 {
-	json_object *a = json_object_new_object();
-
-	if (a && json_object_object_add(a, "max-bandwidth",
-					json_object_new_int64(v))) {
-		json_object_put(a);
-		a = NULL;
-	}
-	return qmp_do(q, "migrate-set-parameters", a, -1);
+	return qmp_do(q, "migrate-set-parameters",
+		      args_of("max-bandwidth", json_object_new_int64(v)), -1);
 }
 
 /* The pipe of the migration stream (p[0] reads what p[1] writes), 1 MiB
@@ -364,13 +365,8 @@ static int add_fdset(struct qmp *q, int fd, int64_t *set)
 
 static void remove_fdset(struct qmp *q, int64_t set)
 {
-	json_object *a = json_object_new_object();
-
-	if (a && json_object_object_add(a, "fdset-id", json_object_new_int64(set))) {
-		json_object_put(a);
-		a = NULL;
-	}
-	(void)qmp_do(q, "remove-fd", a, -1);
+	(void)qmp_do(q, "remove-fd",
+		     args_of("fdset-id", json_object_new_int64(set)), -1);
 }
 
 /* QEMU's status and RAM figures of a query-migrate reply */
@@ -1111,7 +1107,10 @@ static int mount_is_of(const char *real, const char *want, char *why,
 	}
 	fd = open(info, O_RDONLY | O_CLOEXEC);
 	buf = fd < 0 ? NULL : malloc(INFO_JSON_MAX + 1);
-	n = buf ? read(fd, buf, INFO_JSON_MAX) : -1;
+	n = 0;
+	for (ssize_t got = 1; buf && got > 0 && n < INFO_JSON_MAX; n += got)
+		if ((got = read(fd, buf + n, INFO_JSON_MAX - (size_t)n)) < 0)
+			n = got = -1; /* unreadable: refused below */
 	if (n > 0) {
 		buf[n] = 0;
 		j = json_tokener_parse(buf);
