@@ -46,8 +46,8 @@ WARN += -Werror
 endif
 OPT ?= -O2 -g
 # Evaluated lazily: the packages may be installed by `make deps` first.
-PKG_CFLAGS = $(shell pkg-config --cflags libxxhash libzstd yaml-0.1 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs libxxhash libzstd 2>/dev/null || echo -lxxhash -lzstd)
+PKG_CFLAGS = $(shell pkg-config --cflags libxxhash libzstd libcrypto yaml-0.1 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs libxxhash libzstd libcrypto 2>/dev/null || echo -lxxhash -lzstd -lcrypto)
 YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 JSON_LIBS = $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CRYPTO_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)

@@ -25,6 +25,7 @@ struct builtin_feature {
 static const struct builtin_feature builtin[] = {
 	{ 0, 0, "incomplete" },
 	{ 0, 2, "compressed-frames" },
+	{ 1, 1, "content-digests" },
 };
 
 #define BUILTIN_COUNT (sizeof(builtin) / sizeof(builtin[0]))

@@ -85,6 +85,18 @@ static int load_entry(frc_reader_t *r, uint32_t idx, uint64_t page,
 	return rc;
 }
 
+/* R-DG-LEAF: one page against the content identity, when the file has one. */
+static int page_digest(frc_reader_t *r, uint32_t idx, uint64_t page,
+		       const void *data)
+{
+	struct frc_dg_cursor c;
+
+	if (r->dg_section < 0)
+		return FRC_OK;
+	c.group = 0;
+	return frc_r_dg_page(r, &c, idx, page, data);
+}
+
 /* In salvage mode, what cannot be verified is reported as incomplete. */
 static int salvage_code(frc_reader_t *r, int rc)
 {
@@ -115,7 +127,7 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 		return rc;
 	if (!present(rg, page)) {
 		memset(buf, 0, rg->r.page_size);
-		return FRC_OK;
+		return page_digest(r, region, page, buf);
 	}
 	if (!rg->bitmap_valid) {
 		/* salvage: the bytes found in the slot, reported unverified
@@ -132,9 +144,9 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 	if (rc)
 		return salvage_code(r, rc);
 	rc = frc_r_read_chunk_pages(r, region, page, 1, buf);
-	if (rc)
-		return rc;
-	return frc_r_check_page(r, region, page, buf, entry);
+	if (!rc)
+		rc = frc_r_check_page(r, region, page, buf, entry);
+	return rc ? rc : page_digest(r, region, page, buf);
 }
 
 FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
@@ -150,13 +162,15 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 		return bitmap_unknown(r, rg);
 	if (!frc_bm_get(rg, page)) {
 		if (frc_all_zero(data, rg->r.page_size))
-			return FRC_OK;
+			return page_digest(r, region, page, data);
 		return frc_r_fail(r, FRC_E_CHECKSUM, frc_r_page_offset(rg, page), "R-BM-ZEROS",
 			    "absent page %llu of region '%s' is not zero",
 			    (unsigned long long)page, rg->r.id);
 	}
 	rc = load_entry(r, region, page, &entry);
-	return rc ? rc : frc_r_check_page(r, region, page, data, entry);
+	if (!rc)
+		rc = frc_r_check_page(r, region, page, data, entry);
+	return rc ? rc : page_digest(r, region, page, data);
 }
 
 /*

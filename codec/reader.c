@@ -22,6 +22,8 @@ FRC_API frc_reader_t *frc_reader_new(void)
 	r->fd = -1;
 	r->dfd = -1;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->dg_lock, NULL);
+	r->dg_section = -1;
 	return r;
 }
 
@@ -82,6 +84,7 @@ int frc_reader_usable(const frc_reader_t *r, const char *func)
 
 static void release(frc_reader_t *r)
 {
+	frc_r_dg_free(r);
 	for (uint32_t i = 0; i < r->nregions; i++)
 		frc_bm_free(&r->regions[i]);
 	if (r->regions) {
@@ -108,6 +111,7 @@ FRC_API void frc_reader_free(frc_reader_t *r)
 	frc_vmap_release_all(r);
 	release(r);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->dg_lock);
 	free(r);
 }
 
@@ -519,7 +523,7 @@ static int check_sections(frc_reader_t *r)
 		at += frc_section_entry_size(s->name_length);
 	}
 	r->meta_section = metadata;
-	return FRC_OK;
+	return frc_r_dg_sections(r);
 }
 
 /*
@@ -640,6 +644,8 @@ static int validate(frc_reader_t *r)
 			rc = load_bitmap(r, i);
 	if (!rc)
 		rc = load_metadata(r);
+	if (!rc)
+		rc = frc_r_dg_open(r);
 	return rc;
 }
 

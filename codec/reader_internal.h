@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 
+#include "identity.h"
 #include "frc_internal.h"
 
 /* State of a region's checksum table (verified once, on first use). */
@@ -34,6 +35,19 @@ struct rregion {
 	 * src_fd - 1 instead of in the page area (0: not set) */
 	int src_fd;
 	uint64_t src_offset;
+	/* content identity (rdigest.c, 1.3): the tree's shape, where its
+	 * level 0 starts in the file, and the groups of levels 1 to h - 1
+	 * checked so far (entries, and a bit per group), under dg_lock */
+	struct frc_dg_shape dg;
+	uint64_t dg_offset;
+	uint8_t *dg_cache[FRC_DG_LEVELS_MAX];
+	uint8_t *dg_ok[FRC_DG_LEVELS_MAX];
+};
+
+/* A signature section, as read when the file was opened (1.3). */
+struct rsig {
+	uint32_t section;
+	uint8_t bytes[FRC_SG_LENGTH];
 };
 
 struct frc_reader {
@@ -59,6 +73,18 @@ struct frc_reader {
 	frc_extent_t *layout; /* every structure, sorted (layout.c) */
 	uint32_t nlayout;
 	uint64_t generation; /* unique per open: keys cached frames */
+	/* content identity (rdigest.c, 1.3): the digest section or -1, the
+	 * root, the region roots and covered sections' digests (checked
+	 * against the root at open), each section's place among the covered
+	 * ones (-1: not covered), the signatures */
+	int dg_section;
+	uint8_t root[FRC_DG_SIZE];
+	uint8_t *dg_roots;
+	uint8_t *dg_sections;
+	int32_t *dg_covered;
+	struct rsig *sigs;
+	uint32_t nsigs;
+	pthread_mutex_t dg_lock;
 };
 
 int frc_r_read_via(frc_reader_t *r, int dfd, void *buf, size_t len,
@@ -192,5 +218,31 @@ int frc_r_scan_progress(frc_reader_t *r, struct frc_progress *sc,
 /* rsections.c: section idx verified (into dst when not NULL). */
 int frc_r_scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		       struct frc_progress *sc, struct report *rep) FRC_INTERNAL;
+
+/* ---- content identity: rdigest.c (SPEC "Content identity", 1.3) ---- */
+/* Step 8: the digest and signature sections' kinds, counts and bit. */
+int frc_r_dg_sections(frc_reader_t *r) FRC_INTERNAL;
+/* Step 11: the digest section's header, length and root; signatures. */
+int frc_r_dg_open(frc_reader_t *r) FRC_INTERNAL;
+void frc_r_dg_free(frc_reader_t *r) FRC_INTERNAL;
+/*
+ * A page's leaf against the tree (R-DG-NODE, R-DG-LEAF), its bytes in
+ * data: FRC_OK at once in a file without digests. The cursor keeps the
+ * leaf group last checked (zero it before the first page).
+ */
+struct frc_dg_cursor {
+	uint32_t region;
+	uint64_t group; /* + 1; 0: none */
+	int rc;         /* the group's check */
+	uint8_t g[FRC_DG_GROUP_BYTES];
+};
+int frc_r_dg_page(frc_reader_t *r, struct frc_dg_cursor *c, uint32_t idx,
+		  uint64_t page, const uint8_t *data) FRC_INTERNAL;
+/* A covered section's digest (R-DG-SECT): begin (NULL and *rc 0 when
+ * there is nothing to check), then end with the bytes hashed. */
+struct frc_sha *frc_r_dg_section_begin(frc_reader_t *r, uint32_t idx,
+				       int *rc) FRC_INTERNAL;
+int frc_r_dg_section_end(frc_reader_t *r, uint32_t idx,
+			 struct frc_sha *c) FRC_INTERNAL;
 
 #endif /* FRC_READER_INTERNAL_H */

@@ -34,7 +34,10 @@ int frc_r_scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		frc_key(r->sb.uuid, FRC_KEY_SECTION, idx, s->type));
 	uint8_t *scratch = dst ? NULL : malloc(TABLE_CHUNK);
 	int rc = FRC_OK;
+	struct frc_sha *d = frc_r_dg_section_begin(r, idx, &rc);
 
+	if (rc)
+		goto out;
 	if (!h || (!dst && !scratch)) {
 		rc = frc_r_fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
 		goto out;
@@ -51,6 +54,8 @@ int frc_r_scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		}
 		if (!rc) {
 			frc_stream_update(h, p, n);
+			if (d)
+				frc_sha_update(d, p, n);
 			rc = frc_r_scan_progress(r, sc, n);
 		}
 		i += n;
@@ -60,8 +65,11 @@ int frc_r_scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 			  "checksum mismatch in section %u (type %u)", idx,
 			  s->type);
 		rc = frc_r_report(r, rep, rc, -1, -1, idx, s->offset);
+	} else if (!rc && (rc = frc_r_dg_section_end(r, idx, d))) {
+		rc = frc_r_report(r, rep, rc, -1, -1, idx, s->offset);
 	}
 out:
+	frc_sha_free(d);
 	frc_stream_free(h);
 	free(scratch);
 	return rc;
@@ -92,6 +100,7 @@ FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
 {
 	struct frc_section *s;
 	struct frc_stream_hash *h;
+	struct frc_sha *d;
 	uint8_t *buf;
 	int rc = FRC_OK;
 
@@ -100,6 +109,9 @@ FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
 	if (!fn)
 		return FRC_MISUSE(r, "fn is NULL");
 	s = &r->sections[section];
+	d = frc_r_dg_section_begin(r, section, &rc);
+	if (rc)
+		return rc;
 	h = frc_stream_new(frc_key(r->sb.uuid, FRC_KEY_SECTION, section,
 				   s->type));
 	buf = malloc(TABLE_CHUNK);
@@ -114,6 +126,8 @@ FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
 		rc = frc_r_read(r, buf, n, s->offset + i, "section");
 		if (!rc) {
 			frc_stream_update(h, buf, n);
+			if (d)
+				frc_sha_update(d, buf, n);
 			if (fn(ctx, buf, (size_t)n, i))
 				rc = frc_r_fail(r, FRC_E_CANCELED, s->offset + i,
 					  NULL, "reading section %u stopped by "
@@ -126,7 +140,10 @@ FRC_API int frc_reader_read_section_stream(frc_reader_t *r, uint32_t section,
 			  "checksum mismatch in section %u (type %u): the "
 			  "bytes passed on are not the section's",
 			  section, s->type);
+	else if (!rc)
+		rc = frc_r_dg_section_end(r, section, d);
 out:
+	frc_sha_free(d);
 	frc_stream_free(h);
 	free(buf);
 	return rc;

@@ -69,16 +69,23 @@ static int verify_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 	unsigned sh = rg->r.page_shift;
 	int rc = frc_r_read(r, entries, n * 8, rg->r.csum_offset + first * 8,
 			 "checksum table");
+	struct frc_dg_cursor c;
 
 	if (rc == FRC_E_IO && rep)
 		return frc_r_report(r, rep, rc, idx, -1, -1,
 			      rg->r.csum_offset + first * 8);
 
+	c.group = 0;
+	/* SPEC "Order of checks": each page's checksum, then (1.3) its leaf */
 	for (uint64_t k = 0; k < n && !rc; k++) {
-		if (!frc_bm_get(rg, first + k))
-			continue;
-		rc = frc_r_check_page(r, idx, first + k, dst + (k << sh),
-				frc_get64(entries + 8 * k));
+		bool set = frc_bm_get(rg, first + k);
+
+		if (set)
+			rc = frc_r_check_page(r, idx, first + k, dst + (k << sh),
+					frc_get64(entries + 8 * k));
+		if (!rc)
+			rc = frc_r_dg_page(r, &c, idx, first + k,
+					   dst + (k << sh));
 		if (rc)
 			rc = frc_r_report(r, rep, rc, idx, (int64_t)(first + k), -1,
 				    frc_r_page_offset(rg, first + k));
@@ -95,6 +102,7 @@ static int scan_chunk_by_page(frc_reader_t *r, uint32_t idx, uint64_t first,
 {
 	struct rregion *rg = &r->regions[idx];
 	unsigned sh = rg->r.page_shift;
+	struct frc_dg_cursor c = { .group = 0 };
 	int rc = FRC_OK;
 
 	for (uint64_t k = frc_bm_find(rg, first, first + n, true) - first;
@@ -112,6 +120,8 @@ static int scan_chunk_by_page(frc_reader_t *r, uint32_t idx, uint64_t first,
 			entry = frc_get64(b);
 			rc = frc_r_check_page(r, idx, p, dst + (k << sh), entry);
 		}
+		if (rc == FRC_OK)
+			rc = frc_r_dg_page(r, &c, idx, p, dst + (k << sh));
 		if (rc)
 			rc = frc_r_report(r, rep, rc, idx, (int64_t)p, -1,
 				    frc_r_page_offset(rg, p));
@@ -134,6 +144,7 @@ static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
 	unsigned sh = rg->r.page_shift;
 	uint64_t per = SOURCE_PIECE >> sh ? SOURCE_PIECE >> sh : 1;
 	uint8_t *scratch = dst ? NULL : malloc(per << sh);
+	struct frc_dg_cursor c = { .group = 0 };
 	int rc = frc_r_read(r, entries, n * 8, rg->r.csum_offset + first * 8,
 			 "checksum table");
 
@@ -173,6 +184,8 @@ static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
 					  "R-BM-ZEROS", "absent page %llu of region "
 					  "'%s' is not zero in its source",
 					  (unsigned long long)q, rg->r.id);
+			else
+				rc = frc_r_dg_page(r, &c, idx, q, pg);
 			if (rc)
 				rc = frc_r_report(r, rep, rc, idx, (int64_t)q, -1,
 					    frc_r_page_offset(rg, q));

@@ -33,6 +33,7 @@ uint64_t frc_section_entry_size(uint32_t name_length)
 bool frc_section_type_known(uint32_t type)
 {
 	return type == FRC_SECTION_DEVICE_STATE || type == FRC_SECTION_METADATA ||
+	       type == FRC_SECTION_DIGESTS || type == FRC_SECTION_SIGNATURE ||
 	       type == FRC_SECTION_QEMU;
 }
 

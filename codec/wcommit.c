@@ -153,6 +153,8 @@ static int write_metadata(frc_writer_t *w, struct frc_progress *pr)
 		if (!rc)
 			rc = write_csum_table(w, i, pr);
 	}
+	if (!rc && w->digest)
+		rc = frc_w_dg_commit(w);
 	if (!rc)
 		rc = write_section_table(w);
 	return rc;

@@ -186,6 +186,9 @@ FRC_API int frc_writer_adopt_section(frc_writer_t *w, uint32_t type,
 
 	if (!w)
 		return misuse(w, "-");
+	if (type == FRC_SECTION_DIGESTS || type == FRC_SECTION_SIGNATURE)
+		return misuse(w, "sections of type %u are written by the "
+				 "library", type);
 	if (!w->embedded || offset < FRC_FIXED_AREA_END ||
 	    offset > w->foreign_end || length > w->foreign_end - offset)
 		return misuse(w, "a section in place must lie inside the "

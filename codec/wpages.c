@@ -96,6 +96,8 @@ static int note_page(frc_writer_t *w, uint32_t region, uint64_t i,
 	/* SPEC "Page checksum table": the checksum is bound to region and page index. */
 	rg->csums[i] = frc_hash(pg, rg->r.page_size,
 				frc_key(w->sb.uuid, FRC_KEY_PAGE, region, i));
+	if (rg->tree && (rc = frc_w_dg_leaf(w, rg, i, pg)) != FRC_OK)
+		return rc;
 	__atomic_fetch_or(&rg->present[i / 64], UINT64_C(1) << (i % 64),
 			  __ATOMIC_RELAXED);
 	return FRC_OK;

@@ -113,8 +113,13 @@ static int apply_options(frc_writer_t *w, const frc_writer_options_t *o)
 	if (!frc_is_pow2(align) || align < 512 || align > (1u << 30))
 		return misuse(w, "alignment must be a power of two in "
 				 "512..2^30");
+	if (o && o->digest > FRC_DIGEST_SHA256)
+		return misuse(w, "digest %u is not one this library records "
+				 "(FRC_DIGEST_SHA256)", o->digest);
+	w->digest = o ? (int)o->digest : 0;
 	w->sb.major = FRC_FORMAT_VERSION_MAJOR;
-	w->sb.minor = FRC_FORMAT_VERSION_MINOR;
+	/* 1.3 only where a 1.3 feature is used (SPEC "Layout") */
+	w->sb.minor = w->digest ? FRC_FORMAT_VERSION_MINOR : 2;
 	w->sb.header_length = FRC_SB_V1_LENGTH;
 	w->sb.alignment = align;
 	w->sb.csum_algo = FRC_CSUM_XXH3_64;
@@ -362,10 +367,12 @@ FRC_API int frc_writer_add_region(frc_writer_t *w, const char *id,
 	rg->r.page_count = used_length / page_size;
 	rg->present = calloc((rg->r.page_count + 63) / 64 + 1, 8);
 	rg->csums = calloc(rg->r.page_count + 1, 8);
-	if (!rg->r.id || !rg->present || !rg->csums) {
+	if (!rg->r.id || !rg->present || !rg->csums ||
+	    frc_w_dg_region(w, rg)) {
 		free(rg->r.id);
 		free(rg->present);
 		free(rg->csums);
+		free(rg->tree);
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM,
 				      "out of memory for region '%s'", id);
 	}
@@ -586,6 +593,7 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 		free(w->regions[i].r.id);
 		free(w->regions[i].present);
 		free(w->regions[i].csums);
+		free(w->regions[i].tree);
 		frc_w_frames_free(&w->regions[i]);
 	}
 	free(w->regions);

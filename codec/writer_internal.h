@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include "identity.h"
 #include "frc_internal.h"
 
 #define CHUNK (1u << 20)
@@ -24,6 +25,10 @@ struct wregion {
 	int adopted; /* its page area is already in the file (embedding) */
 	uint64_t *present; /* bitmap as 64-bit words, updated atomically */
 	uint64_t *csums;   /* one checksum per page, 0 for absent pages */
+	/* content digests (wdigest.c, 1.3): the region's whole tree, level 0
+	 * (the leaves, one per page as written) first; NULL without them */
+	uint8_t *tree;
+	struct frc_dg_shape dg;
 	/* compressed frames (wframes.c): per frame its state (enum
 	 * wframe_state), stored length and checksum; locks by frame */
 	int level;
@@ -109,6 +114,8 @@ struct frc_writer {
 	struct frc_stream_hash *sec_hash;
 	int sec_open;
 	struct frame_fill fill;
+	int digest;    /* FRC_DIGEST_SHA256: record the content identity */
+	int dg_commit; /* the commit is writing the digest section */
 };
 
 /* A caller's mistake, named by the API call it was made in (frc.h). */
@@ -183,6 +190,12 @@ int frc_w_frames_flush(frc_writer_t *w) FRC_INTERNAL;
 /* wframes.c: set-up and end of the pool (writer new and free). */
 void frc_w_fill_init(frc_writer_t *w) FRC_INTERNAL;
 void frc_w_fill_free(frc_writer_t *w) FRC_INTERNAL;
+/* wdigest.c: a region's tree (with digests), a present page's leaf, and at
+ * commit the digest section after the other sections. */
+int frc_w_dg_region(frc_writer_t *w, struct wregion *rg) FRC_INTERNAL;
+int frc_w_dg_leaf(frc_writer_t *w, struct wregion *rg, uint64_t i,
+		  const uint8_t *pg) FRC_INTERNAL;
+int frc_w_dg_commit(frc_writer_t *w) FRC_INTERNAL;
 #define page_range(w, region, first, count, data, rg)                      \
 	frc_w_page_range(w, region, first, count, data, rg, __func__)
 

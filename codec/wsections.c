@@ -34,6 +34,12 @@ FRC_API int frc_writer_section_begin(frc_writer_t *w, uint32_t type,
 		return misuse(w, "-");
 	if (type == 0)
 		return misuse(w, "section type 0 is reserved (SPEC R-ST-FILL)");
+	if (type == FRC_SECTION_DIGESTS && !w->dg_commit)
+		return misuse(w, "the digest section (type 4) is written by "
+				 "the library (frc_writer_options_t.digest)");
+	if (type == FRC_SECTION_SIGNATURE && !w->digest)
+		return misuse(w, "a signature (type 5) needs content digests "
+				 "(frc_writer_options_t.digest)");
 	if (w->sec_open)
 		return misuse(w, "a section is already open");
 	if (nl > FRC_ID_MAX || !frc_utf8_valid((const uint8_t *)name, nl))

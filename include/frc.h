@@ -69,9 +69,9 @@ extern "C" {
 
 /* Version of this library (single source; frc.pc and the soname follow). */
 #define FRC_LIB_VERSION_MAJOR 1
-#define FRC_LIB_VERSION_MINOR 2
+#define FRC_LIB_VERSION_MINOR 3
 #define FRC_LIB_VERSION_PATCH 0
-#define FRC_LIB_VERSION_STRING "1.2.0"
+#define FRC_LIB_VERSION_STRING "1.3.0"
 /* MAJOR * 1000000 + MINOR * 1000 + PATCH: 1.2.3 is 1002003. */
 #define FRC_LIB_VERSION_NUMBER                                              \
 	(FRC_LIB_VERSION_MAJOR * 1000000 + FRC_LIB_VERSION_MINOR * 1000 +   \
@@ -79,7 +79,7 @@ extern "C" {
 
 /* Version of the on-disk format this library writes and fully understands. */
 #define FRC_FORMAT_VERSION_MAJOR 1
-#define FRC_FORMAT_VERSION_MINOR 2
+#define FRC_FORMAT_VERSION_MINOR 3
 
 /*
  * FRC_LIB_VERSION_STRING of the library actually linked (which may be newer
@@ -112,6 +112,8 @@ enum frc_error {
 	FRC_E_OVERLAP = 8,             /* "overlap" */
 	FRC_E_BAD_FIELD = 9,           /* "bad-field" */
 	FRC_E_LIMIT = 10,              /* "limit-exceeded" */
+	FRC_E_DIGEST = 11,             /* "digest-mismatch" (format 1.3) */
+	FRC_E_SIGNATURE = 12,          /* "signature-mismatch" (1.3) */
 	/* Environment and caller errors. */
 	FRC_E_IO = 64,        /* a system call failed (errno in the message) */
 	FRC_E_NOMEM = 65,     /* memory allocation failed */
@@ -147,7 +149,10 @@ FRC_API const char *frc_error_name(int code);
 #define FRC_INCOMPAT_COMPRESSED_FRAMES (UINT64_C(1) << 2)
 #define FRC_INCOMPAT_KNOWN                                                 \
 	(FRC_INCOMPAT_INCOMPLETE | FRC_INCOMPAT_COMPRESSED_FRAMES)
-#define FRC_RO_COMPAT_KNOWN UINT64_C(0)
+/* The file has a content identity: a SHA-256 hash tree of its pages,
+ * layout and sections (SPEC "Content identity and signatures", 1.3). */
+#define FRC_RO_COMPAT_CONTENT_DIGESTS (UINT64_C(1) << 1)
+#define FRC_RO_COMPAT_KNOWN FRC_RO_COMPAT_CONTENT_DIGESTS
 #define FRC_COMPAT_KNOWN UINT64_C(0)
 
 /* The three feature words of the superblock (SPEC "Features"). */
@@ -167,7 +172,15 @@ enum frc_feature_kind {
 /* Section types (SPEC "Sections", registry "Section types"). */
 #define FRC_SECTION_DEVICE_STATE 1
 #define FRC_SECTION_METADATA 2
+#define FRC_SECTION_DIGESTS 4   /* the content identity's digests (1.3) */
+#define FRC_SECTION_SIGNATURE 5 /* an Ed25519 signature of the root (1.3) */
 #define FRC_SECTION_QEMU 16 /* QEMU migration stream bytes (SPEC, type 16) */
+/* Strong digests a writer records (frc_writer_options_t.digest). */
+#define FRC_DIGEST_NONE 0
+#define FRC_DIGEST_SHA256 1
+/* Bytes of a content root, an Ed25519 key and signature. */
+#define FRC_ROOT_SIZE 32
+#define FRC_KEY_SIZE 32
 /* Section flags. */
 #define FRC_SECTION_MUST_UNDERSTAND (UINT32_C(1) << 0)
 
@@ -216,6 +229,12 @@ typedef struct frc_writer_options {
 	int have_commit_time;    /* non-zero: use commit_time_ns at commit */
 	uint64_t commit_time_ns;
 	const char *generator;   /* up to 63 bytes; NULL = "libfrc VERSION" */
+	/* since libfrc 1.3.0: FRC_DIGEST_SHA256 records the content
+	 * identity (SPEC "Content identity and signatures"): every page is
+	 * also hashed with SHA-256 as it is written (32 bytes of memory per
+	 * page until the commit), and the commit writes the digest section
+	 * after the other sections. 0: none. */
+	uint32_t digest;
 } frc_writer_options_t;
 
 /*
@@ -868,6 +887,65 @@ FRC_API uint32_t frc_reader_layout_count(const frc_reader_t *r);
  */
 FRC_API int frc_reader_layout(const frc_reader_t *r, uint32_t index,
 			      frc_extent_t *extent, size_t extent_size);
+
+/* ---- Content identity and signatures (format 1.3) ---------------- */
+
+/*
+ * The content root of the open file (SPEC "Content identity and
+ * signatures"): 32 bytes that commit to every page, the region layout and
+ * every section but digests and signatures, checked against the region
+ * table and the digest section when the file was opened. FRC_E_NOT_FOUND
+ * when the file has no content digests. In a file that has them, every
+ * page a call of this reader verifies (reads, mappings, verification) is
+ * also checked against its SHA-256 leaf, through the tree's groups up to
+ * the root, and every section against its digest: a mismatch is
+ * FRC_E_DIGEST, even where every XXH3 checksum matches. Since libfrc
+ * 1.3.0. Thread-safe.
+ */
+FRC_API int frc_reader_content_root(const frc_reader_t *r,
+				    uint8_t root[FRC_ROOT_SIZE]);
+
+/* A signature section (frc_reader_signature(); see "ABI" above). */
+typedef struct frc_signature_info {
+	uint32_t section;   /* its section index */
+	uint32_t algorithm; /* 1: Ed25519; others are kept, never verified */
+	uint8_t public_key[FRC_KEY_SIZE];
+	uint8_t root[FRC_ROOT_SIZE]; /* the root it signs */
+} frc_signature_info_t;
+
+/* Number of signature sections of the open file. Thread-safe. */
+FRC_API uint32_t frc_reader_signature_count(const frc_reader_t *r);
+/* Fills *info (info_size = sizeof(*info)) for signature `index`. */
+FRC_API int frc_reader_signature(const frc_reader_t *r, uint32_t index,
+				 frc_signature_info_t *info,
+				 size_t info_size);
+
+/*
+ * SPEC R-SG-VERIFY, first half: FRC_OK when a signature section by the
+ * Ed25519 public key `key` signs the file's content root and its signature
+ * verifies; FRC_E_SIGNATURE when none does (no signature by the key, one
+ * over another root, or a forged one: the message says which). The second
+ * half is the caller's: frc_reader_verify() then checks every page and
+ * section against that root. Costs no page read: microseconds.
+ */
+FRC_API int frc_reader_check_signature(frc_reader_t *r,
+				       const uint8_t key[FRC_KEY_SIZE]);
+
+/*
+ * Signs the open file in place with the Ed25519 private key `secret` (its
+ * 32-byte seed, RFC 8032): a signature section over the content root is
+ * added as a commit (SPEC "Signature section"): the section and a new
+ * section table after the file's end, flushed, then the superblock copies
+ * one after the other, each flushed, so that a crash at any point leaves
+ * the file as it was or signed. The file must be complete, have content
+ * digests and be unchanged since it was opened (FRC_E_MISUSE otherwise);
+ * sign only what you verified (frc_reader_verify()). The public key is
+ * stored in public_key (may be NULL). The handle keeps describing the file
+ * as opened: open it again to see the signature. Since libfrc 1.3.0.
+ */
+FRC_API int frc_reader_sign(frc_reader_t *r,
+			    const uint8_t secret[FRC_KEY_SIZE],
+			    uint8_t public_key[FRC_KEY_SIZE]);
 
 /*
  * Frees the handle and everything it owns (unmap mapped regions first).

@@ -217,9 +217,22 @@ const char *tool_section_type_name(uint32_t type)
 	switch (type) {
 	case FRC_SECTION_DEVICE_STATE: return "device-state";
 	case FRC_SECTION_METADATA: return "metadata";
+	case FRC_SECTION_DIGESTS: return "digests";
+	case FRC_SECTION_SIGNATURE: return "signature";
 	case FRC_SECTION_QEMU: return "qemu-migration";
 	default: return "unknown";
 	}
+}
+
+void tool_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = 0;
 }
 
 void tool_format_uuid(const uint8_t u[16], char out[37])
@@ -425,6 +438,17 @@ int tool_compress_opt(int c, const char *arg, struct tool_compress *z)
 		return 0;
 	}
 	return -1;
+}
+
+int tool_digest_opt(const char *arg, uint32_t *digest)
+{
+	if (arg && strcmp(arg, "sha256") != 0 && strcmp(arg, "none") != 0) {
+		tool_err("--digest=%s: sha256 or none", arg);
+		return -1;
+	}
+	*digest = arg && !strcmp(arg, "none") ? FRC_DIGEST_NONE
+					      : FRC_DIGEST_SHA256;
+	return 0;
 }
 
 int tool_set_compression(frc_writer_t *w, uint32_t region,

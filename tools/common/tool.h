@@ -68,6 +68,15 @@ int tool_compress_opt(int c, const char *arg, struct tool_compress *z);
 int tool_set_compression(frc_writer_t *w, uint32_t region,
 			 const struct tool_compress *z);
 
+/* --digest[=sha256]: the content identity of format 1.3. */
+#define TOOL_DIGEST_LONGOPT { "digest", optional_argument, NULL, 'G' }
+#define TOOL_DIGEST_HELP                                                 \
+	"      --digest[=sha256]      record the content identity (format\n" \
+	"                             1.3: SHA-256 of every page, sections\n" \
+	"                             and layout, one root; frc sign signs it)\n"
+/* Handles 'G' into *digest (FRC_DIGEST_*): 0, or -1 after a message. */
+int tool_digest_opt(const char *arg, uint32_t *digest);
+
 /* Opens a reader, printing "frc: MESSAGE" on failure (unless quiet). */
 int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet);
 /* A region named by its id, or as #N for region number N; 0 or -1. */
@@ -76,6 +85,8 @@ int tool_find_region(const frc_reader_t *r, const char *name,
 /* "device-state", "metadata", ... for a section type. */
 const char *tool_section_type_name(uint32_t type);
 void tool_format_uuid(const uint8_t u[16], char out[37]);
+/* n bytes as 2n lowercase hex digits and a NUL into out. */
+void tool_hex(const uint8_t *p, size_t n, char *out);
 /* ISO 8601 UTC with nanoseconds, or NULL for 0 ("not recorded"). */
 const char *tool_format_time(uint64_t ns, char *buf, size_t size);
 

@@ -21,6 +21,9 @@ static const struct {
 	{ "create", cmd_create, "build a container from raw memory images" },
 	{ "info", cmd_info, "show what a container holds" },
 	{ "check", cmd_check, "verify every checksum and structural rule" },
+	{ "sign", cmd_sign, "sign a container's content root (Ed25519)" },
+	{ "verify", cmd_verify, "check a signature and the content against "
+	  "it" },
 	{ "extract", cmd_extract, "write regions and sections out as raw files" },
 	{ "dump", cmd_dump, "show the layout, the bitmaps and a page in hex" },
 	{ "diff", cmd_diff, "compare two containers page by page" },

@@ -23,9 +23,13 @@ static void convert_usage(FILE *f)
 	      "frames (--compress, format 1.2) or uncompressed (the default),\n"
 	      "every page and section verified as it is copied. Regions, their\n"
 	      "ids and page sizes, sections, metadata and the creation time are\n"
-	      "kept; OUT.frc gets a new UUID.\n"
+	      "kept; OUT.frc gets a new UUID. The content identity (format 1.3)\n"
+	      "is kept when IN.frc has one: the same root, and its signatures,\n"
+	      "which stay valid; --digest=none writes a 1.2 file without them.\n"
 	      "\n"
 	      "  --compress[=LEVEL]  compress (level 1-22, default 3)\n"
+	      "  --digest[=sha256|none]  record the content identity, or not\n"
+	      "                      (default: as IN.frc)\n"
 	      "  --frame=SIZE        bytes per frame, a power of two up to 16M\n"
 	      "                      (default 64K)\n"
 	      "  -f, --force         replace OUT.frc if it exists\n"
@@ -93,7 +97,7 @@ static int append_piece(void *ctx, const void *data, size_t len,
 }
 
 /* Sections as they are (verified), metadata item by item. */
-static int copy_sections(frc_reader_t *r, frc_writer_t *w)
+static int copy_sections(frc_reader_t *r, frc_writer_t *w, int digest)
 {
 	struct section_copy c = { w, "" };
 
@@ -103,7 +107,12 @@ static int copy_sections(frc_reader_t *r, frc_writer_t *w)
 
 		if (frc_reader_section(r, i, &s, sizeof(s)))
 			return -1;
-		if (s.type == FRC_SECTION_METADATA)
+		/* metadata item by item; digests recomputed by the writer;
+		 * signatures kept where the copy has digests (same content,
+		 * same root: they stay valid) */
+		if (s.type == FRC_SECTION_METADATA ||
+		    s.type == FRC_SECTION_DIGESTS ||
+		    (s.type == FRC_SECTION_SIGNATURE && !digest))
 			continue;
 		if (frc_writer_section_begin(w, s.type, s.flags,
 					     *s.name ? s.name : NULL)) {
@@ -133,7 +142,8 @@ static int copy_sections(frc_reader_t *r, frc_writer_t *w)
 }
 
 static int convert(frc_reader_t *r, frc_writer_t *w, int fd, const char *out,
-		   const struct tool_compress *z, struct conv_progress *cp)
+		   const struct tool_compress *z, int digest,
+		   struct conv_progress *cp)
 {
 	frc_writer_options_t o;
 	frc_info_t in;
@@ -147,6 +157,13 @@ static int convert(frc_reader_t *r, frc_writer_t *w, int fd, const char *out,
 	o.have_create_time = in.create_time_ns != 0;
 	o.create_time_ns = in.create_time_ns;
 	o.generator = "frc convert " FRC_LIB_VERSION_STRING;
+	/* the content identity follows the input unless asked otherwise */
+	if (digest < 0) {
+		uint8_t root[FRC_ROOT_SIZE];
+
+		digest = frc_reader_content_root(r, root) == FRC_OK;
+	}
+	o.digest = digest ? FRC_DIGEST_SHA256 : FRC_DIGEST_NONE;
 	if (frc_writer_open_fd(w, fd, out, &o, sizeof(o))) {
 		tool_err("%s", frc_writer_errmsg(w));
 		return -1;
@@ -174,7 +191,7 @@ static int convert(frc_reader_t *r, frc_writer_t *w, int fd, const char *out,
 		rc = copy_region(r, w, i, buf, cp);
 	free(buf);
 	if (!rc)
-		rc = copy_sections(r, w);
+		rc = copy_sections(r, w, o.digest != FRC_DIGEST_NONE);
 	if (!rc && frc_writer_commit(w, NULL, NULL)) {
 		tool_err("%s", frc_writer_errmsg(w));
 		rc = -1;
@@ -186,6 +203,7 @@ int cmd_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TOOL_COMPRESS_LONGOPTS,
+		TOOL_DIGEST_LONGOPT,
 		{ "force", no_argument, NULL, 'f' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -198,7 +216,8 @@ int cmd_convert(int argc, char **argv)
 	const char *inputs[2] = { NULL, NULL };
 	frc_reader_t *r = NULL;
 	frc_writer_t *w;
-	int c, force = 0, quiet = 0, progress = -1, rc;
+	int c, force = 0, quiet = 0, progress = -1, digest = -1, rc;
+	uint32_t dg;
 
 	while ((c = getopt_long(argc, argv, "fpqh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -206,6 +225,11 @@ int cmd_convert(int argc, char **argv)
 		case 'F':
 			if (tool_compress_opt(c, optarg, &z))
 				return 1;
+			break;
+		case 'G':
+			if (tool_digest_opt(optarg, &dg))
+				return 1;
+			digest = dg != FRC_DIGEST_NONE;
 			break;
 		case 'f': force = 1; break;
 		case 'p': progress = 1; break;
@@ -227,7 +251,7 @@ int cmd_convert(int argc, char **argv)
 	}
 	tool_progress_init(&cp.tp, progress, "converting");
 	w = frc_writer_new();
-	rc = w ? convert(r, w, of.fd, argv[optind + 1], &z, &cp) : -1;
+	rc = w ? convert(r, w, of.fd, argv[optind + 1], &z, digest, &cp) : -1;
 	tool_progress_done(&cp.tp);
 	frc_writer_free(w);
 	if (rc == 0)

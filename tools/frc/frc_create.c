@@ -54,6 +54,7 @@ static void create_usage(FILE *f)
 	      "                             (format 1.2; level 1-22, default 3)\n"
 	      "      --frame=SIZE           bytes per frame, a power of two up\n"
 	      "                             to 16M (default 64K)\n"
+	      TOOL_DIGEST_HELP
 	      "  -f, --force                overwrite OUT.frc if it exists\n"
 	      "  -p, --progress             show progress (default: on a tty)\n"
 	      "  -q, --quiet                print nothing but errors\n"
@@ -162,6 +163,7 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		{ "progress", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		TOOL_COMPRESS_LONGOPTS,
+		TOOL_DIGEST_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -193,6 +195,7 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		case 'D': a->wopts.direct = 1; break;
 		case 'Z':
 		case 'F': rc = tool_compress_opt(c, optarg, &a->z); break;
+		case 'G': rc = tool_digest_opt(optarg, &a->wopts.digest); break;
 		case 'f': a->force = 1; break;
 		case 'p': a->t.progress = 1; break;
 		case 'q': a->t.quiet = 1; a->t.progress = 0; break;

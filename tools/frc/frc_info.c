@@ -26,6 +26,38 @@ static const char *slot_state(int s)
 
 /* ---- machine-readable ---- */
 
+/* The content identity (format 1.3): root and signatures, or null. */
+static void emit_identity(struct out *o, const frc_reader_t *r)
+{
+	uint8_t root[FRC_ROOT_SIZE];
+	char hex[2 * FRC_ROOT_SIZE + 1];
+
+	if (frc_reader_content_root(r, root) != FRC_OK) {
+		out_null(o, "content");
+		return;
+	}
+	tool_hex(root, FRC_ROOT_SIZE, hex);
+	out_map(o, "content");
+	out_str(o, "algorithm", "sha256");
+	out_str(o, "root", hex);
+	out_list(o, "signatures");
+	for (uint32_t i = 0; i < frc_reader_signature_count(r); i++) {
+		frc_signature_info_t g;
+
+		frc_reader_signature(r, i, &g, sizeof(g));
+		out_map(o, NULL);
+		out_uint(o, "section", g.section);
+		out_str(o, "algorithm", g.algorithm == 1 ? "ed25519" : "unknown");
+		tool_hex(g.public_key, FRC_KEY_SIZE, hex);
+		out_str(o, "public_key", hex);
+		tool_hex(g.root, FRC_ROOT_SIZE, hex);
+		out_str(o, "root", hex);
+		out_end(o);
+	}
+	out_end(o);
+	out_end(o);
+}
+
 static void emit_features(struct out *o, const frc_reader_t *r,
 			  const frc_info_t *in)
 {
@@ -162,11 +194,35 @@ static void emit_info(struct out *o, const char *path, const frc_reader_t *r)
 	out_str(o, "other", slot_state(in.other_slot));
 	out_end(o);
 	emit_features(o, r, &in);
+	emit_identity(o, r);
 	emit_regions(o, r);
 	emit_sections(o, r);
 }
 
 /* ---- human ---- */
+
+static void print_identity(const frc_reader_t *r)
+{
+	uint8_t root[FRC_ROOT_SIZE];
+	char hex[2 * FRC_ROOT_SIZE + 1];
+
+	if (frc_reader_content_root(r, root) != FRC_OK) {
+		printf("content:     no content digests\n");
+		return;
+	}
+	tool_hex(root, FRC_ROOT_SIZE, hex);
+	printf("content:     sha256 root %s\n", hex);
+	for (uint32_t i = 0; i < frc_reader_signature_count(r); i++) {
+		frc_signature_info_t g;
+
+		frc_reader_signature(r, i, &g, sizeof(g));
+		tool_hex(g.public_key, FRC_KEY_SIZE, hex);
+		printf("  signed     %s key %s%s (section %u)\n",
+		       g.algorithm == 1 ? "ed25519" : "unknown-algorithm", hex,
+		       memcmp(g.root, root, FRC_ROOT_SIZE) ? ", OTHER ROOT" : "",
+		       g.section);
+	}
+}
 
 static void print_features(const frc_reader_t *r, const frc_info_t *in)
 {
@@ -279,6 +335,7 @@ static void print_info(const char *path, const frc_reader_t *r)
 	       in.other_slot < 0 ? "DAMAGED" : slot_state(in.other_slot));
 	printf("features:\n");
 	print_features(r, &in);
+	print_identity(r);
 	printf("regions:     %u\n", in.region_count);
 	print_regions(r);
 	printf("sections:    %u\n", in.section_count);

@@ -11,7 +11,8 @@ protocol of `frc conform --impl` (testvectors/README.md):
 It is written to be read next to the SPEC, not to be fast: every check
 names the R- anchor (or section) it enforces, the file is read with plain
 seek/read, and nothing is cached or parallel. Needs Python 3 and Debian's
-python3-xxhash and python3-zstandard (format 1.2's compressed frames).
+python3-xxhash and python3-zstandard (format 1.2's compressed frames);
+format 1.3's SHA-256 digests come from hashlib.
 
 usage: frc_reference.py FILE
 """
@@ -27,7 +28,10 @@ SIGNATURE = b"\x89FRC\r\n\x1a\n"         # R-SIG
 SLOT = (4096, 8192)                      # superblock slots A and B
 INCOMPLETE = 1                           # incompat bit 0
 COMPRESSED_FRAMES = 4                    # incompat bit 2, since 1.2
-KNOWN_SECTIONS = (1, 2, 16)              # registry, as of 1.2
+CONTENT_DIGESTS = 2                      # ro_compat bit 1, since 1.3
+DIGESTS, SIGNED = 4, 5                   # section types, since 1.3
+KNOWN_SECTIONS = (1, 2, 4, 5, 16)        # registry, as of 1.3
+FANOUT = 128                             # a digest group: 128 entries
 FRAME_MAX = 1 << 24                      # a frame is at most 16 MiB
 LIMITS = dict(regions=4096, sections=4096, pages=1 << 33,
               section_length=1 << 40, metadata=1 << 20, features=192)
@@ -176,7 +180,8 @@ class Reader:
         self.compressed = bool(incompat & COMPRESSED_FRAMES)
         if incompat & ~(INCOMPLETE | COMPRESSED_FRAMES):  # R-INCOMPAT
             raise Reject("unsupported-feature", "R-INCOMPAT", f"incompat bits {incompat:#x}")
-        self.read_only = ro_compat != 0                   # R-ROCOMPAT
+        self.ro_compat = ro_compat
+        self.read_only = ro_compat & ~CONTENT_DIGESTS != 0  # R-ROCOMPAT
         if sb[92] != 1:                                   # R-ALGO
             raise Reject("unsupported-feature", "R-ALGO", f"checksum algorithm {sb[92]}")
         if incompat & INCOMPLETE:                         # R-INCOMPLETE
@@ -304,12 +309,13 @@ class Reader:
             if length == 0 and off:
                 raise Reject("bad-field", "R-ST-FILL", "empty section with an offset")
             self.section_list.append(dict(type=typ, flags=flags, off=off, length=length,
-                                          csum=le(e, 24, 8)))
+                                          csum=le(e, 24, 8), name=bytes(e[40:40 + nl])))
             pos += size
         if pos != len(body):                              # R-ST-FILL
             raise Reject("bad-field", "R-ST-FILL", "bytes after the entries")
-        # 8. each section: bounds, must-understand, one metadata section
-        self.meta = None
+        # 8. each section: bounds, must-understand, one metadata section,
+        # one digest section (1.3)
+        self.meta = self.digests = None
         for i, s in enumerate(self.section_list):
             self.bounds(s["off"], s["length"], f"section {i}")
             if s["type"] not in KNOWN_SECTIONS and s["flags"] & 1:
@@ -318,6 +324,14 @@ class Reader:
                 if self.meta is not None:                 # R-SEC-ONE-META
                     raise Reject("bad-field", "R-SEC-ONE-META", "two metadata sections")
                 self.meta = i
+            if s["type"] == DIGESTS:
+                if self.digests is not None:              # R-DG-FEATURE
+                    raise Reject("bad-field", "R-DG-FEATURE", "two digest sections")
+                self.digests = i
+        if bool(self.ro_compat & CONTENT_DIGESTS) != (self.digests is not None):
+            raise Reject("bad-field", "R-DG-FEATURE", "content-digests bit and digest section disagree")
+        if self.digests is None and any(s["type"] == SIGNED for s in self.section_list):
+            raise Reject("bad-field", "R-SG-SHAPE", "a signature without content digests")
 
     # -- 9. placement of everything -----------------------------------------
     def layout(self):
@@ -388,6 +402,86 @@ class Reader:
         if len(set(keys)) != len(keys):
             raise Reject("bad-field", "R-META", "a key given twice")
 
+    # -- 11, continued: the digest section and signatures (1.3) --------------
+    def identity(self):
+        if self.digests is None:
+            return
+        s = self.section_list[self.digests]
+        covered = [i for i, t in enumerate(self.section_list) if t["type"] not in (DIGESTS, SIGNED)]
+        head = self.file.read(s["off"], 64) if s["length"] >= 64 else b""
+        if head[:8] != b"FRC-DGST":                       # R-DG-HEADER
+            raise Reject("bad-field", "R-DG-HEADER", "digest section magic (or shorter than 64)")
+        if head[8] != 1:                                  # R-DG-ALGO
+            raise Reject("unsupported-feature", "R-DG-ALGO", f"digest algorithm {head[8]}")
+        if head[9] != 7 or any(head[10:12]) or le(head, 12, 4) != len(self.region_list) or \
+                le(head, 16, 4) != len(covered) or any(head[20:32]):
+            raise Reject("bad-field", "R-DG-HEADER", "digest section header")
+        entries = len(self.region_list) + len(covered)
+        for r in self.region_list:
+            r["levels"], n = [], r["pages"]
+            while n:                                      # levels 0 .. h-1
+                r["levels"].append(n)
+                n = -(-n // FANOUT)
+                if n == 1:
+                    break
+            entries += sum(r["levels"])
+        if s["length"] != 64 + 32 * entries:              # R-DG-LENGTH
+            raise Reject("bad-field", "R-DG-LENGTH", "digest section length")
+        rec = self.file.read(s["off"] + 64, 32 * (len(self.region_list) + len(covered)))
+        at = s["off"] + 64 + len(rec)
+        material = bytearray(len(self.region_list).to_bytes(4, "little"))
+        for i, r in enumerate(self.region_list):
+            r["root"], r["tree"] = rec[32 * i:32 * i + 32], at
+            at += 32 * sum(r["levels"])
+            if not r["pages"] and r["root"] != hashlib.sha256(b"\x01").digest():
+                raise Reject("digest-mismatch", "R-DG-ROOT", f"root of empty region {i}")
+            material += r["used"].to_bytes(8, "little") + r["ps"].to_bytes(4, "little")
+            material += len(r["id"]).to_bytes(2, "little") + r["id"] + r["root"]
+        self.section_digest = {i: rec[32 * (len(self.region_list) + k):][:32]
+                               for k, i in enumerate(covered)}
+        material += len(covered).to_bytes(4, "little") + rec[32 * len(self.region_list):]
+        if hashlib.sha256(b"\x03" + material).digest() != head[32:64]:
+            raise Reject("digest-mismatch", "R-DG-ROOT", "root")
+        for i, t in enumerate(self.section_list):         # R-SG-SHAPE
+            if t["type"] != SIGNED:
+                continue
+            b = self.file.read(t["off"], t["length"]) if t["length"] == 144 else b""
+            if b[:8] != b"FRC-SIGN" or any(b[9:16]):
+                raise Reject("bad-field", "R-SG-SHAPE", f"signature section {i}")
+
+    def group(self, i, level, j, cache):
+        """Group j of a stored level, checked up to the region root (R-DG-NODE)."""
+        r = self.region_list[i]
+        if (level, j) in cache:
+            return cache[level, j]
+        n = min(FANOUT, r["levels"][level] - j * FANOUT)
+        at = r["tree"] + 32 * (sum(r["levels"][:level]) + j * FANOUT)
+        if level + 1 == len(r["levels"]):
+            want = r["root"]
+        else:
+            want = self.group(i, level + 1, j // FANOUT, cache)[j % FANOUT]
+        data = self.file.read(at, 32 * n)
+        if hashlib.sha256(b"\x01" + data).digest() != want:
+            raise Reject("digest-mismatch", "R-DG-NODE", f"region {i} level {level} group {j}")
+        cache[level, j] = [data[32 * k:32 * k + 32] for k in range(n)]
+        return cache[level, j]
+
+    def leaf(self, i, p, page, cache):
+        if self.digests is None:
+            return
+        if hashlib.sha256(b"\x00" + page).digest() != self.group(i, 0, p // FANOUT, cache)[p % FANOUT]:
+            raise Reject("digest-mismatch", "R-DG-LEAF", f"region {i} page {p}")
+
+    def section_verified(self, i):
+        data = self.section_bytes(i)
+        if self.digests is not None and i in self.section_digest:   # R-DG-SECT
+            s = self.section_list[i]
+            body = s["type"].to_bytes(4, "little") + s["flags"].to_bytes(4, "little") + \
+                len(s["name"]).to_bytes(2, "little") + s["name"] + s["length"].to_bytes(8, "little")
+            if hashlib.sha256(b"\x02" + body + data).digest() != self.section_digest[i]:
+                raise Reject("digest-mismatch", "R-DG-SECT", f"section {i}")
+        return data
+
     # -- 12. full verification -------------------------------------------------
     def region_contents(self, i):
         """The region as a reader returns it, every checksum verified."""
@@ -400,7 +494,7 @@ class Reader:
         for p in range(r["pages"]):
             if not r["bits"] >> p & 1 and le(table, 8 * p, 8):  # R-CSUM-ABSENT
                 raise Reject("bad-field", "R-CSUM-ABSENT", f"region {i} page {p}")
-        zero = bytes(r["ps"])
+        zero, tree = bytes(r["ps"]), {}
         frames = self.frame_table(i) if r["method"] else None
         frame, data = None, b""
         for p in range(r["pages"]):
@@ -408,6 +502,7 @@ class Reader:
                 frame = p >> r["shift"]
                 data = self.frame_bytes(i, frame, frames)
             if not r["bits"] >> p & 1:                    # R-BM-ZEROS
+                self.leaf(i, p, zero, tree)
                 out.update(zero)
                 continue
             if frames is None or data is None:            # uncompressed, raw
@@ -417,6 +512,7 @@ class Reader:
                 page = data[at:at + r["ps"]]
             if H(page, self.key(b"FRC-PAGE", i, p)) != le(table, 8 * p, 8):
                 raise Reject("checksum-mismatch", "R-CSUM", f"region {i} page {p}")
+            self.leaf(i, p, page, tree)
             out.update(page)
         return out.hexdigest()
 
@@ -484,8 +580,9 @@ class Reader:
         self.layout()
         self.bitmaps()
         self.metadata()
+        self.identity()
         regions = [(r["id"], self.region_contents(i)) for i, r in enumerate(self.region_list)]
-        sections = [(i, s["type"], hashlib.sha256(self.section_bytes(i)).hexdigest())
+        sections = [(i, s["type"], hashlib.sha256(self.section_verified(i)).hexdigest())
                     for i, s in enumerate(self.section_list)]       # R-SEC-SKIP
         return regions, sections
 

@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "frc.h"
+#include "gen_identity.h"
 #include "gen_vectors.h"
 
 /* Recipe tables leave the trailing fields (error class, expectation) out
@@ -21,7 +22,7 @@
 /* ------------------------------------------------------------------ */
 
 /* Two regions, a device-state section and metadata: the usual victim. */
-static void base_model(struct vb_file *f)
+void recipe_base_model(struct vb_file *f)
 {
 	vb_add_region(f, "pc.ram", 4096, 12, VB_EVERY_THIRD);
 	vb_add_region(f, "vga", 65536, 2, VB_ALL);
@@ -32,7 +33,7 @@ static void base_model(struct vb_file *f)
 
 static void base(struct vb_file *f)
 {
-	base_model(f);
+	recipe_base_model(f);
 	vb_render(f);
 }
 
@@ -674,6 +675,31 @@ const struct recipe valid_recipes[] = {
 	{ 48, "compressed-no-pages-shift", "1.2: a compressed region without "
 	  "pages whose frame_shift is 3", "§6.3", "R-CF-SHIFT R-CF-TABLE",
 	  v_cf_empty_shift },
+	{ 49, "content-digests", "1.3: content digests of two regions, a "
+	  "device-state section and metadata", "§9.5",
+	  "R-DG-FEATURE R-DG-LENGTH R-DG-ROOT R-DG-NODE R-DG-LEAF R-DG-SECT",
+	  v_dg_basic },
+	{ 50, "content-digests-signed", "1.3: content digests signed by two "
+	  "Ed25519 keys (secrets 32 bytes of 0x01 and of 0x02)", "§9.5",
+	  "R-SG-SHAPE R-SG-VERIFY", v_dg_signed },
+	{ 51, "content-digests-compressed", "1.3: content digests of a region "
+	  "in compressed frames: leaves of the uncompressed pages", "§6.3, §9.5",
+	  "R-DG-LEAF", v_dg_compressed },
+	{ 52, "content-digests-tall-tree", "1.3: a region of 16513 pages of "
+	  "512 bytes: levels of 16513, 130 and 2 entries (h = 3), 3 pages "
+	  "present", "§9.5", "R-DG-NODE R-DG-LENGTH", v_dg_tall },
+	{ 53, "content-digests-four-groups", "1.3: a region of 400 pages: four "
+	  "leaf groups, the last one partial", "§9.5", "R-DG-NODE",
+	  v_dg_wide },
+	{ 54, "content-digests-empty-regions", "1.3: a region without pages "
+	  "(root SHA256(0x01)), one with no page present, one of one page; no "
+	  "section covered", "§9.5", "R-DG-ROOT R-DG-LEAF", v_dg_empty },
+	{ 55, "signature-unknown-algorithm", "1.3: a signature section of "
+	  "algorithm 2, which readers keep and ignore", "§9.5",
+	  "R-SG-SHAPE", v_dg_sig_unknown_algo },
+	{ 56, "content-digests-section-kinds", "1.3: covered sections with "
+	  "reserved flag bits, a QEMU section and an empty one", "§9.5",
+	  "R-DG-SECT", v_dg_covered_flags },
 	{ 0, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -1299,7 +1325,7 @@ static void i_section_huge(struct vb_file *f)
 
 static void i_two_metadata(struct vb_file *f)
 {
-	base_model(f);
+	recipe_base_model(f);
 	vb_add_section(f, FRC_SECTION_METADATA, 0, NULL,
 		       "\x01\0\x01\0\0\0ab", 8);
 	vb_render(f);
@@ -2672,6 +2698,119 @@ const struct recipe invalid_recipes[] = {
 	R(201, "feature-kind-last", "1.2 errata: kind 3 in the last "
 	  "feature-name entry (of 3)", "§5", "R-FT", "bad-field",
 	  i_ft_kind_last),
+	R(202, "digests-bit-without-section", "1.3: content-digests set, no "
+	  "digest section", "§9.5", "R-DG-FEATURE", "bad-field",
+	  i_dg_bit_without_section),
+	R(203, "digests-section-without-bit", "1.3: a digest section without "
+	  "the content-digests bit", "§9.5", "R-DG-FEATURE", "bad-field",
+	  i_dg_section_without_bit),
+	R(204, "digests-two-sections", "1.3: two digest sections", "§9.5",
+	  "R-DG-FEATURE", "bad-field", i_dg_two_sections),
+	R(205, "signature-without-digests", "1.3: a signature section in a "
+	  "file without content digests", "§9.5", "R-SG-SHAPE", "bad-field",
+	  i_sg_without_digests),
+	R(206, "signature-length", "1.3: a signature section of 143 bytes",
+	  "§9.5", "R-SG-SHAPE", "bad-field", i_sg_length),
+	R(207, "signature-magic", "1.3: a signature section whose magic ends "
+	  "in X", "§9.5", "R-SG-SHAPE", "bad-field", i_sg_magic),
+	R(208, "signature-reserved", "1.3: reserved byte 15 of a signature "
+	  "section not zero", "§9.5", "R-SG-SHAPE", "bad-field",
+	  i_sg_reserved),
+	R(209, "digests-magic", "1.3: the digest section's magic wrong",
+	  "§9.5", "R-DG-HEADER", "bad-field", i_dg_magic),
+	R(210, "digests-algorithm-2", "1.3: digest algorithm 2", "§9.5",
+	  "R-DG-ALGO", "unsupported-feature", i_dg_algorithm),
+	R(211, "digests-fanout-6", "1.3: fanout_shift 6", "§9.5",
+	  "R-DG-HEADER", "bad-field", i_dg_fanout),
+	R(212, "digests-reserved-10", "1.3: reserved byte 10 of the digest "
+	  "section not zero", "§9.5", "R-DG-HEADER", "bad-field",
+	  i_dg_reserved10),
+	R(213, "digests-reserved-31", "1.3: reserved byte 31 of the digest "
+	  "section not zero", "§9.5", "R-DG-HEADER", "bad-field",
+	  i_dg_reserved31),
+	R(214, "digests-region-count", "1.3: the digest section counts 3 "
+	  "regions in a file of 2", "§9.5", "R-DG-HEADER", "bad-field",
+	  i_dg_region_count),
+	R(215, "digests-section-count", "1.3: the digest section covers 1 "
+	  "section in a file of 2 covered ones", "§9.5", "R-DG-HEADER",
+	  "bad-field", i_dg_section_count),
+	R(216, "digests-length-long", "1.3: a digest section 32 bytes longer "
+	  "than its regions and sections need", "§9.5", "R-DG-LENGTH",
+	  "bad-field", i_dg_length_long),
+	R(217, "digests-length-short", "1.3: a digest section 32 bytes "
+	  "shorter than its regions and sections need", "§9.5", "R-DG-LENGTH",
+	  "bad-field", i_dg_length_short),
+	R(218, "digests-40-bytes", "1.3: a digest section of 40 bytes, shorter "
+	  "than its header", "§9.5", "R-DG-HEADER", "bad-field", i_dg_tiny),
+	R(219, "digests-root", "1.3: the last byte of the root changed",
+	  "§9.5", "R-DG-ROOT", "digest-mismatch", i_dg_root),
+	R(220, "digests-region-root", "1.3: the stored root of the second "
+	  "region changed (the root no longer follows)", "§9.5", "R-DG-ROOT",
+	  "digest-mismatch", i_dg_region_root),
+	R(221, "digests-empty-region-root", "1.3: the root of a region without "
+	  "pages is not SHA256(0x01)", "§9.5", "R-DG-ROOT", "digest-mismatch",
+	  i_dg_empty_region_root),
+	R(222, "order-digests-count-before-root", "1.3: two defects, the "
+	  "region count and the root: the header first", "§9.5, §12.1",
+	  "R-CHECK-ORDER R-DG-HEADER", "bad-field",
+	  i_dg_order_region_count_root),
+	R(223, "digests-leaf-first", "1.3: the first present page zeroed "
+	  "after its digest was taken, its checksum right", "§9.5",
+	  "R-DG-LEAF", "digest-mismatch", i_dg_leaf_first),
+	R(224, "digests-leaf-middle", "1.3: a middle present page zeroed after "
+	  "its digest was taken, its checksum right", "§9.5", "R-DG-LEAF",
+	  "digest-mismatch", i_dg_leaf_middle),
+	R(225, "digests-leaf-last", "1.3: the last page zeroed after its "
+	  "digest was taken, its checksum right", "§9.5", "R-DG-LEAF",
+	  "digest-mismatch", i_dg_leaf_last),
+	R(226, "digests-leaf-absent", "1.3: a page made absent after its "
+	  "digest was taken: it reads as zeros, its leaf is of its bytes",
+	  "§9.5", "R-DG-LEAF", "digest-mismatch", i_dg_leaf_absent),
+	R(227, "digests-leaf-region", "1.3: every page of the second region "
+	  "other than digested, every checksum right", "§9.5", "R-DG-LEAF",
+	  "digest-mismatch", i_dg_leaf_seed),
+	R(228, "digests-leaf-compressed", "1.3: a page of a compressed frame "
+	  "zeroed after its digest was taken, frame and checksums right",
+	  "§6.3, §9.5", "R-DG-LEAF", "digest-mismatch", i_dg_leaf_compressed),
+	R(229, "digests-node-first", "1.3: a stored leaf of the first leaf "
+	  "group changed", "§9.5", "R-DG-NODE", "digest-mismatch",
+	  i_dg_node_first),
+	R(230, "digests-node-middle", "1.3: a stored leaf of a middle leaf "
+	  "group changed", "§9.5", "R-DG-NODE", "digest-mismatch",
+	  i_dg_node_middle),
+	R(231, "digests-node-last", "1.3: a stored leaf of the last (partial) "
+	  "leaf group changed", "§9.5", "R-DG-NODE", "digest-mismatch",
+	  i_dg_node_last),
+	R(232, "digests-node-top-level", "1.3: an entry of the top stored level "
+	  "changed: its group no longer hashes to the region root", "§9.5",
+	  "R-DG-NODE", "digest-mismatch", i_dg_node_top),
+	R(233, "digests-node-level-1", "1.3: a middle entry of level 1 of a "
+	  "tree of height 3 changed", "§9.5", "R-DG-NODE", "digest-mismatch",
+	  i_dg_node_level1),
+	R(234, "digests-section-first", "1.3: a byte of the first covered "
+	  "section changed after its digest was taken, its checksum right",
+	  "§9.5", "R-DG-SECT", "digest-mismatch", i_dg_sect_first),
+	R(235, "digests-section-last", "1.3: a byte of the last covered section "
+	  "(metadata) changed after its digest was taken", "§9.5",
+	  "R-DG-SECT", "digest-mismatch", i_dg_sect_last),
+	R(236, "digests-section-flags", "1.3: a reserved flag bit of a covered "
+	  "section set after its digest was taken", "§9.5", "R-DG-SECT",
+	  "digest-mismatch", i_dg_sect_flags),
+	R(237, "digests-section-name", "1.3: a covered section's name changed "
+	  "after its digest was taken", "§9.5", "R-DG-SECT", "digest-mismatch",
+	  i_dg_sect_name),
+	R(238, "order-leaf-before-checksum", "1.3: two defects, page 1's leaf "
+	  "and page 4's checksum entry: page 1 first", "§9.5, §12.1",
+	  "R-CHECK-ORDER R-DG-LEAF", "digest-mismatch",
+	  i_dg_order_leaf_before_csum),
+	R(239, "order-checksum-before-leaf", "1.3: two defects, page 2's bytes "
+	  "(its checksum fails first) and page 4's leaf", "§9.5, §12.1",
+	  "R-CHECK-ORDER R-CSUM", "checksum-mismatch",
+	  i_dg_order_csum_before_leaf),
+	R(240, "order-pages-before-sections", "1.3: two defects, the last page's "
+	  "leaf and the first section's checksum: pages first", "§9.5, §12.1",
+	  "R-CHECK-ORDER R-DG-LEAF", "digest-mismatch",
+	  i_dg_order_page_before_section),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -2720,7 +2859,7 @@ static void f_ro_compat(struct vb_file *f)
 
 static void f_section_type(struct vb_file *f, uint32_t type, uint32_t flags)
 {
-	base_model(f);
+	recipe_base_model(f);
 	vb_add_section(f, type, flags, "future", "future section bytes", 20);
 	vb_render(f);
 }
@@ -2806,5 +2945,10 @@ const struct recipe future_recipes[] = {
 	{ 14, "compressed-frames-seen-by-1.1", "a 1.2 file in compressed frames "
 	  "(the recipe of v1-valid-041) as a 1.1 reader must see it", "§4.4",
 	  "R-INCOMPAT", v_cf_basic, "unsupported-feature", NULL, "1.2" },
+	{ 15, "content-digests-seen-by-1.2", "a signed 1.3 file with content "
+	  "digests (the recipe of v1-valid-050) as a 1.2 reader must see it: "
+	  "an unknown ro-compat feature, sections of types it skips", "§4.4",
+	  "R-ROCOMPAT R-SEC-SKIP", f_dg_seen_by_12, NULL, "accept-read-only",
+	  "1.3" },
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

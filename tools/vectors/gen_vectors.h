@@ -21,6 +21,10 @@ struct recipe {
 	const char *applies_below;
 };
 
+/* Two regions, a device-state section and metadata: the usual victim
+ * (gen_recipes.c). */
+void recipe_base_model(struct vb_file *f);
+
 extern const struct recipe valid_recipes[];
 extern const struct recipe invalid_recipes[];
 extern const struct recipe future_recipes[];

@@ -152,4 +152,22 @@ uint64_t vb_key(const uint8_t uuid[16], const char tag[8], uint64_t a,
 		uint64_t b);
 uint64_t vb_hash(const void *p, size_t n, uint64_t seed);
 
+/* ---- format 1.3: content identity (vecdigest.c) ---- */
+/*
+ * Appends the digest section computed from the model as it is now (pages,
+ * region layout, the sections added so far) and makes the file 1.3 with
+ * the content-digests feature. A model changed afterwards keeps these
+ * digests: that is how vectors get stale ones.
+ */
+struct vb_section *vb_add_digests(struct vb_file *f);
+/* Appends a signature of the digest section's root by the Ed25519 key
+ * whose 32-byte secret is `seed` repeated; its public key by
+ * vb_public_key(). */
+struct vb_section *vb_add_signature(struct vb_file *f, uint8_t seed);
+void vb_public_key(uint8_t seed, uint8_t pub[32]);
+/* Stored entries of a region's tree for `pages` pages. */
+uint64_t vb_tree_entries(uint64_t pages);
+/* SHA256(0x01 || p[0, n)): a node. */
+void vb_digest_node(const void *p, size_t n, uint8_t out[32]);
+
 #endif /* FRC_VECBUILD_H */
