@@ -7,7 +7,8 @@
  * page or a frame makes exactly that page raise SIGBUS (or SIGSEGV on a
  * kernel without UFFDIO_POISON) with the error readable, a child made by
  * fork() never sees the mapping's bytes as zeros, and unmapping ends the
- * threads. Skipped, saying why, where userfaultfd is not available.
+ * threads. With content digests (format 1.3) a page whose checksum holds
+ * but whose SHA-256 leaf does not is blocked just the same. Skipped, saying why, where userfaultfd is not available.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,12 +57,17 @@ static uint8_t *image(uint32_t ps)
 	return img;
 }
 
-static void build(const char *path, uint32_t ps, int compress)
+/* With digest: content digests; with `other`, page 42 changed. */
+static void build_as(const char *path, uint32_t ps, int compress, int digest,
+		     int other)
 {
 	frc_writer_options_t o = tu_opts();
 	frc_writer_t *w = frc_writer_new();
 	uint8_t *img = image(ps);
 
+	o.digest = digest ? FRC_DIGEST_SHA256 : FRC_DIGEST_NONE;
+	if (other)
+		img[(size_t)42 * ps + 5] ^= 0x21;
 	assert_int_equal(frc_writer_open(w, path, &o, sizeof(o)), FRC_OK);
 	assert_int_equal(frc_writer_add_region(w, "ram", (uint64_t)PAGES * ps,
 					       ps, NULL), FRC_OK);
@@ -75,6 +81,11 @@ static void build(const char *path, uint32_t ps, int compress)
 	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
 	frc_writer_free(w);
 	free(img);
+}
+
+static void build(const char *path, uint32_t ps, int compress)
+{
+	build_as(path, ps, compress, 0, 0);
 }
 
 /* userfaultfd as this process may use it (root, or user mode only). */
@@ -194,6 +205,8 @@ static void on_fault(int sig)
  * SIGBUS (poison) or SIGSEGV, whichever the status says, twice (it stays
  * blocked), and the status names the page and the class. Exit 0.
  */
+static int expect_class = FRC_E_CHECKSUM; /* of child_damaged's page */
+
 static int child_damaged(const char *path, uint32_t ps, int bad)
 {
 	frc_reader_t *r = open_reader(path);
@@ -229,7 +242,7 @@ static int child_damaged(const char *path, uint32_t ps, int bad)
 		if (got_sig != (st.poison ? SIGBUS : SIGSEGV))
 			return 95;
 	}
-	if (st.error != FRC_E_CHECKSUM || st.failed < 1 ||
+	if (st.error != expect_class || st.failed < 1 ||
 	    st.error_page <= ok_lo || st.error_page >= ok_hi ||
 	    !strstr(st.message, "offset 0x") || !strstr(st.message, "SPEC R-"))
 		return 96;
@@ -396,12 +409,57 @@ static void test_salvage(void **state)
 	frc_reader_free(r);
 }
 
+/*
+ * A file whose page 42 and its checksum are those of one image while its
+ * digest section is that of another (where page 42 differs): every XXH3
+ * checksum a page read uses holds, the leaf of page 42 does not.
+ */
+static void test_digest_page(void **state)
+{
+	frc_section_info_t sa, sb;
+	frc_reader_t *a, *b;
+	uint8_t *bytes;
+	int fd;
+
+	(void)state;
+	NEED_UFFD();
+	build_as(tu_path("a.frc"), 4096, 0, 1, 0);
+	build_as(tu_path("b.frc"), 4096, 0, 1, 1);
+	a = frc_reader_new();
+	b = frc_reader_new();
+	assert_int_equal(frc_reader_open(a, tu_path("a.frc"), 0), FRC_OK);
+	assert_int_equal(frc_reader_open(b, tu_path("b.frc"), 0), FRC_OK);
+	assert_int_equal(frc_reader_section(a, 0, &sa, sizeof(sa)), FRC_OK);
+	assert_int_equal(frc_reader_section(b, 0, &sb, sizeof(sb)), FRC_OK);
+	assert_int_equal(sa.type, FRC_SECTION_DIGESTS);
+	assert_int_equal(sa.length, sb.length);
+	bytes = malloc(sb.length);
+	assert_non_null(bytes);
+	fd = open(tu_path("b.frc"), O_RDONLY);
+	assert_int_equal(pread(fd, bytes, sb.length, (off_t)sb.offset),
+			 (ssize_t)sb.length);
+	close(fd);
+	fd = open(tu_path("a.frc"), O_WRONLY);
+	assert_int_equal(pwrite(fd, bytes, sb.length, (off_t)sa.offset),
+			 (ssize_t)sb.length);
+	close(fd);
+	free(bytes);
+	frc_reader_free(a);
+	frc_reader_free(b);
+	ok_lo = 41;
+	ok_hi = 43;
+	expect_class = FRC_E_DIGEST;
+	expect_exit0(in_child(child_damaged, tu_path("a.frc"), 4096, 42));
+	expect_class = FRC_E_CHECKSUM;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_damaged_page),
 		cmocka_unit_test(test_damaged_frame),
+		cmocka_unit_test(test_digest_page),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_salvage),

@@ -437,6 +437,14 @@ int tool_compress_opt(int c, const char *arg, struct tool_compress *z)
 		}
 		return 0;
 	}
+	if (c == 'G') {
+		uint32_t d;
+
+		if (tool_digest_opt(arg, &d))
+			return -1;
+		z->digest = d != FRC_DIGEST_NONE;
+		return 0;
+	}
 	return -1;
 }
 

@@ -54,21 +54,7 @@ void tool_opts_init(struct tool_opts *t);
  * (create, import-qemu, convert): compression asked for, Zstandard level
  * (default 3), frame size in bytes (0: libfrc's default, 64 KiB).
  */
-struct tool_compress {
-	int on;
-	int level;
-	uint64_t frame_bytes;
-};
-#define TOOL_COMPRESS_LONGOPTS                                  \
-	{ "compress", optional_argument, NULL, 'Z' },            \
-	{ "frame", required_argument, NULL, 'F' }
-/* Handles 'Z' and 'F' (0), else -1 after a message naming the option. */
-int tool_compress_opt(int c, const char *arg, struct tool_compress *z);
-/* Applies it to region `region` of w (a no-op when off); 0 or -1. */
-int tool_set_compression(frc_writer_t *w, uint32_t region,
-			 const struct tool_compress *z);
-
-/* --digest[=sha256]: the content identity of format 1.3. */
+/* --digest[=sha256|none]: the content identity of format 1.3. */
 #define TOOL_DIGEST_LONGOPT { "digest", optional_argument, NULL, 'G' }
 #define TOOL_DIGEST_HELP                                                 \
 	"      --digest[=sha256]      record the content identity (format\n" \
@@ -76,6 +62,27 @@ int tool_set_compression(frc_writer_t *w, uint32_t region,
 	"                             and layout, one root; frc sign signs it)\n"
 /* Handles 'G' into *digest (FRC_DIGEST_*): 0, or -1 after a message. */
 int tool_digest_opt(const char *arg, uint32_t *digest);
+
+/* How a writing command stores its output: compression, and whether it
+ * records the content identity (format 1.3). */
+struct tool_compress {
+	int on;
+	int level;
+	uint64_t frame_bytes;
+	int digest; /* 1 --digest, 0 --digest=none or not given, -1 not
+		       given where the default is "as the input" */
+};
+#define TOOL_COMPRESS_LONGOPTS                                  \
+	{ "compress", optional_argument, NULL, 'Z' },            \
+	{ "frame", required_argument, NULL, 'F' },               \
+	TOOL_DIGEST_LONGOPT
+/* Handles 'Z', 'F' and 'G' (0), else -1 after a message naming the
+ * option. */
+int tool_compress_opt(int c, const char *arg, struct tool_compress *z);
+/* Applies it to region `region` of w (a no-op when off); 0 or -1. */
+int tool_set_compression(frc_writer_t *w, uint32_t region,
+			 const struct tool_compress *z);
+
 
 /* Opens a reader, printing "frc: MESSAGE" on failure (unless quiet). */
 int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet);

@@ -203,33 +203,27 @@ int cmd_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TOOL_COMPRESS_LONGOPTS,
-		TOOL_DIGEST_LONGOPT,
 		{ "force", no_argument, NULL, 'f' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tool_compress z = { 0, 3, 0 };
+	struct tool_compress z = { 0, 3, 0, -1 };
 	struct conv_progress cp = { .done = 0 };
 	struct outfile of;
 	const char *inputs[2] = { NULL, NULL };
 	frc_reader_t *r = NULL;
 	frc_writer_t *w;
-	int c, force = 0, quiet = 0, progress = -1, digest = -1, rc;
-	uint32_t dg;
+	int c, force = 0, quiet = 0, progress = -1, rc;
 
 	while ((c = getopt_long(argc, argv, "fpqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'Z':
 		case 'F':
+		case 'G':
 			if (tool_compress_opt(c, optarg, &z))
 				return 1;
-			break;
-		case 'G':
-			if (tool_digest_opt(optarg, &dg))
-				return 1;
-			digest = dg != FRC_DIGEST_NONE;
 			break;
 		case 'f': force = 1; break;
 		case 'p': progress = 1; break;
@@ -251,7 +245,7 @@ int cmd_convert(int argc, char **argv)
 	}
 	tool_progress_init(&cp.tp, progress, "converting");
 	w = frc_writer_new();
-	rc = w ? convert(r, w, of.fd, argv[optind + 1], &z, digest, &cp) : -1;
+	rc = w ? convert(r, w, of.fd, argv[optind + 1], &z, z.digest, &cp) : -1;
 	tool_progress_done(&cp.tp);
 	frc_writer_free(w);
 	if (rc == 0)

@@ -163,7 +163,6 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		{ "progress", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		TOOL_COMPRESS_LONGOPTS,
-		TOOL_DIGEST_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -194,8 +193,8 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		case 'm': rc = push(&a->meta, &a->nmeta, optarg); break;
 		case 'D': a->wopts.direct = 1; break;
 		case 'Z':
-		case 'F': rc = tool_compress_opt(c, optarg, &a->z); break;
-		case 'G': rc = tool_digest_opt(optarg, &a->wopts.digest); break;
+		case 'F':
+		case 'G': rc = tool_compress_opt(c, optarg, &a->z); break;
 		case 'f': a->force = 1; break;
 		case 'p': a->t.progress = 1; break;
 		case 'q': a->t.quiet = 1; a->t.progress = 0; break;
@@ -489,6 +488,7 @@ int cmd_create(int argc, char **argv)
 	}
 	if (outfile_open(&o, a.out, a.force, OUT_SEEKABLE, inputs))
 		goto out;
+	a.wopts.digest = a.z.digest > 0 ? FRC_DIGEST_SHA256 : FRC_DIGEST_NONE;
 	if (frc_writer_open_fd(w, o.fd, a.out, &a.wopts, sizeof(a.wopts))) {
 		tool_err("%s", frc_writer_errmsg(w));
 		goto out;

@@ -233,6 +233,9 @@ int cmd_verify(int argc, char **argv)
 		return 1;
 	rc = tool_open(&r, path, 0, t.quiet);
 	if (rc) {
+		if (!t.quiet)
+			printf("%s: NOT AUTHENTIC: %s\n", tool_esc(path),
+			       frc_error_name(rc));
 		frc_reader_free(r);
 		return tool_check_exit_code(rc);
 	}

@@ -56,6 +56,7 @@ int import_into(int fd, const char *name, struct outfile *of,
 	(void)fcntl(s.fd, F_SETPIPE_SZ, (int)IN_BUF);
 	o.generator = generator;
 	o.direct = 1; /* pages bypass the page cache where the file allows */
+	o.digest = z->digest > 0 ? FRC_DIGEST_SHA256 : FRC_DIGEST_NONE;
 	w = frc_writer_new();
 	rc = w ? frc_writer_open_fd(w, of->fd, out, &o, sizeof(o)) : FRC_E_NOMEM;
 	if (rc)
@@ -98,7 +99,7 @@ int cmd_import_qemu(int argc, char **argv)
 		"  --compress[=LEVEL]  store RAM in Zstandard frames (format\n"
 		"                  1.2; level 1-22, default 3)\n"
 		"  --frame=SIZE    bytes per frame (power of two, default 64K)\n";
-	struct tool_compress z = { 0, 3, 0 };
+	struct tool_compress z = { 0, 3, 0, 0 };
 	struct outfile of;
 	struct qemu_file q;
 	struct import_hooks hooks = { NULL, NULL, NULL };
@@ -114,6 +115,7 @@ int cmd_import_qemu(int argc, char **argv)
 		case 'L': list_records = 1; break;
 		case 'Z':
 		case 'F':
+		case 'G':
 			if (tool_compress_opt(c, optarg, &z))
 				return 1;
 			break;

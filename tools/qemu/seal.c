@@ -424,7 +424,7 @@ static uint64_t appended_from(const char *path, uint64_t base)
 }
 
 int seal_file(const char *path, uint64_t off, struct guestmems *g, int quiet,
-	      const char *generator)
+	      const char *generator, int digest)
 {
 	frc_writer_options_t o;
 	frc_reader_t *r;
@@ -467,6 +467,7 @@ int seal_file(const char *path, uint64_t off, struct guestmems *g, int quiet,
 	memset(&o, 0, sizeof(o));
 	o.generator = generator;
 	o.direct = 1;
+	o.digest = digest ? FRC_DIGEST_SHA256 : FRC_DIGEST_NONE;
 	w = frc_writer_new();
 	rc = -1;
 	if (!s.buf || !w)
@@ -520,11 +521,12 @@ int cmd_seal_qemu(int argc, char **argv)
 		{ "offset", required_argument, NULL, 'o' },
 		{ "memory", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
+		TOOL_DIGEST_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: frc seal-qemu [--offset=N] [--memory=ID=PATH[@OFF]]... [-q] FILE.frc\n"
+		"usage: frc seal-qemu [--offset=N] [--memory=ID=PATH[@OFF]]... [--digest] [-q] FILE.frc\n"
 		"\n"
 		"Completes a file made by `frc prepare-qemu` into which QEMU saved\n"
 		"with mapped-ram (`migrate file:FILE.frc,offset=N`): every page\n"
@@ -537,10 +539,12 @@ int cmd_seal_qemu(int argc, char **argv)
 		"                    qmp:SOCKET: QEMU's own RAM, at the address\n"
 		"                    QEMU gives over QMP) and the guest is paused since\n"
 		"                    the save: its pages are checksummed there, not\n"
-		"                    read back from the disk\n";
+		"                    read back from the disk\n"
+		TOOL_DIGEST_HELP;
 	struct guestmems g;
 	uint64_t off = INPLACE_OFFSET;
 	int c, quiet = 0, rc;
+	uint32_t digest = FRC_DIGEST_NONE;
 
 	memset(&g, 0, sizeof(g));
 	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
@@ -548,13 +552,16 @@ int cmd_seal_qemu(int argc, char **argv)
 		case 'o': if (parse_offset(optarg, &off)) goto usage; break;
 		case 'M': if (guestmem_add(&g, optarg)) goto usage; break;
 		case 'q': quiet = 1; break;
+		case 'G': if (tool_digest_opt(optarg, &digest)) goto usage; break;
 		case 'h': fputs(usage, stdout); guestmem_free(&g); return 0;
 		default: goto usage;
 		}
 	}
 	if (optind != argc - 1)
 		goto usage;
-	rc = seal_file(argv[optind], off, &g, quiet, "frc seal-qemu " FRC_LIB_VERSION_STRING);
+	rc = seal_file(argv[optind], off, &g, quiet,
+		       "frc seal-qemu " FRC_LIB_VERSION_STRING,
+		       digest != FRC_DIGEST_NONE);
 	guestmem_free(&g);
 	return rc ? 1 : 0;
 usage:

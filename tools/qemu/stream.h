@@ -83,7 +83,7 @@ int export_ignored_blocks(frc_reader_t *r, uint8_t **ignored);
 #define INPLACE_OFFSET (1u << 20) /* where QEMU's file starts by default */
 int prepare_fd(int fd, const char *name, const char *generator);
 int seal_file(const char *path, uint64_t off, struct guestmems *g, int quiet,
-	      const char *generator);
+	      const char *generator, int digest);
 
 /*
  * libvirt.c: libvirt's save images (`virsh save`): a header, the domain

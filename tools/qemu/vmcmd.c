@@ -729,7 +729,7 @@ static int choose_path(const char *path, const struct shared *sh,
  * stopped (unless live) by the caller. 0, or -1 (said).
  */
 static int save_mapped(struct qmp *q, struct outfile *of, const char *file,
-		       struct tool_progress *pr)
+		       int digest, struct tool_progress *pr)
 {
 	char uri[80], wpath[64];
 	struct guestmems none;
@@ -765,7 +765,8 @@ static int save_mapped(struct qmp *q, struct outfile *of, const char *file,
 	if (rc)
 		return -1;
 	/* the VM's own RAM is not frc's to read: every page is read back */
-	return seal_file(of->tmp, INPLACE_OFFSET, &none, 1, SAVE_GENERATOR);
+	return seal_file(of->tmp, INPLACE_OFFSET, &none, 1, SAVE_GENERATOR,
+			 digest);
 }
 
 int cmd_save_qemu(int argc, char **argv)
@@ -812,7 +813,7 @@ int cmd_save_qemu(int argc, char **argv)
 		"  -p, --progress, --no-progress  show progress (default: on a tty)\n"
 		"  -f, --force   replace FILE.frc if it exists\n"
 		"  -q, --quiet   print nothing but errors\n";
-	struct tool_compress z = { 0, 3, 0 };
+	struct tool_compress z = { 0, 3, 0, 0 };
 	const char *sock = NULL, *file, *path = "auto", *taken = "stream";
 	const char *inputs[1] = { NULL };
 	int c, live = 0, stop = 0, json = 0, force = 0, quiet = 0, mapped;
@@ -847,6 +848,7 @@ int cmd_save_qemu(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'Z':
 		case 'F':
+		case 'G':
 			if (tool_compress_opt(c, optarg, &z))
 				return 1;
 			break;
@@ -935,7 +937,7 @@ int cmd_save_qemu(int argc, char **argv)
 		tool_progress_init(&pr, quiet || json ? 0 : progress,
 				   "frc: QEMU's mapped-ram save");
 		rc = -1;
-		if (save_mapped(&q, &of, file, &pr) == 0 &&
+		if (save_mapped(&q, &of, file, z.digest > 0, &pr) == 0 &&
 		    outfile_commit(&of) == 0)
 			rc = 0;
 		goto out_resume;
