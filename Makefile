@@ -78,7 +78,7 @@ $(B)/tools/common/%.o: TOOL_INC := -Itools/common
 $(B)/tools/qemu/%.o: TOOL_INC := -Itools/common -Itools/qemu
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)) $(B)/tests/craft_file $(B)/tests/yaml_get $(B)/tests/qmp_client \
-	$(B)/tests/serial_client
+	$(B)/tests/serial_client $(B)/tests/identity_probe
 MAN_SRC := $(wildcard tools/man/*.adoc)
 
 # The mutation score of the reader's checks against the vectors
@@ -91,7 +91,7 @@ mutants: all
 	ASAN_OPTIONS=detect_leaks=0 \
 	/usr/bin/python3 tests/mutants.py $(B) $(ARGS)
 
-.PHONY: mutants all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean \
+.PHONY: mutants all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean bench-identity \
 	bench-qemu bench-compress bench-restore \
 	fuzz fuzz-check
 
@@ -288,6 +288,12 @@ bench-qemu: all $(B)/tests/qmp_client
 # ARGS e.g. "-r 5 -s '1024 4096'").
 bench-restore: all $(B)/tests/qmp_client $(B)/tests/serial_client
 	sh tools/qemu/restore_bench.sh $(ARGS) $(B)
+
+# Format 1.3's content identity: save speed with and without SHA-256
+# digests on 2 CPUs, the signature check on open, the digests read per page
+# (tools/helpers/identity_bench.sh; ARGS e.g. "-r 5 -s 2048").
+bench-identity: all $(B)/tests/identity_probe
+	sh tools/helpers/identity_bench.sh $(ARGS) $(B)
 
 # Compressed FRC (format 1.2) against uncompressed FRC and zstd -1/-3 of
 # the same QEMU stream, on a real Linux guest and a synthetic one

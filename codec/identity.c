@@ -17,9 +17,23 @@ struct frc_sha {
 	EVP_MD_CTX *ctx;
 };
 
+/*
+ * SHA-256 fetched once from OpenSSL's default provider: EVP_sha256() would
+ * have every EVP_DigestInit_ex() look the algorithm up again (an implicit
+ * fetch, which costs about as much as hashing a 4 KiB page).
+ */
+static EVP_MD *fetched;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static const EVP_MD *sha256(void)
 {
-	return EVP_sha256();
+	pthread_once(&fetch_once, fetch_sha256);
+	return fetched ? fetched : EVP_sha256();
 }
 
 struct frc_sha *frc_sha_new(void)

@@ -209,6 +209,22 @@ static int write_compressed_pages(frc_writer_t *w, uint32_t region,
 	return rc;
 }
 
+/* Pages [base, base + page_count) of a region from src, in chunks. */
+struct region_job {
+	frc_writer_t *w;
+	uint32_t region;
+	const uint8_t *src;
+	uint64_t base, pages_per_chunk, page_count;
+	unsigned shift;
+};
+
+static int hash_chunk(void *arg, uint64_t chunk, uint64_t *bytes);
+static int write_chunk(void *arg, uint64_t chunk, uint64_t *bytes);
+
+/* A run of pages at least this long is hashed on every CPU while it is
+ * written (SHA-256 of content digests costs about as much as the write). */
+#define PARALLEL_BYTES (2u << 20)
+
 FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
 				   uint64_t first, uint64_t count,
 				   const void *data)
@@ -218,6 +234,18 @@ FRC_API int frc_writer_write_pages(frc_writer_t *w, uint32_t region,
 
 	if (rc == FRC_OK && rg->r.compression)
 		return write_compressed_pages(w, region, first, count, data);
+	if (rc == FRC_OK && (count << rg->r.page_shift) >= PARALLEL_BYTES) {
+		struct region_job j = { w, region, data, first, 0, count,
+					rg->r.page_shift };
+		struct frc_progress pr = { NULL, NULL, 0, 0 };
+
+		/* 1 MiB chunks: each hashed, then written, on every CPU */
+		j.pages_per_chunk = CHUNK >> j.shift ? CHUNK >> j.shift : 1;
+		return frc_pipeline_run(w, w->path, 0, 0,
+					(count + j.pages_per_chunk - 1) /
+						j.pages_per_chunk,
+					hash_chunk, write_chunk, &j, &pr);
+	}
 	if (rc == FRC_OK)
 		rc = frc_w_hash_pages(w, region, first, count, data, true);
 	if (rc == FRC_OK)
@@ -298,14 +326,6 @@ FRC_API int frc_writer_write_batch(frc_writer_t *w, uint32_t region,
 	return rc;
 }
 
-struct region_job {
-	frc_writer_t *w;
-	uint32_t region;
-	const uint8_t *src;
-	uint64_t pages_per_chunk, page_count;
-	unsigned shift;
-};
-
 static int hash_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 {
 	struct region_job *j = arg;
@@ -314,7 +334,7 @@ static int hash_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 
 	*bytes = n << j->shift;
 	/* whole frames are stored by write_chunk: no frame to touch */
-	return frc_w_hash_pages(j->w, j->region, first, n,
+	return frc_w_hash_pages(j->w, j->region, j->base + first, n,
 				j->src + (first << j->shift), false);
 }
 
@@ -326,9 +346,9 @@ static int write_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 
 	*bytes = n << j->shift;
 	if (j->w->regions[j->region].r.compression)
-		return frc_w_frames_store(j->w, j->region, first, n,
+		return frc_w_frames_store(j->w, j->region, j->base + first, n,
 					  j->src + (first << j->shift));
-	return write_runs(j->w, j->region, first, n,
+	return write_runs(j->w, j->region, j->base + first, n,
 			  j->src + (first << j->shift));
 }
 
@@ -355,6 +375,7 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 	j.w = w;
 	j.region = region;
 	j.src = src;
+	j.base = 0;
 	j.shift = w->regions[region].r.page_shift;
 	j.page_count = w->regions[region].r.page_count;
 	j.pages_per_chunk = (CHUNK * 4) >> j.shift ? (CHUNK * 4) >> j.shift : 1;

@@ -20,7 +20,7 @@ sit on paths no file alone reaches (salvage mode, a region's source in
 another file, a second call after a failure, a file that shrinks after it
 was opened) and are listed apart.
 
-usage: tests/mutants.py BUILD_DIR [-j JOBS] [--list] [--only FILE:LINE]
+usage: tests/mutants.py BUILD_DIR [-j JOBS] [--list] [--only FILE[:LINE]]
 Needs the environment the Makefile passes (CC, LIB_CFLAGS, LIB_OBJ,
 FRC_OBJ, FRC_LIBS, TEST_CFLAGS, TEST_LIBS); `make check` runs it through
 `make mutants`.
@@ -36,12 +36,13 @@ from concurrent.futures import ThreadPoolExecutor
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLASSES = ("BAD_SIGNATURE", "UNSUPPORTED_VERSION", "UNSUPPORTED_FEATURE",
            "INCOMPLETE", "CHECKSUM", "TRUNCATED", "OUT_OF_BOUNDS", "OVERLAP",
-           "BAD_FIELD", "LIMIT")
+           "BAD_FIELD", "LIMIT", "DIGEST")
 CLASS_RE = re.compile(r"\bFRC_E_(%s)\b" % "|".join(CLASSES))
 # Files of the reader: the writer's own argument checks are not file checks.
 READER_FILES = ("superblock.c", "features.c", "reader.c", "regions.c",
                 "sections.c", "layout.c", "rbitmap.c", "rtables.c", "pages.c",
-                "frames.c", "scan.c", "rsections.c", "rmap.c", "rvmap.c")
+                "frames.c", "scan.c", "rsections.c", "rmap.c", "rvmap.c",
+                "rdigest.c")
 # Guards that are not checks of a file, each with the reason. Keyed by
 # "file: condition" (whitespace squeezed) so that line moves do not matter.
 NOT_CHECKS = {
@@ -298,7 +299,7 @@ def main(argv):
         text, found = sites(os.path.join(SRC, "codec", name))
         for line, op, cl, anchor, cond in found:
             key = "%s: %s" % (name, cond)
-            if only and only != "%s:%d" % (name, line):
+            if only and only not in (name, "%s:%d" % (name, line)):
                 continue
             todo.append((name, line, op, cl, anchor, cond, key, text))
     if "--list" in args:

@@ -2748,7 +2748,8 @@ const struct recipe invalid_recipes[] = {
 	  "region changed (the root no longer follows)", "§9.5", "R-DG-ROOT",
 	  "digest-mismatch", i_dg_region_root),
 	R(221, "digests-empty-region-root", "1.3: the root of a region without "
-	  "pages is not SHA256(0x01)", "§9.5", "R-DG-ROOT", "digest-mismatch",
+	  "pages is not SHA256(0x01), the file's root computed from it",
+	  "§9.5", "R-DG-ROOT", "digest-mismatch",
 	  i_dg_empty_region_root),
 	R(222, "order-digests-count-before-root", "1.3: two defects, the "
 	  "region count and the root: the header first", "§9.5, §12.1",

@@ -160,6 +160,9 @@ uint64_t vb_hash(const void *p, size_t n, uint64_t seed);
  * digests: that is how vectors get stale ones.
  */
 struct vb_section *vb_add_digests(struct vb_file *f);
+/* Computes the root field of digest section s again from its region roots
+ * and section digests as they are now. */
+void vb_digests_reroot(struct vb_file *f, struct vb_section *s);
 /* Appends a signature of the digest section's root by the Ed25519 key
  * whose 32-byte secret is `seed` repeated; its public key by
  * vb_public_key(). */

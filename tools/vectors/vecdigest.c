@@ -131,11 +131,47 @@ static void section_digest(const struct vb_section *s, uint8_t out[D])
 	sha(0x02, parts, lens, 4, out);
 }
 
+/* The root field of digest section bytes d from the model's region table
+ * and the region roots and ns section digests in d. */
+static void root_of(const struct vb_file *f, uint8_t *d, uint32_t ns)
+{
+	uint8_t *rec, *p;
+
+	rec = calloc(1, 8 + f->nregions * (14 + VB_MAX_ID + D) + 4 + ns * D);
+	if (!rec)
+		abort();
+	p = rec;
+	le(p, f->nregions, 4);
+	p += 4;
+	for (unsigned i = 0; i < f->nregions; i++) {
+		const struct vb_region *r = &f->regions[i];
+
+		le(p, r->used_length, 8);
+		le(p + 8, r->page_size, 4);
+		le(p + 12, r->id_length, 2);
+		memcpy(p + 14, r->id, r->id_length);
+		p += 14 + r->id_length;
+		memcpy(p, d + 64 + i * D, D);
+		p += D;
+	}
+	le(p, ns, 4);
+	p += 4;
+	memcpy(p, d + 64 + f->nregions * D, ns * D);
+	p += ns * D;
+	sha1p(0x03, rec, (size_t)(p - rec), d + 32);
+	free(rec);
+}
+
+void vb_digests_reroot(struct vb_file *f, struct vb_section *s)
+{
+	root_of(f, s->data, (uint32_t)(s->data[16] | s->data[17] << 8));
+}
+
 struct vb_section *vb_add_digests(struct vb_file *f)
 {
 	uint32_t ns = 0;
 	uint64_t total = 0, len, at;
-	uint8_t *d, *roots, *sd, *rec, *p;
+	uint8_t *d, *roots, *sd;
 	struct vb_section *s;
 
 	for (unsigned i = 0; i < f->nsections; i++)
@@ -165,31 +201,7 @@ struct vb_section *vb_add_digests(struct vb_file *f)
 	for (unsigned i = 0; i < f->nsections; i++)
 		if (covered(f->sections[i].type))
 			section_digest(&f->sections[i], sd + D * ns++);
-	/* the root: 0x03, region count, per region its layout and root,
-	 * section count and the section digests */
-	rec = calloc(1, 8 + f->nregions * (14 + VB_MAX_ID + D) + 4 + ns * D);
-	if (!rec)
-		abort();
-	p = rec;
-	le(p, f->nregions, 4);
-	p += 4;
-	for (unsigned i = 0; i < f->nregions; i++) {
-		const struct vb_region *r = &f->regions[i];
-
-		le(p, r->used_length, 8);
-		le(p + 8, r->page_size, 4);
-		le(p + 12, r->id_length, 2);
-		memcpy(p + 14, r->id, r->id_length);
-		p += 14 + r->id_length;
-		memcpy(p, roots + i * D, D);
-		p += D;
-	}
-	le(p, ns, 4);
-	p += 4;
-	memcpy(p, sd, ns * D);
-	p += ns * D;
-	sha1p(0x03, rec, (size_t)(p - rec), d + 32);
-	free(rec);
+	root_of(f, d, ns);
 	f->ro_compat |= 2;
 	if (f->minor < 3)
 		f->minor = 3;
