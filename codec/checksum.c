@@ -21,6 +21,7 @@ static const char key_tags[][9] = {
 	[FRC_KEY_FEATURE_TABLE] = "FRC-FTAB",
 	[FRC_KEY_FRAME_TABLE] = "FRC-FTBL",
 	[FRC_KEY_FRAME] = "FRC-FRAM",
+	[FRC_KEY_BASE_MAP] = "FRC-BASM",
 };
 
 /*

@@ -32,6 +32,12 @@ static const struct frc_code_text code_texts[] = {
 	{ FRC_E_DIGEST, "digest-mismatch", "content digest mismatch" },
 	{ FRC_E_SIGNATURE, "signature-mismatch",
 	  "no valid signature by the key" },
+	{ FRC_E_BASE_MISSING, "base-missing", "the base file is missing" },
+	{ FRC_E_BASE_MISMATCH, "base-mismatch", "the base file is not the one "
+	  "named" },
+	{ FRC_E_CHAIN_CYCLE, "chain-cycle", "the chain of bases has a cycle" },
+	{ FRC_E_CHAIN_DEPTH, "chain-too-deep", "the chain of bases is too "
+	  "deep" },
 	{ FRC_E_IO, "io", "input/output error" },
 	{ FRC_E_NOMEM, "nomem", "out of memory" },
 	{ FRC_E_MISUSE, "misuse", "invalid argument or call" },

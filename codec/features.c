@@ -25,6 +25,7 @@ struct builtin_feature {
 static const struct builtin_feature builtin[] = {
 	{ 0, 0, "incomplete" },
 	{ 0, 2, "compressed-frames" },
+	{ 0, 3, "base-snapshot" },
 	{ 1, 1, "content-digests" },
 };
 

@@ -100,7 +100,8 @@
 #define FRC_RE_FRAME_SHIFT_AT 41
 #define FRC_RE_RESERVED3_AT 42 /* 6 bytes */
 #define FRC_RE_FRAME_TABLE_AT 48
-#define FRC_RE_RESERVED4_AT 56 /* 8 bytes */
+#define FRC_RE_RESERVED4_AT 56 /* 8 bytes; with base-snapshot (1.3): */
+#define FRC_RE_BASE_MAP_AT 56
 
 /* ---- Section table entry, "Section table": 40 bytes, then the name ---- */
 #define FRC_SECTION_ENTRY_FIXED 40u

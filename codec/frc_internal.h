@@ -280,7 +280,8 @@ enum frc_key_tag {
 	FRC_KEY_SECTION,
 	FRC_KEY_FEATURE_TABLE,
 	FRC_KEY_FRAME_TABLE, /* 1.2 */
-	FRC_KEY_FRAME        /* 1.2 */
+	FRC_KEY_FRAME,       /* 1.2 */
+	FRC_KEY_BASE_MAP     /* 1.3 */
 };
 
 uint64_t frc_key(const uint8_t uuid[16], enum frc_key_tag tag, uint64_t a,
@@ -348,6 +349,8 @@ struct frc_region {
 	/* compressed frames (1.2): FRC_COMPRESSION_*, log2 pages per frame */
 	uint8_t compression, frame_shift;
 	uint64_t frame_table_offset;
+	/* snapshots on a base (1.3): the base map, 0 when none */
+	uint64_t base_map_offset;
 };
 
 /* Frames of a compressed region (SPEC "Frames and slots"). */
@@ -376,7 +379,7 @@ int frc_region_check_params(struct frc_err *e, const char *path,
 			    uint32_t page_size) FRC_INTERNAL;
 /* compressed_frames: the file has the compressed-frames feature (1.2). */
 int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
-		       bool compressed_frames,
+		       uint64_t incompat,
 		       uint64_t table_offset, struct frc_region **out,
 		       struct frc_err *e, const char *path) FRC_INTERNAL;
 void frc_regions_free(struct frc_region *rg, uint32_t count) FRC_INTERNAL;

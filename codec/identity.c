@@ -212,7 +212,8 @@ int frc_dg_build(uint8_t *e, const struct frc_dg_shape *s,
 
 bool frc_dg_section_covered(uint32_t type)
 {
-	return type != FRC_SECTION_DIGESTS && type != FRC_SECTION_SIGNATURE;
+	return type != FRC_SECTION_DIGESTS && type != FRC_SECTION_SIGNATURE &&
+	       type != FRC_SECTION_BASE;
 }
 
 struct frc_sha *frc_dg_section_begin(const struct frc_section *s)

@@ -49,6 +49,14 @@
 #define FRC_DG_EQ(a, b) (memcmp((a), (b), FRC_DG_SIZE) == 0)
 #endif
 
+/* SPEC "Base section (type 6)" (snapshots on a base, 1.3). */
+#define FRC_BS_MAGIC "FRC-BASE"
+#define FRC_BS_HEADER 48u
+#define FRC_BS_ROOT_AT 8
+#define FRC_BS_HINT_LENGTH_AT 40
+#define FRC_BS_RESERVED_AT 42 /* 6 bytes */
+#define FRC_HINT_MAX 4095u
+
 /* Prefix bytes of the hashed inputs (SPEC "Digests"). */
 enum { FRC_DG_LEAF = 0, FRC_DG_NODE = 1, FRC_DG_SECT = 2, FRC_DG_ROOT = 3 };
 

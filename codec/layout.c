@@ -19,6 +19,7 @@ static const char *const kind_names[] = {
 	[FRC_EXTENT_PAGE_AREA] = "page area",
 	[FRC_EXTENT_SECTION] = "section",
 	[FRC_EXTENT_FRAME_TABLE] = "frame table",
+	[FRC_EXTENT_BASE_MAP] = "base map",
 };
 
 /* The fixed area as one piece, for the overlap check only. */
@@ -43,7 +44,8 @@ static const char *describe(const frc_extent_t *e, char *buf, size_t size)
 	bool of_region = e->kind == FRC_EXTENT_BITMAP ||
 			 e->kind == FRC_EXTENT_CHECKSUM_TABLE ||
 			 e->kind == FRC_EXTENT_PAGE_AREA ||
-			 e->kind == FRC_EXTENT_FRAME_TABLE;
+			 e->kind == FRC_EXTENT_FRAME_TABLE ||
+			 e->kind == FRC_EXTENT_BASE_MAP;
 
 	if (e->kind == FIXED_AREA_KIND)
 		snprintf(buf, size, "the fixed area (signature and "
@@ -100,6 +102,9 @@ static uint32_t collect(const frc_reader_t *r, frc_extent_t *v)
 			add(v, &n, FRC_EXTENT_FRAME_TABLE, i,
 			    g->frame_table_offset,
 			    frc_frame_table_bytes(frc_frame_count(g)));
+		if (r->sb.incompat & FRC_INCOMPAT_BASE_SNAPSHOT)
+			add(v, &n, FRC_EXTENT_BASE_MAP, i, g->base_map_offset,
+			    frc_bitmap_bytes(g->page_count) + FRC_TRAILER);
 		add(v, &n, FRC_EXTENT_PAGE_AREA, i, g->pages_offset,
 		    g->used_length);
 	}
@@ -116,7 +121,7 @@ static uint32_t collect(const frc_reader_t *r, frc_extent_t *v)
  */
 int frc_layout_check(frc_reader_t *r)
 {
-	size_t cap = 6 + 4 * (size_t)r->nregions + r->nsections;
+	size_t cap = 6 + 5 * (size_t)r->nregions + r->nsections;
 	frc_extent_t *v = calloc(cap, sizeof(*v));
 	frc_extent_t *o = calloc(cap, sizeof(*o));
 	char what[2][80];

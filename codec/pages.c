@@ -54,6 +54,7 @@ static bool present(const struct rregion *rg, uint64_t page)
 	return !rg->bitmap_valid || frc_bm_get(rg, page);
 }
 
+
 /* SPEC "Page checksum table": compares a page with its stored checksum. */
 int frc_r_check_page(frc_reader_t *r, uint32_t idx, uint64_t page,
 		      const uint8_t *data, uint64_t stored)
@@ -97,6 +98,15 @@ static int page_digest(frc_reader_t *r, uint32_t idx, uint64_t page,
 	return frc_r_dg_page(r, &c, idx, page, data);
 }
 
+/* A page unchanged from the base (1.3): read through the base, then
+ * checked against this file's leaf (R-BS-PAGE). */
+static int base_page(frc_reader_t *r, uint32_t idx, uint64_t page, void *buf)
+{
+	int rc = frc_r_base_fill(r, idx, page, 1, buf);
+
+	return rc ? rc : page_digest(r, idx, page, buf);
+}
+
 /* In salvage mode, what cannot be verified is reported as incomplete. */
 static int salvage_code(frc_reader_t *r, int rc)
 {
@@ -113,7 +123,8 @@ FRC_API int frc_reader_page_present(const frc_reader_t *r, uint32_t region,
 	if (!r || !r->open_ok || region >= r->nregions)
 		return 0;
 	rg = &r->regions[region];
-	return page < rg->r.page_count && present(rg, page);
+	return page < rg->r.page_count &&
+	       (present(rg, page) || frc_r_from_base(rg, page));
 }
 
 FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
@@ -125,6 +136,8 @@ FRC_API int frc_reader_read_page(frc_reader_t *r, uint32_t region,
 
 	if (rc || (rc = page_arg(r, rg, page, buf, __func__)))
 		return rc;
+	if (!present(rg, page) && frc_r_from_base(rg, page))
+		return base_page(r, region, page, buf);
 	if (!present(rg, page)) {
 		memset(buf, 0, rg->r.page_size);
 		return page_digest(r, region, page, buf);
@@ -161,7 +174,8 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
 	if (!rg->bitmap_valid)
 		return bitmap_unknown(r, rg);
 	if (!frc_bm_get(rg, page)) {
-		if (frc_all_zero(data, rg->r.page_size))
+		if (frc_r_from_base(rg, page) ||
+		    frc_all_zero(data, rg->r.page_size))
 			return page_digest(r, region, page, data);
 		return frc_r_fail(r, FRC_E_CHECKSUM, frc_r_page_offset(rg, page), "R-BM-ZEROS",
 			    "absent page %llu of region '%s' is not zero",
@@ -248,9 +262,12 @@ static int read_frames(frc_reader_t *r, uint32_t idx, uint64_t first,
 int frc_r_read_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 			    uint64_t n, uint8_t *dst)
 {
-	if (r->regions[idx].r.compression)
-		return read_frames(r, idx, first, n, dst);
-	return read_raw_pages(r, idx, first, n, dst);
+	int rc = r->regions[idx].r.compression
+			 ? read_frames(r, idx, first, n, dst)
+			 : read_raw_pages(r, idx, first, n, dst);
+
+	/* 1.3: the pages unchanged from the base, through it */
+	return rc ? rc : frc_r_base_fill(r, idx, first, n, dst);
 }
 
 FRC_API int frc_reader_set_source(frc_reader_t *r, uint32_t region, int fd,
@@ -292,6 +309,26 @@ FRC_API int frc_reader_next_run(const frc_reader_t *r, uint32_t region,
 		return FRC_OK;
 	}
 	a = frc_bm_find(rg, from, rg->r.page_count, true);
+	if (rg->bmap) { /* 1.3: pages from the base hold data too */
+		uint64_t e = rg->r.page_count, a2;
+
+		a2 = frc_bm_find(rg->bmap, from, e, true);
+		a = a2 < a ? a2 : a;
+		for (b = a; b < e;) {
+			uint64_t n = frc_bm_get(rg, b)
+					     ? frc_bm_find(rg, b, e, false)
+				     : frc_bm_get(rg->bmap, b)
+					     ? frc_bm_find(rg->bmap, b, e, false)
+					     : b;
+
+			if (n == b)
+				break;
+			b = n;
+		}
+		*first = a;
+		*count = b - a;
+		return FRC_OK;
+	}
 	b = frc_bm_find(rg, a, rg->r.page_count, false);
 	*first = a;
 	*count = b - a;

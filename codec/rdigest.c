@@ -18,7 +18,7 @@
 
 #include "reader_internal.h"
 
-static uint64_t section_entry_at(const frc_reader_t *r, uint32_t idx)
+uint64_t frc_r_section_at(const frc_reader_t *r, uint32_t idx)
 {
 	uint64_t at = r->sb.st_offset;
 
@@ -44,7 +44,7 @@ int frc_r_dg_sections(frc_reader_t *r)
 			continue;
 		if (r->dg_section >= 0)
 			return frc_r_fail(r, FRC_E_BAD_FIELD,
-					  section_entry_at(r, i), "R-DG-FEATURE",
+					  frc_r_section_at(r, i), "R-DG-FEATURE",
 					  "sections %d and %u are both digest "
 					  "sections", r->dg_section, i);
 		r->dg_section = (int)i;
@@ -58,13 +58,13 @@ int frc_r_dg_sections(frc_reader_t *r)
 				  "digest section (type 4)");
 	if (!bit && r->dg_section >= 0)
 		return frc_r_fail(r, FRC_E_BAD_FIELD,
-				  section_entry_at(r, (uint32_t)r->dg_section),
+				  frc_r_section_at(r, (uint32_t)r->dg_section),
 				  "R-DG-FEATURE", "section %d is a digest "
 				  "section but the ro-compat feature "
 				  "content-digests is not set", r->dg_section);
 	if (sig >= 0 && r->dg_section < 0)
 		return frc_r_fail(r, FRC_E_BAD_FIELD,
-				  section_entry_at(r, (uint32_t)sig),
+				  frc_r_section_at(r, (uint32_t)sig),
 				  "R-SG-SHAPE", "section %d is a signature but "
 				  "the file has no content digests", sig);
 	return FRC_OK;
@@ -107,8 +107,8 @@ static int check_header(frc_reader_t *r, const struct frc_section *s,
 		return frc_r_fail(r, FRC_E_BAD_FIELD,
 				  s->offset + FRC_DG_SECTIONS_AT,
 				  "R-DG-HEADER", "the digest section covers "
-				  "%u sections, the file has %u outside types 4 "
-				  "and 5", frc_get32(h + FRC_DG_SECTIONS_AT),
+				  "%u sections, the file has %u outside types 4, "
+				  "5 and 6", frc_get32(h + FRC_DG_SECTIONS_AT),
 				  covered);
 	if (memcmp(h + FRC_DG_RESERVED2_AT, zero, 12) != 0)
 		return frc_r_fail(r, FRC_E_BAD_FIELD,
@@ -233,7 +233,7 @@ static int load_signatures(frc_reader_t *r)
 			continue;
 		if (s->length != FRC_SG_LENGTH)
 			return frc_r_fail(r, FRC_E_BAD_FIELD,
-					  section_entry_at(r, i) +
+					  frc_r_section_at(r, i) +
 						  FRC_SE_LENGTH_AT,
 					  "R-SG-SHAPE", "signature section %u "
 					  "is %llu bytes, not 144", i,
@@ -424,7 +424,8 @@ int frc_r_dg_page(frc_reader_t *r, struct frc_dg_cursor *c, uint32_t idx,
 	uint8_t leaf[FRC_DG_SIZE];
 	int rc;
 
-	if (r->dg_section < 0)
+	/* a base's pages are checked against the leaves of the file above */
+	if (r->dg_section < 0 || r->chain_child)
 		return FRC_OK;
 	rc = leaf_group(r, c, idx, j);
 	if (rc)
@@ -441,6 +442,45 @@ int frc_r_dg_page(frc_reader_t *r, struct frc_dg_cursor *c, uint32_t idx,
 				  (unsigned long long)(group_offset(rg, 0, j) +
 					(page & (FRC_DG_FANOUT - 1)) *
 						FRC_DG_SIZE));
+	return FRC_OK;
+}
+
+int frc_r_dg_leaves(frc_reader_t *r, uint32_t idx, uint8_t *out)
+{
+	struct rregion *rg = &r->regions[idx];
+	struct frc_dg_cursor c;
+	int rc = FRC_OK;
+
+	c.group = 0;
+	for (uint64_t j = 0; j < rg->dg.n[1] && !rc; j++) {
+		rc = leaf_group(r, &c, idx, j);
+		if (!rc)
+			memcpy(out + (j << FRC_DG_FANOUT_SHIFT) * FRC_DG_SIZE,
+			       c.g, group_count(rg, 0, j) * FRC_DG_SIZE);
+	}
+	return rc;
+}
+
+/* An absent page's leaf: that of a page of zeros, no hashing needed. */
+int frc_r_dg_absent(frc_reader_t *r, struct frc_dg_cursor *c, uint32_t idx,
+		    uint64_t page)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint8_t zero[FRC_DG_SIZE];
+	int rc;
+
+	if (r->dg_section < 0 || r->chain_child)
+		return FRC_OK;
+	rc = leaf_group(r, c, idx, page >> FRC_DG_FANOUT_SHIFT);
+	if (rc)
+		return rc;
+	if (frc_dg_zero_leaf(rg->r.page_size, zero))
+		return frc_r_fail(r, FRC_E_NOMEM, 0, NULL, "out of memory");
+	if (!FRC_DG_EQ(zero, c->g + (page & (FRC_DG_FANOUT - 1)) * FRC_DG_SIZE))
+		return frc_r_fail(r, FRC_E_DIGEST, frc_r_page_offset(rg, page),
+				  "R-DG-LEAF", "page %llu of region '%s' reads "
+				  "as zeros but its SHA-256 leaf is of other "
+				  "bytes", (unsigned long long)page, rg->r.id);
 	return FRC_OK;
 }
 

@@ -24,6 +24,7 @@ FRC_API frc_reader_t *frc_reader_new(void)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->dg_lock, NULL);
 	r->dg_section = -1;
+	r->base_section = -1;
 	return r;
 }
 
@@ -85,6 +86,7 @@ int frc_reader_usable(const frc_reader_t *r, const char *func)
 static void release(frc_reader_t *r)
 {
 	frc_r_dg_free(r);
+	frc_r_base_free(r);
 	for (uint32_t i = 0; i < r->nregions; i++)
 		frc_bm_free(&r->regions[i]);
 	if (r->regions) {
@@ -448,9 +450,8 @@ static int load_regions(frc_reader_t *r)
 	if (rc || !table)
 		return rc;
 	rc = frc_regions_decode(table, r->sb.rt_length, r->sb.rt_count,
-				(r->sb.incompat &
-				 FRC_INCOMPAT_COMPRESSED_FRAMES) != 0,
-				r->sb.rt_offset, &rg, FRC_ERR(r), r->path);
+				r->sb.incompat, r->sb.rt_offset, &rg,
+				FRC_ERR(r), r->path);
 	free(table);
 	if (rc)
 		return rc;
@@ -495,13 +496,13 @@ static int load_sections(frc_reader_t *r)
 static int check_sections(frc_reader_t *r)
 {
 	uint64_t at = r->sb.st_offset;
-	int metadata = -1;
+	int metadata = -1, rc;
 
 	for (uint32_t i = 0; i < r->nsections; i++) {
 		struct frc_section *s = &r->sections[i];
-		int rc = frc_r_check_extent(r, s->offset, s->length,
-					    at + FRC_SE_OFFSET_AT,
-					    "section");
+
+		rc = frc_r_check_extent(r, s->offset, s->length,
+					at + FRC_SE_OFFSET_AT, "section");
 
 		if (rc)
 			return rc;
@@ -523,65 +524,99 @@ static int check_sections(frc_reader_t *r)
 		at += frc_section_entry_size(s->name_length);
 	}
 	r->meta_section = metadata;
-	return frc_r_dg_sections(r);
+	rc = frc_r_dg_sections(r);
+	return rc ? rc : frc_r_base_sections(r);
 }
 
 /*
- * SPEC "Present-page bitmap": reads, verifies and counts one region's bitmap.
- * Memory goes only
- * to the chunks that hold a set bit (rbitmap.c).
+ * SPEC "Present-page bitmap": reads, verifies and counts one region's bitmap
+ * (or, 1.3, its base map: `into` its own record, key tag `tag`) at `off`.
+ * Memory goes only to the chunks that hold a set bit (rbitmap.c).
  */
-static int load_bitmap(frc_reader_t *r, uint32_t idx)
+static int load_bits(frc_reader_t *r, uint32_t idx, struct rregion *into,
+		     uint64_t off, int tag, const char *what, const char *rule,
+		     int *valid)
 {
 	struct rregion *rg = &r->regions[idx];
 	uint64_t bytes = frc_bitmap_bytes(rg->r.page_count);
 	uint64_t used = frc_bitmap_used_bytes(rg->r.page_count);
 	struct frc_stream_hash *h =
-		frc_stream_new(frc_key(r->sb.uuid, FRC_KEY_BITMAP, idx, 0));
+		frc_stream_new(frc_key(r->sb.uuid, tag, idx, 0));
 	uint8_t trailer[FRC_TRAILER];
 	int err, rc;
 
+	*valid = 0;
 	if (!h)
 		return frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "out of memory");
-	err = frc_bm_load(rg, r->fd, rg->r.bitmap_offset, bytes, h);
+	err = frc_bm_load(into, r->fd, off, bytes, h);
 	if (err == -2)
 		rc = frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "%s: out of memory "
-				    "for the bitmap of region '%s'", r->path,
+				    "for the %s of region '%s'", r->path, what,
 				    rg->r.id);
 	else if (err < 0)
-		rc = frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path,
-			      rg->r.bitmap_offset, "R-FILE-LENGTH",
-			      "file ends inside the bitmap");
+		rc = frc_fail(FRC_ERR(r), FRC_E_TRUNCATED, r->path, off,
+			      "R-FILE-LENGTH", "file ends inside the %s", what);
 	else if (err)
-		rc = frc_fail(FRC_ERR(r), FRC_E_IO, r->path, rg->r.bitmap_offset,
-			      NULL, "cannot read the bitmap of region '%s': %s",
+		rc = frc_fail(FRC_ERR(r), FRC_E_IO, r->path, off, NULL,
+			      "cannot read the %s of region '%s': %s", what,
 			      rg->r.id, strerror(err));
 	else
-		rc = frc_r_read(r, trailer, FRC_TRAILER,
-				rg->r.bitmap_offset + bytes, "bitmap");
+		rc = frc_r_read(r, trailer, FRC_TRAILER, off + bytes, what);
 	if (rc == FRC_OK &&
 	    !FRC_CSUM_OK(frc_get64(trailer), frc_stream_digest(h))) {
 		frc_stream_free(h);
-		if (r->flags & FRC_OPEN_SALVAGE)
+		if ((r->flags & FRC_OPEN_SALVAGE) && into == rg)
 			return FRC_OK; /* presence unknown: bitmap_valid 0 */
 		return frc_fail(FRC_ERR(r), FRC_E_CHECKSUM, r->path,
-				rg->r.bitmap_offset + bytes, "R-CSUM",
-				"bitmap checksum mismatch in region '%s'",
+				off + bytes, "R-CSUM",
+				"%s checksum mismatch in region '%s'", what,
 				rg->r.id);
 	}
 	frc_stream_free(h);
 	if (rc)
 		return rc;
-	/*
-	 * SPEC "Present-page bitmap": padding bits after the last page are
-	 * zero.
-	 */
-	if (frc_bm_find(rg, rg->r.page_count, bytes * 8, true) != bytes * 8)
+	/* padding bits after the last page are zero */
+	if (frc_bm_find(into, rg->r.page_count, bytes * 8, true) != bytes * 8)
 		return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path,
-				rg->r.bitmap_offset + used - 1, "R-BM-PAD",
-				"padding bits of the bitmap of region '%s' are "
-				"not zero", rg->r.id);
-	rg->bitmap_valid = 1;
+				off + used - 1, rule,
+				"padding bits of the %s of region '%s' are "
+				"not zero", what, rg->r.id);
+	*valid = 1;
+	return FRC_OK;
+}
+
+static int load_bitmap(frc_reader_t *r, uint32_t idx)
+{
+	struct rregion *rg = &r->regions[idx];
+
+	return load_bits(r, idx, rg, rg->r.bitmap_offset, FRC_KEY_BITMAP,
+			 "bitmap", "R-BM-PAD", &rg->bitmap_valid);
+}
+
+/* SPEC "Region fields and the base map" (1.3): R-BS-MAP. */
+static int load_base_map(frc_reader_t *r, uint32_t idx)
+{
+	struct rregion *rg = &r->regions[idx];
+	uint64_t i;
+	int rc, valid;
+
+	rg->bmap = calloc(1, sizeof(*rg->bmap));
+	if (!rg->bmap)
+		return frc_fail_plain(FRC_ERR(r), FRC_E_NOMEM, "out of memory");
+	rc = load_bits(r, idx, rg->bmap, rg->r.base_map_offset,
+		       FRC_KEY_BASE_MAP, "base map", "R-BS-MAP", &valid);
+	if (rc)
+		return rc;
+	/* no page both present and from the base */
+	for (i = frc_bm_find(rg->bmap, 0, rg->r.page_count, true);
+	     i < rg->r.page_count;
+	     i = frc_bm_find(rg->bmap, i + 1, rg->r.page_count, true))
+		if (rg->bitmap_valid && frc_bm_get(rg, i))
+			return frc_fail(FRC_ERR(r), FRC_E_BAD_FIELD, r->path,
+					rg->r.base_map_offset + i / 8,
+					"R-BS-MAP", "page %llu of region '%s' "
+					"is both present and from the base",
+					(unsigned long long)i, rg->r.id);
 	return FRC_OK;
 }
 
@@ -640,12 +675,17 @@ static int validate(frc_reader_t *r)
 	if (!rc)
 		rc = frc_layout_check(r);
 	for (uint32_t i = 0; !rc && i < r->nregions; i++)
-		if (r->regions[i].r.page_count)
+		if (r->regions[i].r.page_count) {
 			rc = load_bitmap(r, i);
+			if (!rc && (r->sb.incompat & FRC_INCOMPAT_BASE_SNAPSHOT))
+				rc = load_base_map(r, i);
+		}
 	if (!rc)
 		rc = load_metadata(r);
 	if (!rc)
 		rc = frc_r_dg_open(r);
+	if (!rc)
+		rc = frc_r_base_open(r);
 	return rc;
 }
 
@@ -798,6 +838,8 @@ FRC_API int frc_reader_region(const frc_reader_t *r, uint32_t region,
 	info->compression = rg->r.compression;
 	info->frame_pages = rg->r.compression ? 1u << rg->r.frame_shift : 0;
 	info->frame_table_offset = rg->r.frame_table_offset;
+	info->base_pages = rg->bmap ? rg->bmap->present : 0;
+	info->base_map_offset = rg->r.base_map_offset;
 	return frc_abi_out(r, __func__, info_out, info_size, info,
 			   sizeof(*info), FRC_REGION_INFO_MIN);
 }

@@ -40,6 +40,9 @@ struct rregion {
 	 * checked so far (entries, and a bit per group), under dg_lock */
 	struct frc_dg_shape dg;
 	uint64_t dg_offset;
+	/* the base map (rbase.c, 1.3) in a record of its own of which only
+	 * the bitmap fields are used; NULL without a base */
+	struct rregion *bmap;
 	uint8_t *dg_cache[FRC_DG_LEVELS_MAX];
 	uint8_t *dg_ok[FRC_DG_LEVELS_MAX];
 };
@@ -85,6 +88,20 @@ struct frc_reader {
 	struct rsig *sigs;
 	uint32_t nsigs;
 	pthread_mutex_t dg_lock;
+	/* snapshots on a base (rbase.c, 1.3): the base's reader, where it
+	 * was found, the base section, where else to look, and the chain
+	 * above this file (its roots and their number: the depth);
+	 * `chain_child`: a base opened for a file above, whose pages that
+	 * file checks against its own leaves */
+	frc_reader_t *base;
+	char *base_path;
+	int base_section;
+	char **base_dirs;
+	uint32_t nbase_dirs;
+	uint8_t *above;
+	uint32_t depth;
+	int chain_child;
+	int defer_chain;
 };
 
 int frc_r_read_via(frc_reader_t *r, int dfd, void *buf, size_t len,
@@ -220,6 +237,8 @@ int frc_r_scan_section(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 		       struct frc_progress *sc, struct report *rep) FRC_INTERNAL;
 
 /* ---- content identity: rdigest.c (SPEC "Content identity", 1.3) ---- */
+/* Where section idx's entry lies in the section table. */
+uint64_t frc_r_section_at(const frc_reader_t *r, uint32_t idx) FRC_INTERNAL;
 /* Step 8: the digest and signature sections' kinds, counts and bit. */
 int frc_r_dg_sections(frc_reader_t *r) FRC_INTERNAL;
 /* Step 11: the digest section's header, length and root; signatures. */
@@ -238,11 +257,31 @@ struct frc_dg_cursor {
 };
 int frc_r_dg_page(frc_reader_t *r, struct frc_dg_cursor *c, uint32_t idx,
 		  uint64_t page, const uint8_t *data) FRC_INTERNAL;
+/* The same for an absent page (zeros), without hashing them. */
+int frc_r_dg_absent(frc_reader_t *r, struct frc_dg_cursor *c, uint32_t idx,
+		    uint64_t page) FRC_INTERNAL;
 /* A covered section's digest (R-DG-SECT): begin (NULL and *rc 0 when
  * there is nothing to check), then end with the bytes hashed. */
 struct frc_sha *frc_r_dg_section_begin(frc_reader_t *r, uint32_t idx,
 				       int *rc) FRC_INTERNAL;
 int frc_r_dg_section_end(frc_reader_t *r, uint32_t idx,
 			 struct frc_sha *c) FRC_INTERNAL;
+
+/* ---- snapshots on a base: rbase.c (SPEC "Snapshots on a base", 1.3) ---- */
+/* Step 8: a second base section, R-BS-FEATURE. */
+int frc_r_base_sections(frc_reader_t *r) FRC_INTERNAL;
+/* Step 11, last: the base section, the chain, the base opened. */
+int frc_r_base_open(frc_reader_t *r) FRC_INTERNAL;
+void frc_r_base_free(frc_reader_t *r) FRC_INTERNAL;
+/* Page i of a region is unchanged from the base. */
+static inline bool frc_r_from_base(const struct rregion *rg, uint64_t i)
+{
+	return rg->bmap && frc_bm_get(rg->bmap, i);
+}
+/* Pages [first, first+n) of dst that are the base's, read from it. */
+int frc_r_base_fill(frc_reader_t *r, uint32_t idx, uint64_t first,
+		    uint64_t n, uint8_t *dst) FRC_INTERNAL;
+/* rdigest.c: every leaf of region idx, each group checked, into out. */
+int frc_r_dg_leaves(frc_reader_t *r, uint32_t idx, uint8_t *out) FRC_INTERNAL;
 
 #endif /* FRC_READER_INTERNAL_H */

@@ -37,6 +37,7 @@ void frc_region_encode(const struct frc_region *rg, uint8_t *p)
 	p[FRC_RE_COMPRESSION_AT] = rg->compression;
 	p[FRC_RE_FRAME_SHIFT_AT] = rg->frame_shift;
 	frc_put64(p + FRC_RE_FRAME_TABLE_AT, rg->frame_table_offset);
+	frc_put64(p + FRC_RE_BASE_MAP_AT, rg->base_map_offset); /* 1.3 */
 	memcpy(p + FRC_REGION_ENTRY_FIXED, rg->id, rg->id_length);
 }
 
@@ -119,7 +120,7 @@ static int check_offsets(const struct frc_region *rg, uint64_t at,
 }
 
 /* SPEC "Region fields" (1.2): an entry's compression fields, in order. */
-static int check_compression(const uint8_t *p, uint64_t at,
+static int check_compression(const uint8_t *p, uint64_t at, bool base,
 			     struct frc_region *rg, struct frc_err *e,
 			     const char *path)
 {
@@ -133,7 +134,8 @@ static int check_compression(const uint8_t *p, uint64_t at,
 				"which this reader does not implement", rg->id,
 				rg->compression);
 	if (rg->compression == FRC_COMPRESSION_NONE) {
-		if (!frc_all_zero(p + FRC_RE_FRAME_SHIFT_AT, 23))
+		/* bytes 56-63 are base_map_offset with base-snapshot */
+		if (!frc_all_zero(p + FRC_RE_FRAME_SHIFT_AT, base ? 15 : 23))
 			return frc_fail(e, FRC_E_BAD_FIELD, path,
 					at + FRC_RE_FRAME_SHIFT_AT, "R-CF-NONE",
 					"uncompressed region '%s' has non-zero "
@@ -148,7 +150,7 @@ static int check_compression(const uint8_t *p, uint64_t at,
 				"are larger than 16 MiB", rg->frame_shift,
 				rg->page_size, rg->id);
 	if (!frc_all_zero(p + FRC_RE_RESERVED3_AT, 6) ||
-	    !frc_all_zero(p + FRC_RE_RESERVED4_AT, 8))
+	    (!base && !frc_all_zero(p + FRC_RE_RESERVED4_AT, 8)))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
 				at + FRC_RE_RESERVED3_AT, "R-RT-ENTRY",
 				"reserved compression bytes of region '%s' are "
@@ -164,12 +166,30 @@ static int check_compression(const uint8_t *p, uint64_t at,
 	return FRC_OK;
 }
 
+/* SPEC "Region fields and the base map" (1.3): R-BS-MAP-OFFSET. */
+static int check_base_map(const uint8_t *p, uint64_t at, struct frc_region *rg,
+			  struct frc_err *e, const char *path)
+{
+	rg->base_map_offset = frc_get64(p + FRC_RE_BASE_MAP_AT);
+	if (rg->page_count == 0 ? rg->base_map_offset != 0
+				: rg->base_map_offset % 8 != 0)
+		return frc_fail(e, FRC_E_BAD_FIELD, path,
+				at + FRC_RE_BASE_MAP_AT, "R-BS-MAP-OFFSET",
+				"base_map_offset 0x%llx of region '%s' is not "
+				"%s", (unsigned long long)rg->base_map_offset,
+				rg->id, rg->page_count ? "a multiple of 8"
+						       : "0 (it has no pages)");
+	return FRC_OK;
+}
+
 /* Decodes the entry at table[pos]; fills rg (rg->id allocated). */
 static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
-			uint64_t at, bool compressed_frames,
+			uint64_t at, uint64_t incompat,
 			struct frc_region *rg, struct frc_err *e,
 			const char *path)
 {
+	bool compressed_frames = incompat & FRC_INCOMPAT_COMPRESSED_FRAMES;
+	bool base = incompat & FRC_INCOMPAT_BASE_SNAPSHOT;
 	const uint8_t *p = table + pos;
 	uint64_t size;
 	int rc;
@@ -196,8 +216,10 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
 				at + FRC_RE_RESERVED1_AT, "R-RT-ENTRY",
 				"reserved bytes of a region entry are not zero");
-	/* bytes 40-63: reserved, unless the file has compressed frames */
-	if (!compressed_frames && !frc_all_zero(p + FRC_RE_RESERVED2_AT, 24))
+	/* bytes 40-63: reserved, unless the file has compressed frames
+	 * (and 56-63 with a base) */
+	if (!compressed_frames &&
+	    !frc_all_zero(p + FRC_RE_RESERVED2_AT, base ? 16 : 24))
 		return frc_fail(e, FRC_E_BAD_FIELD, path,
 				at + FRC_RE_RESERVED2_AT,
 				"R-RT-ENTRY, R-CF-RESERVED",
@@ -222,7 +244,9 @@ static int decode_entry(const uint8_t *table, uint32_t end, uint32_t pos,
 	rg->page_count = rg->used_length >> rg->page_shift;
 	rc = check_offsets(rg, at, e, path);
 	if (rc == FRC_OK && compressed_frames)
-		rc = check_compression(p, at, rg, e, path);
+		rc = check_compression(p, at, base, rg, e, path);
+	if (rc == FRC_OK && base)
+		rc = check_base_map(p, at, rg, e, path);
 	return rc;
 }
 
@@ -245,7 +269,7 @@ static int check_unique(const struct frc_region *rg, uint32_t count,
 }
 
 int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
-		       bool compressed_frames, uint64_t table_offset, struct frc_region **out,
+		       uint64_t incompat, uint64_t table_offset, struct frc_region **out,
 		       struct frc_err *e, const char *path)
 {
 	struct frc_region *rg = calloc(count ? count : 1, sizeof(*rg));
@@ -256,7 +280,7 @@ int frc_regions_decode(const uint8_t *table, uint32_t length, uint32_t count,
 		return frc_fail_plain(e, FRC_E_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < count && rc == FRC_OK; i++) {
 		rc = decode_entry(table, end, pos, table_offset + pos,
-				  compressed_frames, &rg[i], e, path);
+				  incompat, &rg[i], e, path);
 		pos += (uint32_t)frc_region_entry_size(rg[i].id_length);
 	}
 	if (rc == FRC_OK && pos != end)

@@ -61,6 +61,11 @@ FRC_API int frc_reader_map_region(frc_reader_t *r, uint32_t region,
 			    "region '%s' is stored in compressed frames and "
 			    "cannot be mapped: read it instead (its pages are "
 			    "decompressed and verified)", rg->r.id);
+	if (rg->bmap && rg->bmap->present)
+		return frc_r_fail(r, FRC_E_UNSUPPORTED, rg->r.base_map_offset,
+			    NULL, "region '%s' has pages from its base file, "
+			    "which a mapping of this file cannot show: read it "
+			    "or map it verified instead", rg->r.id);
 	map_span(rg, &start, &delta);
 	m = mmap(NULL, rg->r.used_length + delta, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE, r->fd, (off_t)start);

@@ -84,8 +84,10 @@ static int verify_chunk_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 			rc = frc_r_check_page(r, idx, first + k, dst + (k << sh),
 					frc_get64(entries + 8 * k));
 		if (!rc)
-			rc = frc_r_dg_page(r, &c, idx, first + k,
-					   dst + (k << sh));
+			rc = set || frc_r_from_base(rg, first + k)
+				     ? frc_r_dg_page(r, &c, idx, first + k,
+						     dst + (k << sh))
+				     : frc_r_dg_absent(r, &c, idx, first + k);
 		if (rc)
 			rc = frc_r_report(r, rep, rc, idx, (int64_t)(first + k), -1,
 				    frc_r_page_offset(rg, first + k));
@@ -179,7 +181,8 @@ static int scan_source(frc_reader_t *r, uint32_t idx, uint64_t first,
 					  (unsigned long long)q, rg->r.id,
 					  (unsigned long long)(rg->src_offset +
 							       (q << sh)));
-			else if (!set && !frc_all_zero(pg, rg->r.page_size))
+			else if (!set && !frc_r_from_base(rg, q) &&
+				 !frc_all_zero(pg, rg->r.page_size))
 				rc = frc_r_fail(r, FRC_E_CHECKSUM, frc_r_page_offset(rg, q),
 					  "R-BM-ZEROS", "absent page %llu of region "
 					  "'%s' is not zero in its source",
@@ -357,9 +360,10 @@ static int scan_region(frc_reader_t *r, uint32_t idx, uint8_t *dst,
 	for (uint64_t i = 0; i < rg->r.page_count && !rc; i += step) {
 		uint64_t n, next;
 
-		if (!dst && !rg->src_fd) {
+		if (!dst && !rg->src_fd && r->dg_section < 0) {
 			/* Verifying the file only: absent pages need no work,
-			 * so a sparse region costs what it holds. */
+			 * so a sparse region costs what it holds (with content
+			 * digests (1.3) every page has a leaf to check). */
 			next = frc_bm_find(rg, i, rg->r.page_count, true);
 			if (rg->r.compression) /* from its frame's start */
 				next &= ~((UINT64_C(1) << rg->r.frame_shift) -

@@ -27,9 +27,11 @@ static int progress_add(frc_writer_t *w, struct frc_progress *pr, uint64_t n)
 	return FRC_OK;
 }
 
-/* R-BM-PAD: the present words as little-endian bytes are the bitmap
- * (format.h); bits past the last page were never set. */
-static int write_bitmap(frc_writer_t *w, uint32_t idx)
+/* R-BM-PAD: 64-bit words as little-endian bytes are a bitmap (format.h);
+ * bits past the last page were never set. The present-page bitmap, or
+ * (1.3) the base map, with the key tag of either. */
+int frc_w_write_bits(frc_writer_t *w, uint32_t idx, const uint64_t *words,
+		     uint64_t offset, int tag)
 {
 	struct wregion *rg = &w->regions[idx];
 	uint64_t len = frc_bitmap_bytes(rg->r.page_count) + FRC_TRAILER;
@@ -39,9 +41,9 @@ static int write_bitmap(frc_writer_t *w, uint32_t idx)
 	if (!buf)
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
 	for (uint64_t k = 0; k < len - FRC_TRAILER; k += 8)
-		frc_put64(buf + k, rg->present[k / 8]);
-	frc_table_seal(buf, len, frc_key(w->sb.uuid, FRC_KEY_BITMAP, idx, 0));
-	err = frc_pwrite_full(w->fd, buf, len, rg->r.bitmap_offset);
+		frc_put64(buf + k, words[k / 8]);
+	frc_table_seal(buf, len, frc_key(w->sb.uuid, tag, idx, 0));
+	err = frc_pwrite_full(w->fd, buf, len, offset);
 	free(buf);
 	return err ? io_fail(w, "cannot write bitmap", err) : FRC_OK;
 }
@@ -149,10 +151,14 @@ static int write_metadata(frc_writer_t *w, struct frc_progress *pr)
 		if (w->regions[i].r.compression)
 			rc = frc_w_frames_commit(w, i, pr);
 		if (!rc)
-			rc = write_bitmap(w, i);
+			rc = frc_w_write_bits(w, i, w->regions[i].present,
+					      w->regions[i].r.bitmap_offset,
+					      FRC_KEY_BITMAP);
 		if (!rc)
 			rc = write_csum_table(w, i, pr);
 	}
+	if (!rc && w->base)
+		rc = frc_w_base_commit(w);
 	if (!rc && w->digest)
 		rc = frc_w_dg_commit(w);
 	if (!rc)

@@ -39,8 +39,10 @@ static int finish_tree(frc_writer_t *w, struct wregion *rg, uint8_t *root)
 
 	if (rg->dg.h && frc_dg_zero_leaf(rg->r.page_size, zero))
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
+	/* a page from the base keeps the leaf it was found equal by */
 	for (uint64_t i = 0; i < rg->r.page_count; i++)
-		if (!(rg->present[i / 64] >> (i % 64) & 1))
+		if (!(rg->present[i / 64] >> (i % 64) & 1) &&
+		    !(rg->from_base && rg->from_base[i / 64] >> (i % 64) & 1))
 			memcpy(rg->tree + i * FRC_DG_SIZE, zero, FRC_DG_SIZE);
 	if (frc_dg_build(rg->tree, &rg->dg, root))
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");

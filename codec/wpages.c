@@ -37,6 +37,9 @@ static int clear_page(frc_writer_t *w, struct wregion *rg, uint64_t i)
 	int err;
 
 	rg->csums[i] = 0;
+	if (rg->from_base) /* a zero page is zero, not the base's */
+		__atomic_fetch_and(&rg->from_base[i / 64], ~bit,
+				   __ATOMIC_RELAXED);
 	if (!(old & bit))
 		return FRC_OK;
 	err = frc_punch_hole(w->fd, rg->r.pages_offset + (i << rg->r.page_shift),
@@ -94,10 +97,20 @@ static int note_page(frc_writer_t *w, uint32_t region, uint64_t i,
 	if (!*present)
 		return clear_page(w, rg, i);
 	/* SPEC "Page checksum table": the checksum is bound to region and page index. */
-	rg->csums[i] = frc_hash(pg, rg->r.page_size,
-				frc_key(w->sb.uuid, FRC_KEY_PAGE, region, i));
 	if (rg->tree && (rc = frc_w_dg_leaf(w, rg, i, pg)) != FRC_OK)
 		return rc;
+	if (rg->from_base) {
+		bool from;
+
+		/* SPEC "Snapshots on a base": unchanged pages by content */
+		rc = frc_w_base_page(w, rg, i, &from);
+		if (rc || from) {
+			*present = false;
+			return rc;
+		}
+	}
+	rg->csums[i] = frc_hash(pg, rg->r.page_size,
+				frc_key(w->sb.uuid, FRC_KEY_PAGE, region, i));
 	__atomic_fetch_or(&rg->present[i / 64], UINT64_C(1) << (i % 64),
 			  __ATOMIC_RELAXED);
 	return FRC_OK;

@@ -418,6 +418,10 @@ static uint64_t plan_layout(frc_writer_t *w)
 			r->frame_table_offset = off;
 			off += frc_frame_table_bytes(frc_frame_count(r));
 		}
+		if (w->base) { /* 1.3: then the base map */
+			r->base_map_offset = off;
+			off += frc_bitmap_bytes(r->page_count) + FRC_TRAILER;
+		}
 	}
 	for (uint32_t i = 0; i < w->nregions; i++) {
 		struct frc_region *r = &w->regions[i].r;
@@ -594,9 +598,13 @@ FRC_API void frc_writer_free(frc_writer_t *w)
 		free(w->regions[i].present);
 		free(w->regions[i].csums);
 		free(w->regions[i].tree);
+		free(w->regions[i].from_base);
+		free(w->regions[i].base_leaves);
 		frc_w_frames_free(&w->regions[i]);
 	}
 	free(w->regions);
+	frc_reader_free(w->base);
+	free(w->base_hint);
 	frc_sections_free(w->sections, w->nsections);
 	frc_meta_free(w->meta, w->nmeta);
 	pthread_mutex_destroy(&w->start_lock);

@@ -29,6 +29,10 @@ struct wregion {
 	 * (the leaves, one per page as written) first; NULL without them */
 	uint8_t *tree;
 	struct frc_dg_shape dg;
+	/* a base (wbase.c, 1.3): pages unchanged from it, as 64-bit words
+	 * like `present`, and the base's leaves of this region */
+	uint64_t *from_base;
+	uint8_t *base_leaves;
 	/* compressed frames (wframes.c): per frame its state (enum
 	 * wframe_state), stored length and checksum; locks by frame */
 	int level;
@@ -115,6 +119,9 @@ struct frc_writer {
 	int sec_open;
 	struct frame_fill fill;
 	int digest;    /* FRC_DIGEST_SHA256: record the content identity */
+	frc_reader_t *base; /* frc_writer_set_base(), or NULL */
+	char *base_hint;
+	uint8_t base_root[FRC_DG_SIZE];
 	int dg_commit; /* the commit is writing the digest section */
 };
 
@@ -196,6 +203,15 @@ int frc_w_dg_region(frc_writer_t *w, struct wregion *rg) FRC_INTERNAL;
 int frc_w_dg_leaf(frc_writer_t *w, struct wregion *rg, uint64_t i,
 		  const uint8_t *pg) FRC_INTERNAL;
 int frc_w_dg_commit(frc_writer_t *w) FRC_INTERNAL;
+/* wbase.c: a present page equal to the base's becomes one from the base
+ * (*from true; its slot freed when it held data), and at commit the base
+ * maps and the base section. */
+int frc_w_base_page(frc_writer_t *w, struct wregion *rg, uint64_t i,
+		    bool *from) FRC_INTERNAL;
+int frc_w_base_commit(frc_writer_t *w) FRC_INTERNAL;
+/* wcommit.c: 64-bit words of a region as a bitmap with its trailer. */
+int frc_w_write_bits(frc_writer_t *w, uint32_t idx, const uint64_t *words,
+		     uint64_t offset, int tag) FRC_INTERNAL;
 #define page_range(w, region, first, count, data, rg)                      \
 	frc_w_page_range(w, region, first, count, data, rg, __func__)
 

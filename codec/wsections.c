@@ -34,9 +34,11 @@ FRC_API int frc_writer_section_begin(frc_writer_t *w, uint32_t type,
 		return misuse(w, "-");
 	if (type == 0)
 		return misuse(w, "section type 0 is reserved (SPEC R-ST-FILL)");
-	if (type == FRC_SECTION_DIGESTS && !w->dg_commit)
-		return misuse(w, "the digest section (type 4) is written by "
-				 "the library (frc_writer_options_t.digest)");
+	if ((type == FRC_SECTION_DIGESTS || type == FRC_SECTION_BASE) &&
+	    !w->dg_commit)
+		return misuse(w, "sections of type %u are written by the "
+				 "library (frc_writer_options_t.digest, "
+				 "frc_writer_set_base())", type);
 	if (type == FRC_SECTION_SIGNATURE && !w->digest)
 		return misuse(w, "a signature (type 5) needs content digests "
 				 "(frc_writer_options_t.digest)");

@@ -114,6 +114,10 @@ enum frc_error {
 	FRC_E_LIMIT = 10,              /* "limit-exceeded" */
 	FRC_E_DIGEST = 11,             /* "digest-mismatch" (format 1.3) */
 	FRC_E_SIGNATURE = 12,          /* "signature-mismatch" (1.3) */
+	FRC_E_BASE_MISSING = 13,       /* "base-missing" (1.3) */
+	FRC_E_BASE_MISMATCH = 14,      /* "base-mismatch" (1.3) */
+	FRC_E_CHAIN_CYCLE = 15,        /* "chain-cycle" (1.3) */
+	FRC_E_CHAIN_DEPTH = 16,        /* "chain-too-deep" (1.3) */
 	/* Environment and caller errors. */
 	FRC_E_IO = 64,        /* a system call failed (errno in the message) */
 	FRC_E_NOMEM = 65,     /* memory allocation failed */
@@ -147,8 +151,11 @@ FRC_API const char *frc_error_name(int code);
 /* Some regions are stored in compressed frames (SPEC "Compressed frames",
  * format 1.2). */
 #define FRC_INCOMPAT_COMPRESSED_FRAMES (UINT64_C(1) << 2)
+/* Some pages are those of a base file (SPEC "Snapshots on a base", 1.3). */
+#define FRC_INCOMPAT_BASE_SNAPSHOT (UINT64_C(1) << 3)
 #define FRC_INCOMPAT_KNOWN                                                 \
-	(FRC_INCOMPAT_INCOMPLETE | FRC_INCOMPAT_COMPRESSED_FRAMES)
+	(FRC_INCOMPAT_INCOMPLETE | FRC_INCOMPAT_COMPRESSED_FRAMES |       \
+	 FRC_INCOMPAT_BASE_SNAPSHOT)
 /* The file has a content identity: a SHA-256 hash tree of its pages,
  * layout and sections (SPEC "Content identity and signatures", 1.3). */
 #define FRC_RO_COMPAT_CONTENT_DIGESTS (UINT64_C(1) << 1)
@@ -174,6 +181,9 @@ enum frc_feature_kind {
 #define FRC_SECTION_METADATA 2
 #define FRC_SECTION_DIGESTS 4   /* the content identity's digests (1.3) */
 #define FRC_SECTION_SIGNATURE 5 /* an Ed25519 signature of the root (1.3) */
+#define FRC_SECTION_BASE 6      /* the base a file's pages build on (1.3) */
+/* At most this many bases below a file (SPEC R-BS-DEPTH). */
+#define FRC_CHAIN_MAX 16
 #define FRC_SECTION_QEMU 16 /* QEMU migration stream bytes (SPEC, type 16) */
 /* Strong digests a writer records (frc_writer_options_t.digest). */
 #define FRC_DIGEST_NONE 0
@@ -531,6 +541,10 @@ typedef struct frc_region_info {
 	uint32_t compression;
 	uint32_t frame_pages;
 	uint64_t frame_table_offset;
+	/* since 1.3.0 (format 1.3): pages unchanged from the base (not
+	 * counted in present_pages), where the base map is (0: none) */
+	uint64_t base_pages;
+	uint64_t base_map_offset;
 } frc_region_info_t;
 
 /* One section (frc_reader_section(); see "ABI" above). */
@@ -869,7 +883,8 @@ enum frc_extent_kind {
 	FRC_EXTENT_CHECKSUM_TABLE = 7, /* index: region */
 	FRC_EXTENT_PAGE_AREA = 8,      /* index: region */
 	FRC_EXTENT_SECTION = 9,        /* index: section */
-	FRC_EXTENT_FRAME_TABLE = 10    /* index: region (format 1.2) */
+	FRC_EXTENT_FRAME_TABLE = 10,   /* index: region (format 1.2) */
+	FRC_EXTENT_BASE_MAP = 11       /* index: region (format 1.3) */
 };
 
 typedef struct frc_extent {
@@ -946,6 +961,54 @@ FRC_API int frc_reader_check_signature(frc_reader_t *r,
 FRC_API int frc_reader_sign(frc_reader_t *r,
 			    const uint8_t secret[FRC_KEY_SIZE],
 			    uint8_t public_key[FRC_KEY_SIZE]);
+
+/* ---- Snapshots on a base (format 1.3) ---------------------------- */
+
+/*
+ * Before frc_reader_open(): one more directory where the base of the file
+ * (and of its bases) is looked for (SPEC R-BS-RESOLVE): after the file its
+ * base section's hint names, the file of the hint's name in each such
+ * directory, then every *.frc in it, by name. The base is the first whose
+ * content root is the one the file names. Any number of calls. Since
+ * libfrc 1.3.0.
+ *
+ * A file with a base is opened with its whole chain (at most FRC_CHAIN_MAX
+ * bases): frc_reader_open() then fails with FRC_E_BASE_MISSING,
+ * FRC_E_BASE_MISMATCH, FRC_E_CHAIN_CYCLE or FRC_E_CHAIN_DEPTH, or a base's
+ * own error naming it. Every read returns the chain's pages, a page from
+ * the base checked against this file's SHA-256 leaf; frc_reader_next_run()
+ * and frc_reader_page_present() count such pages as holding data;
+ * frc_reader_map_region() refuses a region with them (FRC_E_UNSUPPORTED).
+ */
+FRC_API int frc_reader_add_base_dir(frc_reader_t *r, const char *dir);
+
+/* The base of an open file (frc_reader_base(); see "ABI" above). */
+typedef struct frc_base_info {
+	uint8_t root[FRC_ROOT_SIZE]; /* its content root */
+	const char *path;            /* the file used as the base */
+	uint32_t depth;              /* bases below this file, 1 to 16 */
+} frc_base_info_t;
+
+/* Fills *info for the file's base; FRC_E_NOT_FOUND when it has none. */
+FRC_API int frc_reader_base(const frc_reader_t *r, frc_base_info_t *info,
+			    size_t info_size);
+/* The reader of the file's base (owned by r), or NULL. Thread-safe. */
+FRC_API frc_reader_t *frc_reader_base_reader(const frc_reader_t *r);
+
+/*
+ * Makes the file being written a snapshot on the base at `path` (SPEC
+ * "Snapshots on a base"), which must have content digests and the same
+ * regions (ids, page sizes, lengths, order) and a chain of at most
+ * FRC_CHAIN_MAX - 1 bases. A present page whose SHA-256 leaf equals the
+ * base's is then stored as unchanged from the base (nothing written, its
+ * slot a hole); content digests are recorded (as if opts->digest). `hint`
+ * (NULL: the base's path relative to this file's directory) goes into the
+ * base section for readers to find it. After the regions are added,
+ * before the first page or section. The base's leaves are held in memory
+ * (32 bytes a page) until the writer is freed. Since libfrc 1.3.0.
+ */
+FRC_API int frc_writer_set_base(frc_writer_t *w, const char *path,
+				const char *hint);
 
 /*
  * Frees the handle and everything it owns (unmap mapped regions first).

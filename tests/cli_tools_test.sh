@@ -128,7 +128,7 @@ check "dump --page prints the page's bytes" '[ "$got" = "$want" ]'
 "$FRC" dump --output=json --page '#1:0' x.frc > dump.json
 jqis "dump json: regions[0] runs" dump.json '.regions[0].present_runs[0] | [.first, .count] | @tsv' "$(printf '1\t3')"
 # after the fixed area and libfrc's feature-name table (two names, 2 x 48 + 8)
-jqis "dump json: region table offset" dump.json '[.structures[] | select(.name == "region table") | .offset] | .[0]' 12440
+jqis "dump json: region table offset" dump.json '[.structures[] | select(.name == "region table") | .offset] | .[0]' 12488
 jqis "dump json: page region" dump.json '.page.region' vga
 jqis "dump json: page verification" dump.json '.page.verification' ok
 jqis "dump json: page hex length" dump.json '.page.hex | length' 131072

@@ -118,7 +118,7 @@ class Forger:
         """The digest section computed again from the file as it is now."""
         rd = self.rd  # offsets and presence as parsed before the change
         idx, s = self.digests()
-        covered = [i for i, t in enumerate(rd.section_list) if t["type"] not in (4, 5)]
+        covered = [i for i, t in enumerate(rd.section_list) if t["type"] not in (4, 5, 6)]
         trees, roots = b"", b""
         for i, g in enumerate(rd.region_list):
             pages = [self.page_bytes(rd, i, p) for p in range(g["pages"])]

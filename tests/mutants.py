@@ -36,13 +36,14 @@ from concurrent.futures import ThreadPoolExecutor
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLASSES = ("BAD_SIGNATURE", "UNSUPPORTED_VERSION", "UNSUPPORTED_FEATURE",
            "INCOMPLETE", "CHECKSUM", "TRUNCATED", "OUT_OF_BOUNDS", "OVERLAP",
-           "BAD_FIELD", "LIMIT", "DIGEST")
+           "BAD_FIELD", "LIMIT", "DIGEST", "BASE_MISSING", "BASE_MISMATCH",
+           "CHAIN_CYCLE", "CHAIN_DEPTH")
 CLASS_RE = re.compile(r"\bFRC_E_(%s)\b" % "|".join(CLASSES))
 # Files of the reader: the writer's own argument checks are not file checks.
 READER_FILES = ("superblock.c", "features.c", "reader.c", "regions.c",
                 "sections.c", "layout.c", "rbitmap.c", "rtables.c", "pages.c",
                 "frames.c", "scan.c", "rsections.c", "rmap.c", "rvmap.c",
-                "rdigest.c")
+                "rdigest.c", "rbase.c")
 # Guards that are not checks of a file, each with the reason. Keyed by
 # "file: condition" (whitespace squeezed) so that line moves do not matter.
 NOT_CHECKS = {

@@ -179,6 +179,26 @@ int tool_common_opt(int c, const char *arg, struct tool_opts *t,
 	}
 }
 
+int tool_base_dirs(frc_reader_t *r)
+{
+	const char *p = getenv("FRC_BASE_PATH");
+
+	while (p && *p) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		char dir[4096];
+
+		if (n && n < sizeof(dir)) {
+			memcpy(dir, p, n);
+			dir[n] = 0;
+			if (frc_reader_add_base_dir(r, dir))
+				return FRC_E_NOMEM;
+		}
+		p += n + (colon != NULL);
+	}
+	return FRC_OK;
+}
+
 int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet)
 {
 	int rc;
@@ -188,7 +208,9 @@ int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet)
 		tool_err("out of memory");
 		return FRC_E_NOMEM;
 	}
-	rc = frc_reader_open(*r, path, flags);
+	rc = tool_base_dirs(*r);
+	if (rc == FRC_OK)
+		rc = frc_reader_open(*r, path, flags);
 	if (rc && !quiet)
 		tool_err("%s", frc_reader_errmsg(*r));
 	return rc;
@@ -219,6 +241,7 @@ const char *tool_section_type_name(uint32_t type)
 	case FRC_SECTION_METADATA: return "metadata";
 	case FRC_SECTION_DIGESTS: return "digests";
 	case FRC_SECTION_SIGNATURE: return "signature";
+	case FRC_SECTION_BASE: return "base";
 	case FRC_SECTION_QEMU: return "qemu-migration";
 	default: return "unknown";
 	}
@@ -437,6 +460,10 @@ int tool_compress_opt(int c, const char *arg, struct tool_compress *z)
 		}
 		return 0;
 	}
+	if (c == 'B') {
+		z->base = arg;
+		return 0;
+	}
 	if (c == 'G') {
 		uint32_t d;
 
@@ -457,6 +484,14 @@ int tool_digest_opt(const char *arg, uint32_t *digest)
 	*digest = arg && !strcmp(arg, "none") ? FRC_DIGEST_NONE
 					      : FRC_DIGEST_SHA256;
 	return 0;
+}
+
+int tool_set_base(frc_writer_t *w, const struct tool_compress *z)
+{
+	if (!z->base || frc_writer_set_base(w, z->base, NULL) == FRC_OK)
+		return 0;
+	tool_err("--base=%s: %s", z->base, frc_writer_errmsg(w));
+	return -1;
 }
 
 int tool_set_compression(frc_writer_t *w, uint32_t region,

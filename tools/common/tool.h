@@ -71,20 +71,31 @@ struct tool_compress {
 	uint64_t frame_bytes;
 	int digest; /* 1 --digest, 0 --digest=none or not given, -1 not
 		       given where the default is "as the input" */
+	const char *base; /* --base=FILE: a snapshot on that file (1.3) */
 };
 #define TOOL_COMPRESS_LONGOPTS                                  \
 	{ "compress", optional_argument, NULL, 'Z' },            \
 	{ "frame", required_argument, NULL, 'F' },               \
+	{ "base", required_argument, NULL, 'B' },                \
 	TOOL_DIGEST_LONGOPT
-/* Handles 'Z', 'F' and 'G' (0), else -1 after a message naming the
+#define TOOL_BASE_HELP                                                   \
+	"      --base=FILE            write only the pages that differ from\n" \
+	"                             FILE's (format 1.3; implies --digest)\n"
+/* Handles 'Z', 'F', 'G' and 'B' (0), else -1 after a message naming the
  * option. */
 int tool_compress_opt(int c, const char *arg, struct tool_compress *z);
+/* Once the regions are declared: the base of --base, if any; 0 or -1. */
+int tool_set_base(frc_writer_t *w, const struct tool_compress *z);
 /* Applies it to region `region` of w (a no-op when off); 0 or -1. */
 int tool_set_compression(frc_writer_t *w, uint32_t region,
 			 const struct tool_compress *z);
 
 
-/* Opens a reader, printing "frc: MESSAGE" on failure (unless quiet). */
+/* The directories of FRC_BASE_PATH (colon-separated) as places where
+ * the bases of a file are looked for (format 1.3). */
+int tool_base_dirs(frc_reader_t *r);
+/* Opens a reader, printing "frc: MESSAGE" on failure (unless quiet);
+ * bases are also looked for in FRC_BASE_PATH. */
 int tool_open(frc_reader_t **r, const char *path, unsigned flags, int quiet);
 /* A region named by its id, or as #N for region number N; 0 or -1. */
 int tool_find_region(const frc_reader_t *r, const char *name,

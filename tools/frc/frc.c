@@ -22,6 +22,8 @@ static const struct {
 	{ "info", cmd_info, "show what a container holds" },
 	{ "check", cmd_check, "verify every checksum and structural rule" },
 	{ "sign", cmd_sign, "sign a container's content root (Ed25519)" },
+	{ "flatten", cmd_flatten, "write a snapshot and its chain of bases "
+	  "as one file" },
 	{ "verify", cmd_verify, "check a signature and the content against "
 	  "it" },
 	{ "extract", cmd_extract, "write regions and sections out as raw files" },

@@ -26,6 +26,9 @@ static void convert_usage(FILE *f)
 	      "kept; OUT.frc gets a new UUID. The content identity (format 1.3)\n"
 	      "is kept when IN.frc has one: the same root, and its signatures,\n"
 	      "which stay valid; --digest=none writes a 1.2 file without them.\n"
+	      "A snapshot on a base (format 1.3) is written whole: OUT.frc holds\n"
+	      "every page and needs no base (frc flatten), or with --base=FILE\n"
+	      "only what differs from FILE's pages.\n"
 	      "\n"
 	      "  --compress[=LEVEL]  compress (level 1-22, default 3)\n"
 	      "  --digest[=sha256|none]  record the content identity, or not\n"
@@ -112,6 +115,7 @@ static int copy_sections(frc_reader_t *r, frc_writer_t *w, int digest)
 		 * same root: they stay valid) */
 		if (s.type == FRC_SECTION_METADATA ||
 		    s.type == FRC_SECTION_DIGESTS ||
+		    s.type == FRC_SECTION_BASE ||
 		    (s.type == FRC_SECTION_SIGNATURE && !digest))
 			continue;
 		if (frc_writer_section_begin(w, s.type, s.flags,
@@ -181,6 +185,8 @@ static int convert(frc_reader_t *r, frc_writer_t *w, int fd, const char *out,
 		if (g.page_count && tool_set_compression(w, i, z))
 			return -1;
 	}
+	if (tool_set_base(w, z))
+		return -1;
 	cp->total = total;
 	if (posix_memalign((void **)&buf, 4096, COPY_BYTES)) {
 		tool_err("out of memory");
@@ -199,6 +205,19 @@ static int convert(frc_reader_t *r, frc_writer_t *w, int fd, const char *out,
 	return rc;
 }
 
+/* frc flatten: a chain of snapshots written as one file, the same
+ * content root (convert does it; flatten names it and takes no --base). */
+int cmd_flatten(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--base", 6)) {
+			tool_err("flatten writes the whole guest into one file: "
+				 "--base is for convert");
+			return 1;
+		}
+	return cmd_convert(argc, argv);
+}
+
 int cmd_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -209,7 +228,7 @@ int cmd_convert(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tool_compress z = { 0, 3, 0, -1 };
+	struct tool_compress z = { 0, 3, 0, -1, NULL };
 	struct conv_progress cp = { .done = 0 };
 	struct outfile of;
 	const char *inputs[2] = { NULL, NULL };
@@ -221,6 +240,7 @@ int cmd_convert(int argc, char **argv)
 		switch (c) {
 		case 'Z':
 		case 'F':
+		case 'B':
 		case 'G':
 			if (tool_compress_opt(c, optarg, &z))
 				return 1;

@@ -55,6 +55,7 @@ static void create_usage(FILE *f)
 	      "      --frame=SIZE           bytes per frame, a power of two up\n"
 	      "                             to 16M (default 64K)\n"
 	      TOOL_DIGEST_HELP
+	      TOOL_BASE_HELP
 	      "  -f, --force                overwrite OUT.frc if it exists\n"
 	      "  -p, --progress             show progress (default: on a tty)\n"
 	      "  -q, --quiet                print nothing but errors\n"
@@ -194,6 +195,7 @@ static int parse_args(int argc, char **argv, struct create_args *a)
 		case 'D': a->wopts.direct = 1; break;
 		case 'Z':
 		case 'F':
+		case 'B':
 		case 'G': rc = tool_compress_opt(c, optarg, &a->z); break;
 		case 'f': a->force = 1; break;
 		case 'p': a->t.progress = 1; break;
@@ -430,7 +432,7 @@ static int run_create(struct create_args *a, frc_writer_t *w)
 		tool_err("out of memory");
 		return -1;
 	}
-	if (declare_regions(w, a, buf, &total))
+	if (declare_regions(w, a, buf, &total) || tool_set_base(w, &a->z))
 		goto out;
 	if (a->wopts.direct && frc_writer_start(w) == FRC_OK &&
 	    !frc_writer_is_direct(w) && !a->t.quiet)

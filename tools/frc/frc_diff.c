@@ -17,7 +17,8 @@ static const char diff_usage[] =
 	"usage: frc diff [--output=human|json|yaml] [-p] [-q] A.frc B.frc\n"
 	"\n"
 	"Compares the contents of two FRC containers: regions (matched by id)\n"
-	"page by page, sections by index, and metadata. Absent pages compare\n"
+	"page by page, sections in order (not the digests, signatures and base\n"
+	"reference of format 1.3), and metadata. Absent pages compare\n"
 	"as zeros, so the same memory saved twice compares equal.\n"
 	"Exit status: 0 same contents, 1 different, 2 error.\n"
 	"  --output=FORMAT  human (default), json or yaml (see frc-diff(1))\n"
@@ -169,26 +170,56 @@ static uint8_t *section_bytes(frc_reader_t *r, uint32_t i, uint64_t *len)
 	return NULL;
 }
 
+/*
+ * The sections that are content, in order: not the digests, signatures
+ * and base reference of format 1.3, which say how a file is stored and
+ * vouched for, not what it holds (a chain and its flattened copy hold the
+ * same). Their indices into *out (count returned; -1 out of memory).
+ */
+static int64_t content_sections(const frc_reader_t *r, uint32_t **out)
+{
+	uint32_t n = frc_reader_section_count(r), k = 0;
+
+	*out = malloc((n + 1) * sizeof(**out));
+	if (!*out)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		frc_section_info_t s;
+
+		frc_reader_section(r, i, &s, sizeof(s));
+		if (s.type != FRC_SECTION_DIGESTS &&
+		    s.type != FRC_SECTION_SIGNATURE &&
+		    s.type != FRC_SECTION_BASE)
+			(*out)[k++] = i;
+	}
+	return k;
+}
+
 static int diff_sections(struct diff_ctx *d)
 {
-	uint32_t na = frc_reader_section_count(d->a);
-	uint32_t nb = frc_reader_section_count(d->b);
-	int rc = 0;
+	uint32_t *xa = NULL, *xb = NULL;
+	int64_t na = content_sections(d->a, &xa);
+	int64_t nb = content_sections(d->b, &xb);
+	int rc = na < 0 || nb < 0 ? -1 : 0;
 
+	if (rc)
+		tool_err("out of memory");
 	if (d->o)
 		out_list(d->o, "sections");
-	for (uint32_t i = 0; i < (na > nb ? na : nb) && !rc; i++) {
-		const char *status = i >= na ? "only-in-b"
-				     : i >= nb ? "only-in-a" : "same";
-		if (i < na && i < nb) {
+	for (int64_t k = 0; k < (na > nb ? na : nb) && !rc; k++) {
+		const char *status = k >= na ? "only-in-b"
+				     : k >= nb ? "only-in-a" : "same";
+		uint32_t i = k < na ? xa[k] : xb[k];
+
+		if (k < na && k < nb) {
 			frc_section_info_t sa, sb;
 			uint64_t la, lb;
 			uint8_t *ba, *bb;
 
-			frc_reader_section(d->a, i, &sa, sizeof(sa));
-			frc_reader_section(d->b, i, &sb, sizeof(sb));
-			ba = section_bytes(d->a, i, &la);
-			bb = ba ? section_bytes(d->b, i, &lb) : NULL;
+			frc_reader_section(d->a, xa[k], &sa, sizeof(sa));
+			frc_reader_section(d->b, xb[k], &sb, sizeof(sb));
+			ba = section_bytes(d->a, xa[k], &la);
+			bb = ba ? section_bytes(d->b, xb[k], &lb) : NULL;
 			if (!ba || !bb)
 				rc = -1;
 			else if (sa.type != sb.type || strcmp(sa.name, sb.name) ||
@@ -210,6 +241,8 @@ static int diff_sections(struct diff_ctx *d)
 	}
 	if (d->o)
 		out_end(d->o);
+	free(xa);
+	free(xb);
 	return rc;
 }
 

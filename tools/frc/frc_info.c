@@ -26,12 +26,31 @@ static const char *slot_state(int s)
 
 /* ---- machine-readable ---- */
 
+/* The base (format 1.3): its root, the file used, the chain's depth. */
+static void emit_base(struct out *o, const frc_reader_t *r)
+{
+	frc_base_info_t b;
+	char hex[2 * FRC_ROOT_SIZE + 1];
+
+	if (frc_reader_base(r, &b, sizeof(b)) != FRC_OK) {
+		out_null(o, "base");
+		return;
+	}
+	tool_hex(b.root, FRC_ROOT_SIZE, hex);
+	out_map(o, "base");
+	out_str(o, "root", hex);
+	out_str(o, "path", b.path);
+	out_uint(o, "depth", b.depth);
+	out_end(o);
+}
+
 /* The content identity (format 1.3): root and signatures, or null. */
 static void emit_identity(struct out *o, const frc_reader_t *r)
 {
 	uint8_t root[FRC_ROOT_SIZE];
 	char hex[2 * FRC_ROOT_SIZE + 1];
 
+	emit_base(o, r);
 	if (frc_reader_content_root(r, root) != FRC_OK) {
 		out_null(o, "content");
 		return;
@@ -110,7 +129,9 @@ static void emit_regions(struct out *o, const frc_reader_t *r)
 		out_bool(o, "bitmap_valid", g.bitmap_valid);
 		if (g.bitmap_valid) {
 			out_uint(o, "present_pages", g.present_pages);
-			out_uint(o, "zero_pages", g.page_count - g.present_pages);
+			out_uint(o, "base_pages", g.base_pages);
+			out_uint(o, "zero_pages", g.page_count - g.present_pages -
+							 g.base_pages);
 			out_uint(o, "data_bytes", g.present_pages * g.page_size);
 		} else {
 			out_null(o, "present_pages");
@@ -205,7 +226,14 @@ static void print_identity(const frc_reader_t *r)
 {
 	uint8_t root[FRC_ROOT_SIZE];
 	char hex[2 * FRC_ROOT_SIZE + 1];
+	frc_base_info_t b;
 
+	if (frc_reader_base(r, &b, sizeof(b)) == FRC_OK) {
+		tool_hex(b.root, FRC_ROOT_SIZE, hex);
+		printf("base:        %s (%u base%s in the chain), root %s\n",
+		       tool_esc(b.path), b.depth, b.depth == 1 ? "" : "s",
+		       hex);
+	}
 	if (frc_reader_content_root(r, root) != FRC_OK) {
 		printf("content:     no content digests\n");
 		return;
@@ -255,13 +283,19 @@ static void print_regions(const frc_reader_t *r)
 		if (g.bitmap_valid)
 			printf("      present %" PRIu64 ", zero %" PRIu64
 			       ", data %s, on disk %s\n",
-			       g.present_pages, g.page_count - g.present_pages,
+			       g.present_pages,
+			       g.page_count - g.present_pages - g.base_pages,
 			       tool_human_size(g.present_pages * g.page_size, b,
 					       sizeof(b)),
 			       tool_human_size(st.allocated_bytes, c,
 					       sizeof(c)));
 		else
 			printf("      presence unknown (no valid bitmap)\n");
+		if (g.base_pages)
+			printf("      from the base %" PRIu64 " (%s)\n",
+			       g.base_pages,
+			       tool_human_size(g.base_pages * g.page_size, a,
+					       sizeof(a)));
 		if (g.compression)
 			printf("      zstd frames of %u pages: %" PRIu64
 			       " compressed, %" PRIu64 " raw, %" PRIu64

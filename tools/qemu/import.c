@@ -99,7 +99,7 @@ int cmd_import_qemu(int argc, char **argv)
 		"  --compress[=LEVEL]  store RAM in Zstandard frames (format\n"
 		"                  1.2; level 1-22, default 3)\n"
 		"  --frame=SIZE    bytes per frame (power of two, default 64K)\n";
-	struct tool_compress z = { 0, 3, 0, 0 };
+	struct tool_compress z = { 0, 3, 0, 0, NULL };
 	struct outfile of;
 	struct qemu_file q;
 	struct import_hooks hooks = { NULL, NULL, NULL };
@@ -115,6 +115,7 @@ int cmd_import_qemu(int argc, char **argv)
 		case 'L': list_records = 1; break;
 		case 'Z':
 		case 'F':
+		case 'B':
 		case 'G':
 			if (tool_compress_opt(c, optarg, &z))
 				return 1;

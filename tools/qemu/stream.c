@@ -258,6 +258,8 @@ int import_to_frc(struct in *s, struct qemu_file *q, frc_writer_t *w,
 			   tool_set_compression(w, i, z)) {
 			return -1;
 		}
+	if (z && tool_set_base(w, z))
+		return -1;
 	/* the head is complete; a mapped-ram file's RAM framing after the
 	 * pages is kept verbatim as its "commands" */
 	head = s->cap;

@@ -813,7 +813,7 @@ int cmd_save_qemu(int argc, char **argv)
 		"  -p, --progress, --no-progress  show progress (default: on a tty)\n"
 		"  -f, --force   replace FILE.frc if it exists\n"
 		"  -q, --quiet   print nothing but errors\n";
-	struct tool_compress z = { 0, 3, 0, 0 };
+	struct tool_compress z = { 0, 3, 0, 0, NULL };
 	const char *sock = NULL, *file, *path = "auto", *taken = "stream";
 	const char *inputs[1] = { NULL };
 	int c, live = 0, stop = 0, json = 0, force = 0, quiet = 0, mapped;
@@ -848,6 +848,7 @@ int cmd_save_qemu(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'Z':
 		case 'F':
+		case 'B':
 		case 'G':
 			if (tool_compress_opt(c, optarg, &z))
 				return 1;

@@ -28,9 +28,11 @@ SIGNATURE = b"\x89FRC\r\n\x1a\n"         # R-SIG
 SLOT = (4096, 8192)                      # superblock slots A and B
 INCOMPLETE = 1                           # incompat bit 0
 COMPRESSED_FRAMES = 4                    # incompat bit 2, since 1.2
+BASE_SNAPSHOT = 8                        # incompat bit 3, since 1.3
+CHAIN_MAX = 16                           # bases below a file (R-BS-DEPTH)
 CONTENT_DIGESTS = 2                      # ro_compat bit 1, since 1.3
-DIGESTS, SIGNED = 4, 5                   # section types, since 1.3
-KNOWN_SECTIONS = (1, 2, 4, 5, 16)        # registry, as of 1.3
+DIGESTS, SIGNED, BASE = 4, 5, 6         # section types, since 1.3
+KNOWN_SECTIONS = (1, 2, 4, 5, 6, 16)     # registry, as of 1.3
 FANOUT = 128                             # a digest group: 128 entries
 FRAME_MAX = 1 << 24                      # a frame is at most 16 MiB
 LIMITS = dict(regions=4096, sections=4096, pages=1 << 33,
@@ -87,7 +89,13 @@ class File:
 
 
 class Reader:
-    def __init__(self, path):
+    def __init__(self, path, above=()):
+        self.path = path
+        self.above = list(above)        # roots of the files above (1.3 chains)
+        self.chain_child = bool(above)  # a base: the top checks the leaves
+        self.identity_only = False
+        self.pages, self.pages_done = {}, {}
+        self.root = None
         self.file = File(path)
         self.placed = []                # (offset, length, what): placed so far
 
@@ -178,7 +186,8 @@ class Reader:
         self.feature_names(le(sb, 128, 8), le(sb, 136, 4))
         incompat, ro_compat = le(sb, 24, 8), le(sb, 32, 8)
         self.compressed = bool(incompat & COMPRESSED_FRAMES)
-        if incompat & ~(INCOMPLETE | COMPRESSED_FRAMES):  # R-INCOMPAT
+        self.based = bool(incompat & BASE_SNAPSHOT)
+        if incompat & ~(INCOMPLETE | COMPRESSED_FRAMES | BASE_SNAPSHOT):  # R-INCOMPAT
             raise Reject("unsupported-feature", "R-INCOMPAT", f"incompat bits {incompat:#x}")
         self.ro_compat = ro_compat
         self.read_only = ro_compat & ~CONTENT_DIGESTS != 0  # R-ROCOMPAT
@@ -248,7 +257,8 @@ class Reader:
             used, ps = le(e, 0, 8), le(e, 8, 4)
             if any(e[14:16]):
                 raise Reject("bad-field", "R-RT-ENTRY", "reserved bytes")
-            if not self.compressed and any(e[40:64]):     # R-CF-RESERVED
+            top = 56 if self.based else 64               # 56-63: base_map_offset
+            if not self.compressed and any(e[40:top]):    # R-CF-RESERVED
                 raise Reject("bad-field", "R-CF-RESERVED", "bytes 40-63 without compressed-frames")
             if any(e[64 + idl:size]):
                 raise Reject("bad-field", "R-RT-ENTRY", "id padding")
@@ -273,18 +283,21 @@ class Reader:
             method, shift, ft = (e[40], e[41], le(e, 48, 8)) if self.compressed else (0, 0, 0)
             if method > 1:                                # R-CF-METHOD
                 raise Reject("unsupported-feature", "R-CF-METHOD", f"compression method {method}")
-            if self.compressed and method == 0 and any(e[41:64]):
+            if self.compressed and method == 0 and any(e[41:top]):
                 raise Reject("bad-field", "R-CF-NONE", "compression fields of an uncompressed region")
             if method:
                 if ps << shift > FRAME_MAX:               # R-CF-SHIFT
                     raise Reject("bad-field", "R-CF-SHIFT", "frames over 16 MiB")
-                if any(e[42:48]) or any(e[56:64]):
+                if any(e[42:48]) or any(e[56:top]):
                     raise Reject("bad-field", "R-RT-ENTRY", "reserved compression bytes")
                 if (ft != 0) if pages == 0 else (ft % 8):  # R-CF-TABLE
                     raise Reject("bad-field", "R-CF-TABLE", "frame_table_offset")
+            bmo = le(e, 56, 8) if self.based else 0
+            if (bmo != 0) if pages == 0 else (bmo % 8):   # R-BS-MAP-OFFSET
+                raise Reject("bad-field", "R-BS-MAP-OFFSET", "base_map_offset")
             self.region_list.append(dict(id=bytes(ident), ps=ps, used=used, pages=pages,
                                          bm=bm, cs=cs, pg=pg, method=method,
-                                         shift=shift, ft=ft))
+                                         shift=shift, ft=ft, bmo=bmo, from_base=0))
             pos += size
         if pos != len(body):                              # R-RT-FILL
             raise Reject("bad-field", "R-RT-FILL", "bytes after the entries")
@@ -315,7 +328,7 @@ class Reader:
             raise Reject("bad-field", "R-ST-FILL", "bytes after the entries")
         # 8. each section: bounds, must-understand, one metadata section,
         # one digest section (1.3)
-        self.meta = self.digests = None
+        self.meta = self.digests = self.base_section = None
         for i, s in enumerate(self.section_list):
             self.bounds(s["off"], s["length"], f"section {i}")
             if s["type"] not in KNOWN_SECTIONS and s["flags"] & 1:
@@ -328,10 +341,17 @@ class Reader:
                 if self.digests is not None:              # R-DG-FEATURE
                     raise Reject("bad-field", "R-DG-FEATURE", "two digest sections")
                 self.digests = i
+            if s["type"] == BASE:
+                if self.base_section is not None:         # R-BS-FEATURE
+                    raise Reject("bad-field", "R-BS-FEATURE", "two base sections")
+                self.base_section = i
         if bool(self.ro_compat & CONTENT_DIGESTS) != (self.digests is not None):
             raise Reject("bad-field", "R-DG-FEATURE", "content-digests bit and digest section disagree")
         if self.digests is None and any(s["type"] == SIGNED for s in self.section_list):
             raise Reject("bad-field", "R-SG-SHAPE", "a signature without content digests")
+        if self.based and (self.digests is None or self.base_section is None) or \
+                not self.based and self.base_section is not None:
+            raise Reject("bad-field", "R-BS-FEATURE", "base-snapshot, digests and base section disagree")
 
     # -- 9. placement of everything -----------------------------------------
     def layout(self):
@@ -346,6 +366,8 @@ class Reader:
                                  (r["cs"], 8 * r["pages"] + 8, "checksum table"),
                                  (r["ft"], 16 * r["frames"] + 8 if r["method"] else 0,
                                   "frame table"),
+                                 (r["bmo"], r["bitmap_bytes"] + 8 if self.based else 0,
+                                  "base map"),
                                  (r["pg"], r["used"], "page area")):
                 if not n:
                     continue
@@ -370,6 +392,15 @@ class Reader:
             if bits >> r["pages"]:                        # R-BM-PAD
                 raise Reject("bad-field", "R-BM-PAD", f"padding bits of region {i}")
             r["bits"] = bits
+            if not self.based:
+                continue
+            raw = self.file.read(r["bmo"], r["bitmap_bytes"] + 8)
+            if not self.trailer_ok(raw, b"FRC-BASM", i):
+                raise Reject("checksum-mismatch", "R-CSUM", f"base map of region {i}")
+            fb = int.from_bytes(raw[:-8], "little")
+            if fb >> r["pages"] or fb & bits:             # R-BS-MAP
+                raise Reject("bad-field", "R-BS-MAP", f"base map of region {i}")
+            r["from_base"] = fb
 
     # -- 11. metadata ----------------------------------------------------------
     def section_bytes(self, i):
@@ -407,7 +438,7 @@ class Reader:
         if self.digests is None:
             return
         s = self.section_list[self.digests]
-        covered = [i for i, t in enumerate(self.section_list) if t["type"] not in (DIGESTS, SIGNED)]
+        covered = [i for i, t in enumerate(self.section_list) if t["type"] not in (DIGESTS, SIGNED, BASE)]
         head = self.file.read(s["off"], 64) if s["length"] >= 64 else b""
         if head[:8] != b"FRC-DGST":                       # R-DG-HEADER
             raise Reject("bad-field", "R-DG-HEADER", "digest section magic (or shorter than 64)")
@@ -442,12 +473,44 @@ class Reader:
         material += len(covered).to_bytes(4, "little") + rec[32 * len(self.region_list):]
         if hashlib.sha256(b"\x03" + material).digest() != head[32:64]:
             raise Reject("digest-mismatch", "R-DG-ROOT", "root")
+        self.root = head[32:64]
         for i, t in enumerate(self.section_list):         # R-SG-SHAPE
             if t["type"] != SIGNED:
                 continue
             b = self.file.read(t["off"], t["length"]) if t["length"] == 144 else b""
             if b[:8] != b"FRC-SIGN" or any(b[9:16]):
                 raise Reject("bad-field", "R-SG-SHAPE", f"signature section {i}")
+
+    # -- 11, last: the base and the chain (1.3) ------------------------------
+    def chain(self):
+        self.base = None
+        if self.base_section is None:
+            return
+        s = self.section_list[self.base_section]
+        b = self.file.read(s["off"], s["length"]) if s["length"] >= 48 else b""
+        if b[:8] != b"FRC-BASE":                          # R-BS-SECTION
+            raise Reject("bad-field", "R-BS-SECTION", "base section magic (or shorter than 48)")
+        hl = le(b, 40, 2)
+        if hl > 4095 or any(b[42:48]) or s["length"] != 48 + hl or \
+                not utf8_ok(b[48:]) or 0 in b[48:]:
+            raise Reject("bad-field", "R-BS-SECTION", "base section fields")
+        root, hint = b[8:40], b[48:].decode()
+        if root == self.root or root in self.above:       # R-BS-CYCLE
+            raise Reject("chain-cycle", "R-BS-CYCLE", "the base is this file or one above it")
+        if len(self.above) + 1 > CHAIN_MAX:               # R-BS-DEPTH
+            raise Reject("chain-too-deep", "R-BS-DEPTH", "more than 16 bases")
+        path = hint if hint.startswith("/") else os.path.join(os.path.dirname(self.path), hint)
+        if not hint or not os.path.isfile(path):          # R-BS-RESOLVE
+            raise Reject("base-missing", "R-BS-RESOLVE", f"base {hint!r} not found")
+        base = Reader(path, self.above + [self.root])
+        base.identity_only = True
+        base.run()
+        if base.digests is None or base.root != root:
+            raise Reject("base-mismatch", "R-BS-RESOLVE", f"{hint!r} has another root")
+        if [(r["id"], r["ps"], r["used"]) for r in base.region_list] != \
+                [(r["id"], r["ps"], r["used"]) for r in self.region_list]:
+            raise Reject("base-mismatch", "R-BS-LAYOUT", "the base has other regions")
+        self.base = base
 
     def group(self, i, level, j, cache):
         """Group j of a stored level, checked up to the region root (R-DG-NODE)."""
@@ -467,7 +530,7 @@ class Reader:
         return cache[level, j]
 
     def leaf(self, i, p, page, cache):
-        if self.digests is None:
+        if self.digests is None or self.chain_child:      # the top checks
             return
         if hashlib.sha256(b"\x00" + page).digest() != self.group(i, 0, p // FANOUT, cache)[p % FANOUT]:
             raise Reject("digest-mismatch", "R-DG-LEAF", f"region {i} page {p}")
@@ -501,6 +564,13 @@ class Reader:
             if frames is not None and p >> r["shift"] != frame:
                 frame = p >> r["shift"]
                 data = self.frame_bytes(i, frame, frames)
+            if r["from_base"] >> p & 1:                   # R-BS-PAGE
+                page = self.base.page(i, p)
+                self.leaf(i, p, page, tree)
+                out.update(page)
+                if self.chain_child:
+                    self.pages[i, p] = page
+                continue
             if not r["bits"] >> p & 1:                    # R-BM-ZEROS
                 self.leaf(i, p, zero, tree)
                 out.update(zero)
@@ -514,7 +584,17 @@ class Reader:
                 raise Reject("checksum-mismatch", "R-CSUM", f"region {i} page {p}")
             self.leaf(i, p, page, tree)
             out.update(page)
+            if self.chain_child:
+                self.pages[i, p] = page
         return out.hexdigest()
+
+    def page(self, i, p):
+        """Page p of region i as this base returns it (its checksum checked)."""
+        if not self.pages_done.get(i):
+            self.region_contents(i)
+            self.pages_done[i] = True
+        r = self.region_list[i]
+        return self.pages.get((i, p), bytes(r["ps"]))
 
     # -- compressed frames (SPEC "Compressed frames", 1.2) -------------------
     def frame_table(self, i):
@@ -581,6 +661,9 @@ class Reader:
         self.bitmaps()
         self.metadata()
         self.identity()
+        self.chain()
+        if self.identity_only:
+            return None, None
         regions = [(r["id"], self.region_contents(i)) for i, r in enumerate(self.region_list)]
         sections = [(i, s["type"], hashlib.sha256(self.section_verified(i)).hexdigest())
                     for i, s in enumerate(self.section_list)]       # R-SEC-SKIP

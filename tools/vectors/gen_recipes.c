@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "frc.h"
+#include "gen_base.h"
 #include "gen_identity.h"
 #include "gen_vectors.h"
 
@@ -700,6 +701,50 @@ const struct recipe valid_recipes[] = {
 	{ 56, "content-digests-section-kinds", "1.3: covered sections with "
 	  "reserved flag bits, a QEMU section and an empty one", "§9.5",
 	  "R-DG-SECT", v_dg_covered_flags },
+	{ 57, "chain-base", "1.3: the base of the chain vectors 058 and 059: two "
+	  "regions, every page present, with content digests", "§9.6",
+	  "R-BS-RESOLVE", v_bs_base },
+	{ 58, "chain-top", "1.3: a snapshot on 057-chain-base.frc (its hint): "
+	  "three pages changed, one zeroed, the rest unchanged from the base",
+	  "§9.6", "R-BS-FEATURE R-BS-MAP R-BS-MAP-OFFSET R-BS-SECTION "
+	  "R-BS-RESOLVE R-BS-LAYOUT R-BS-PAGE", v_bs_top },
+	{ 59, "chain-second", "1.3: a snapshot on 058-chain-top.frc: one page "
+	  "changed; the others come from 058, or through it from 057",
+	  "§9.6", "R-BS-RESOLVE R-BS-PAGE R-BS-CYCLE", v_bs_second },
+	{ 60, "chain-depth-0", "1.3: a chain of 0 bases below this file (the bottom of the chain)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep0 },
+	{ 61, "chain-depth-1", "1.3: a chain of 1 base below this file (vector 060 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep1 },
+	{ 62, "chain-depth-2", "1.3: a chain of 2 bases below this file (vector 061 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep2 },
+	{ 63, "chain-depth-3", "1.3: a chain of 3 bases below this file (vector 062 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep3 },
+	{ 64, "chain-depth-4", "1.3: a chain of 4 bases below this file (vector 063 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep4 },
+	{ 65, "chain-depth-5", "1.3: a chain of 5 bases below this file (vector 064 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep5 },
+	{ 66, "chain-depth-6", "1.3: a chain of 6 bases below this file (vector 065 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep6 },
+	{ 67, "chain-depth-7", "1.3: a chain of 7 bases below this file (vector 066 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep7 },
+	{ 68, "chain-depth-8", "1.3: a chain of 8 bases below this file (vector 067 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep8 },
+	{ 69, "chain-depth-9", "1.3: a chain of 9 bases below this file (vector 068 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep9 },
+	{ 70, "chain-depth-10", "1.3: a chain of 10 bases below this file (vector 069 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep10 },
+	{ 71, "chain-depth-11", "1.3: a chain of 11 bases below this file (vector 070 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep11 },
+	{ 72, "chain-depth-12", "1.3: a chain of 12 bases below this file (vector 071 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep12 },
+	{ 73, "chain-depth-13", "1.3: a chain of 13 bases below this file (vector 072 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep13 },
+	{ 74, "chain-depth-14", "1.3: a chain of 14 bases below this file (vector 073 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep14 },
+	{ 75, "chain-depth-15", "1.3: a chain of 15 bases below this file (vector 074 is its base)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep15 },
+	{ 76, "chain-depth-16", "1.3: a chain of 16 bases below this file (the limit)",
+	  "§9.6", "R-BS-DEPTH R-BS-RESOLVE", v_bs_deep16 },
 	{ 0, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -2812,6 +2857,60 @@ const struct recipe invalid_recipes[] = {
 	  "leaf and the first section's checksum: pages first", "§9.5, §12.1",
 	  "R-CHECK-ORDER R-DG-LEAF", "digest-mismatch",
 	  i_dg_order_page_before_section),
+	R(241, "base-itself", "1.3: a file naming its own content root as its "
+	  "base", "§9.6", "R-BS-CYCLE", "chain-cycle", i_bs_self),
+	R(242, "cycle-x", "1.3: the base of 243-cycle-y.frc, whose base it is "
+	  "(read from here)", "§9.6", "R-BS-CYCLE", "chain-cycle", i_bs_cycle_x),
+	R(243, "cycle-y", "1.3: the base of 242-cycle-x.frc, whose base it is "
+	  "(read from here)", "§9.6", "R-BS-CYCLE", "chain-cycle", i_bs_cycle_y),
+	R(244, "chain-depth-17", "1.3: a snapshot on v1-valid-076, which has 16 "
+	  "bases: one base too many", "§9.6", "R-BS-DEPTH", "chain-too-deep",
+	  i_bs_deep17),
+	R(245, "base-missing", "1.3: the hint names no file, and no other place "
+	  "is given", "§9.6", "R-BS-RESOLVE", "base-missing", i_bs_missing),
+	R(246, "base-other-root", "1.3: the hint names a valid file with "
+	  "another content root", "§9.6", "R-BS-RESOLVE", "base-mismatch",
+	  i_bs_other_root),
+	R(247, "base-replaced", "1.3: the base section names a root one bit "
+	  "off the root of the file its hint names", "§9.6", "R-BS-RESOLVE",
+	  "base-mismatch", i_bs_replaced),
+	R(248, "base-layout", "1.3: the base has the root named but its second "
+	  "region has 64 KiB pages where this file's has 4 KiB", "§9.6",
+	  "R-BS-LAYOUT", "base-mismatch", i_bs_layout),
+	R(249, "base-without-digests", "1.3: base-snapshot in a file without "
+	  "content digests", "§9.6", "R-BS-FEATURE", "bad-field",
+	  i_bs_no_digests),
+	R(250, "base-without-section", "1.3: base-snapshot without a base "
+	  "section", "§9.6", "R-BS-FEATURE", "bad-field", i_bs_no_section),
+	R(251, "base-section-without-bit", "1.3: a base section without "
+	  "base-snapshot", "§9.6", "R-BS-FEATURE", "bad-field",
+	  i_bs_section_without_bit),
+	R(252, "base-map-present", "1.3: page 4 of the first region both "
+	  "present and from the base", "§9.6", "R-BS-MAP", "bad-field",
+	  i_bs_map_both),
+	R(253, "base-map-present-last", "1.3: the last page of the last region "
+	  "both present and from the base", "§9.6", "R-BS-MAP", "bad-field",
+	  i_bs_map_both_last),
+	R(254, "base-map-padding", "1.3: a padding bit of a base map set",
+	  "§9.6", "R-BS-MAP", "bad-field", i_bs_map_padding),
+	R(255, "base-map-trailer", "1.3: a base map whose trailer does not "
+	  "match", "§9.6", "R-BS-MAP R-CSUM", "checksum-mismatch",
+	  i_bs_map_trailer),
+	R(256, "base-map-offset", "1.3: base_map_offset not a multiple of 8",
+	  "§9.6", "R-BS-MAP-OFFSET", "bad-field", i_bs_map_offset),
+	R(257, "base-section-magic", "1.3: the base section's magic wrong",
+	  "§9.6", "R-BS-SECTION", "bad-field", i_bs_magic),
+	R(258, "base-section-reserved", "1.3: reserved byte 47 of the base "
+	  "section not zero", "§9.6", "R-BS-SECTION", "bad-field",
+	  i_bs_reserved),
+	R(259, "base-hint-length", "1.3: hint_length over 4095", "§9.6",
+	  "R-BS-SECTION", "bad-field", i_bs_hint_long),
+	R(260, "base-section-length", "1.3: the base section one byte shorter "
+	  "than 48 + hint_length", "§9.6", "R-BS-SECTION", "bad-field",
+	  i_bs_length),
+	R(261, "base-page-leaf", "1.3: a page from the base whose leaf in this "
+	  "file is of other bytes", "§9.6", "R-BS-PAGE R-DG-LEAF",
+	  "digest-mismatch", i_bs_page_leaf),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -2951,5 +3050,9 @@ const struct recipe future_recipes[] = {
 	  "an unknown ro-compat feature, sections of types it skips", "§4.4",
 	  "R-ROCOMPAT R-SEC-SKIP", f_dg_seen_by_12, NULL, "accept-read-only",
 	  "1.3" },
+	{ 16, "chain-top-seen-by-1.2", "a 1.3 snapshot on a base (the recipe of "
+	  "v1-valid-058) as a 1.2 reader must see it: an unknown incompat "
+	  "feature", "§4.4", "R-INCOMPAT", f_bs_seen_by_12,
+	  "unsupported-feature", NULL, "1.3" },
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

@@ -135,10 +135,7 @@ static void region_digest(const struct vb_region *r, char hex[65])
 	if (!page)
 		die("out of memory", NULL);
 	for (uint64_t i = 0; i < n; i++) {
-		if (r->present[i] == 1)
-			vb_page_fill(page, r->page_size, r->seed, i);
-		else
-			memset(page, 0, r->page_size);
+		vb_page_bytes(r, i, page);
 		digest_update(d, page, r->page_size);
 	}
 	digest_final(d, hex);
@@ -150,7 +147,7 @@ static uint64_t present_pages(const struct vb_region *r)
 	uint64_t n = 0;
 
 	for (uint64_t i = 0; i < r->used_length / r->page_size; i++)
-		n += r->present[i] != 0;
+		n += vb_page_stored(r->present[i]);
 	return n;
 }
 

@@ -283,6 +283,52 @@ uint8_t *vb_frame_slot(struct vb_file *f, unsigned r, uint64_t frame)
 	       (frame << g->frame_shift) * g->page_size;
 }
 
+bool vb_page_stored(uint8_t state)
+{
+	return state == VB_PAGE_PRESENT || state == VB_PAGE_ZERO ||
+	       state == VB_PAGE_OTHER;
+}
+
+void vb_page_bytes(const struct vb_region *r, uint64_t i, uint8_t *buf)
+{
+	switch (r->present[i]) {
+	case VB_PAGE_PRESENT:
+		vb_page_fill(buf, r->page_size, r->seed, i);
+		break;
+	case VB_PAGE_OTHER:
+		vb_page_fill(buf, r->page_size, r->seed ^ VB_OTHER, i);
+		break;
+	case VB_PAGE_BASE: /* zeros when the model has no base */
+		if (r->base)
+			vb_page_bytes(r->base, i, buf);
+		else
+			memset(buf, 0, r->page_size);
+		break;
+	default:
+		memset(buf, 0, r->page_size);
+	}
+}
+
+void vb_set_base(struct vb_file *f, const struct vb_file *base,
+		 const uint8_t root[32], const char *hint)
+{
+	size_t hl = strlen(hint);
+	uint8_t *b = xcalloc(48 + hl, 1);
+
+	f->incompat |= 8;
+	if (f->minor < 3)
+		f->minor = 3;
+	for (unsigned i = 0; i < f->nregions && i < base->nregions; i++)
+		f->regions[i].base = &base->regions[i];
+	memcpy(b, "FRC-BASE", 8);
+	memcpy(b + 8, root, 32);
+	b[40] = (uint8_t)hl;
+	b[41] = (uint8_t)(hl >> 8);
+	memcpy(b + 48, hint, hl);
+	vb_add_section(f, 6, 0, "base", b, 48 + hl);
+	free(b);
+}
+
 void vb_layout(struct vb_file *f)
 {
 	uint64_t off = FIXED_END, end = FIXED_END;
@@ -320,6 +366,10 @@ void vb_layout(struct vb_file *f)
 			r->frame_table_offset = off;
 			off += frame_table_bytes(r);
 		}
+		if ((f->incompat & 8) && !r->base_map_offset) {
+			r->base_map_offset = off;
+			off += bitmap_bytes(n) + 8;
+		}
 	}
 	for (unsigned i = 0; i < f->nregions; i++) {
 		struct vb_region *r = &f->regions[i];
@@ -337,6 +387,9 @@ void vb_layout(struct vb_file *f)
 		if (frame_table_bytes(r))
 			end = max_u64(end, r->frame_table_offset +
 						   frame_table_bytes(r));
+		if (r->base_map_offset)
+			end = max_u64(end, r->base_map_offset +
+						   bitmap_bytes(page_count(r)) + 8);
 	}
 	off = up(max_u64(off, end), 8);
 	for (unsigned i = 0; i < f->nsections; i++) {
@@ -401,11 +454,13 @@ static void render_region(struct vb_file *f, unsigned idx)
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t *slot = f->buf + r->pages_offset + i * r->page_size;
 
-		if (!r->present[i])
+		if (r->present[i] == VB_PAGE_BASE && r->base_map_offset)
+			f->buf[r->base_map_offset + i / 8] |=
+				(uint8_t)(1u << (i % 8));
+		if (!vb_page_stored(r->present[i]))
 			continue;
 		bm[i / 8] |= (uint8_t)(1u << (i % 8));
-		if (r->present[i] == 1)
-			vb_page_fill(slot, r->page_size, r->seed, i);
+		vb_page_bytes(r, i, slot);
 		vb_put64(cs + 8 * i,
 			 vb_hash(slot, r->page_size,
 				 vb_key(f->uuid, "FRC-PAGE", idx, i)));
@@ -432,7 +487,7 @@ static void render_frames(struct vb_file *f, unsigned idx)
 		bool any = false;
 
 		for (uint64_t i = first; i < first + pages; i++)
-			any |= r->present[i] != 0;
+			any |= vb_page_stored(r->present[i]);
 		if (!any)
 			continue; /* absent: entry all zero */
 		c = xcalloc(cap, 1);
@@ -500,6 +555,8 @@ static void render_tables(struct vb_file *f)
 		p[40] = r->compression;
 		p[41] = r->frame_shift;
 		vb_put64(p + 48, r->frame_table_offset);
+		if (r->base_map_offset)
+			vb_put64(p + 56, r->base_map_offset);
 		memcpy(p + 64, r->id, r->id_length);
 		pos += 64 + up(r->id_length, 8);
 	}
@@ -594,6 +651,9 @@ void vb_reseal(struct vb_file *f)
 		seal(f, r->csum_offset, n * 8 + 8, "FRC-CSUM", i);
 		seal(f, r->frame_table_offset, frame_table_bytes(r), "FRC-FTBL",
 		     i);
+		if (r->base_map_offset)
+			seal(f, r->base_map_offset, bitmap_bytes(n) + 8,
+			     "FRC-BASM", i);
 	}
 	vb_reseal_superblocks(f);
 }

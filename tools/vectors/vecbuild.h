@@ -27,7 +27,7 @@ struct vb_region {
 	uint32_t page_size;
 	uint64_t used_length;
 	uint64_t seed;     /* page i holds vb_page_fill(seed, i) */
-	uint8_t *present;  /* per page: 0 absent, 1 present, 2 present and zero */
+	uint8_t *present;  /* per page: enum vb_page_state */
 	/* layout, filled by vb_layout() unless set before */
 	uint64_t bitmap_offset, csum_offset, pages_offset;
 	uint64_t entry_offset; /* where its region-table entry was rendered */
@@ -35,7 +35,21 @@ struct vb_region {
 	uint8_t compression, frame_shift;
 	uint64_t frame_table_offset;
 	uint8_t *frame_raw; /* per frame: 1 = store it raw */
+	/* snapshots on a base (1.3): the base's region (for the pages
+	 * unchanged from it) and where the base map goes */
+	const struct vb_region *base;
+	uint64_t base_map_offset;
 };
+
+/* What a page of the model holds. */
+enum vb_page_state {
+	VB_PAGE_ABSENT = 0,
+	VB_PAGE_PRESENT = 1,  /* vb_page_fill(seed, i) */
+	VB_PAGE_ZERO = 2,     /* present, all zero */
+	VB_PAGE_BASE = 3,     /* unchanged from the base (1.3) */
+	VB_PAGE_OTHER = 4     /* present, vb_page_fill(seed ^ VB_OTHER, i) */
+};
+#define VB_OTHER (UINT64_C(0x5a5a) << 40)
 
 struct vb_section {
 	uint32_t type, flags;
@@ -151,6 +165,21 @@ void vb_reseal(struct vb_file *f);
 uint64_t vb_key(const uint8_t uuid[16], const char tag[8], uint64_t a,
 		uint64_t b);
 uint64_t vb_hash(const void *p, size_t n, uint64_t seed);
+
+/* The page as a reader returns it (the base's for VB_PAGE_BASE). */
+void vb_page_bytes(const struct vb_region *r, uint64_t i, uint8_t *buf);
+/* Pages stored in the file: present, zero or other. */
+bool vb_page_stored(uint8_t state);
+
+/* ---- format 1.3: snapshots on a base (vecbuild.c) ---- */
+/*
+ * Makes f a snapshot on the base whose regions are base->regions (the
+ * same layout) and whose content root is `root`: incompat bit 3, each
+ * region's base set, a base section with `hint`. Pages to take from the
+ * base are then marked VB_PAGE_BASE; vb_add_digests() afterwards.
+ */
+void vb_set_base(struct vb_file *f, const struct vb_file *base,
+		 const uint8_t root[32], const char *hint);
 
 /* ---- format 1.3: content identity (vecdigest.c) ---- */
 /*

@@ -64,14 +64,6 @@ uint64_t vb_tree_entries(uint64_t pages)
 	return total;
 }
 
-/* The page's bytes as a reader returns them. */
-static void page_bytes(const struct vb_region *r, uint64_t i, uint8_t *buf)
-{
-	if (r->present[i] == 1)
-		vb_page_fill(buf, r->page_size, r->seed, i);
-	else
-		memset(buf, 0, r->page_size);
-}
 
 /* Region r's levels 0 to h-1 into e (vb_tree_entries() * 32 bytes), its
  * root into root. */
@@ -89,7 +81,7 @@ static void region_tree(const struct vb_region *r, uint8_t *e, uint8_t root[D])
 		return;
 	}
 	for (uint64_t i = 0; i < count[0]; i++) {
-		page_bytes(r, i, page);
+		vb_page_bytes(r, i, page);
 		sha1p(0x00, page, r->page_size, e + i * D);
 	}
 	for (unsigned l = 0; l < h; l++) {
@@ -109,7 +101,7 @@ static void region_tree(const struct vb_region *r, uint8_t *e, uint8_t root[D])
 
 static bool covered(uint32_t type)
 {
-	return type != 4 && type != 5;
+	return type != 4 && type != 5 && type != 6;
 }
 
 static void le(uint8_t *p, uint64_t v, unsigned n)
