@@ -91,7 +91,7 @@ mutants: all
 	ASAN_OPTIONS=detect_leaks=0 \
 	/usr/bin/python3 tests/mutants.py $(B) $(ARGS)
 
-.PHONY: mutants all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean bench-identity \
+.PHONY: mutants all lib tools check check-run demo doc deps deps-build install install-doc uninstall clean bench-identity bench-chain \
 	bench-qemu bench-compress bench-restore \
 	fuzz fuzz-check
 
@@ -294,6 +294,12 @@ bench-restore: all $(B)/tests/qmp_client $(B)/tests/serial_client
 # (tools/helpers/identity_bench.sh; ARGS e.g. "-r 5 -s 2048").
 bench-identity: all $(B)/tests/identity_probe
 	sh tools/helpers/identity_bench.sh $(ARGS) $(B)
+
+# Snapshots on a base (format 1.3): diff size and time, reading through
+# chains of 1, 5 and 10, flatten (tools/helpers/chain_bench.sh; ARGS e.g.
+# "-r 5 -s 2048").
+bench-chain: all
+	sh tools/helpers/chain_bench.sh $(ARGS) $(B)
 
 # Compressed FRC (format 1.2) against uncompressed FRC and zstd -1/-3 of
 # the same QEMU stream, on a real Linux guest and a synthetic one

@@ -5,7 +5,8 @@
 # the guest running and counting on. Failures leave the VM as it was and
 # no file that reads as complete: a full disk, QEMU killed in the middle
 # of a save, no QEMU on the socket, a QEMU not waiting for a restore, a
-# damaged page, a file not saved from QEMU. TAP output.
+# damaged page, a file not saved from QEMU. A chain of three saves, each on
+# the one before (format 1.3), restored with identical memory. TAP output.
 # usage: tests/vmcmd_test.sh BUILD_DIR
 B=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,6 +85,39 @@ for v in 7 10; do
 		'[ $rc -eq 0 ] && [ "$(jq -r .vm_state rest.json)" = running ] && [ "$(vmstate e$v)" = running ] && [ "$(say e$v ping pong)" = "pong 2" ]'
 	quit e$v
 done
+
+# ---- snapshots on a base (format 1.3): the real guest saved, left running,
+# saved again on the first save as base, then stopped and saved on the
+# second; restored through the chain of three files ----
+alloc() { echo $(($(stat -c %b "$1") * $(stat -c %B "$1"))); }
+boot 10 c
+"$FRC" save-qemu --qmp c.qmp -q --digest c0.frc
+rc0=$?
+t0=$(date +%s)
+# the guest runs on for 10 s, answering the serial console twice
+sleep 5; say c ping pong > /dev/null; sleep 5
+"$FRC" save-qemu --qmp c.qmp -q --base=c0.frc c1.frc
+rc1=$?
+ran=$(($(date +%s) - t0))
+say c ping pong > /dev/null
+"$FRC" save-qemu --qmp c.qmp -q --stop --base=c1.frc c2.frc
+rc2=$?
+csum=$(memsum c)
+quit c
+echo "# chain: full save $(alloc c0.frc) bytes allocated; after the guest ran ${ran} s (idle Linux answering the console), the second save as a diff $(alloc c1.frc) bytes, the third $(alloc c2.frc)"
+check "QEMU 10: save-qemu --digest, then --base twice: a chain of three saves" \
+	'[ $rc0 -eq 0 ] && [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && "$FRC" check -q c2.frc &&
+	 [ "$("$FRC" info --output=json c2.frc | jq .base.depth)" -eq 2 ]'
+check "QEMU 10: the second save, a diff, allocates at most 10% of the first" \
+	'[ "$(alloc c1.frc)" -le $(($(alloc c0.frc) / 10)) ] && [ "$(alloc c2.frc)" -le $(($(alloc c0.frc) / 10)) ]'
+start 10 cr -S -incoming defer
+"$FRC" restore-qemu --qmp cr.qmp --paused c2.frc 2> cr.err
+rc=$?
+check "QEMU 10: restore-qemu through the chain (exit 0)" '[ $rc -eq 0 ] && grep -q "every page verified" cr.err'
+runs_on cr "$csum" "QEMU 10, restored through a chain of three saves" "pong 4"
+"$FRC" flatten -q c2.frc cflat.frc
+check "the chain flattened: one file with the chain's content root" \
+	'[ "$("$FRC" info --output=json cflat.frc | jq -r .content.root)" = "$("$FRC" info --output=json c2.frc | jq -r .content.root)" ]'
 
 # ---- the shared-memory path: guest RAM in a shared file, moved by frc ----
 RD=$(mktemp -d /dev/shm/frc-vmcmd-XXXXXX)
