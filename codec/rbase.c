@@ -230,7 +230,9 @@ static frc_reader_t *child_of(const frc_reader_t *r)
 		ok = c->above != NULL;
 	}
 	if (ok) {
-		memcpy(c->above, r->above, (size_t)r->depth * FRC_DG_SIZE);
+		if (r->depth)
+			memcpy(c->above, r->above,
+			       (size_t)r->depth * FRC_DG_SIZE);
 		memcpy(c->above + (size_t)r->depth * FRC_DG_SIZE, r->root,
 		       FRC_DG_SIZE);
 		for (uint32_t i = 0; ok && i < r->nbase_dirs; i++)

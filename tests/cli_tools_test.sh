@@ -216,7 +216,7 @@ check "diff with an unreadable file exits 2" '[ $? -eq 2 ] && grep -q "nosuch.fr
 check "diff with a damaged file exits 2" '[ $? -eq 2 ] && grep -q "checksum mismatch" err'
 
 # ---- help ----
-COMMANDS="create info check extract dump diff convert conform digest bench import-qemu export-qemu prepare-qemu seal-qemu mount save-qemu restore-qemu"
+COMMANDS="create info check sign verify flatten extract dump diff convert conform digest bench import-qemu export-qemu prepare-qemu seal-qemu mount save-qemu restore-qemu"
 for c in $COMMANDS; do
 	"$FRC" $c --help > help.txt
 	check "frc $c --help" '[ $? -eq 0 ] && grep -q "usage: frc $c" help.txt'

@@ -183,6 +183,10 @@ static int child_equal(const char *path, uint32_t ps, int flags)
 	    st.error || st.loaded == 0 || st.loaded > st.units)
 		return 94;
 	frc_reader_unmap_region(r, 0, addr);
+	/* a joined thread may still be counted for a moment while the kernel
+	 * releases it (seen under AddressSanitizer): up to a second */
+	for (int i = 0; i < 100 && threads_now() != t0; i++)
+		usleep(10000);
 	if (threads_now() != t0)
 		return 95;
 	frc_reader_free(r);
