@@ -209,12 +209,26 @@ static int convert(frc_reader_t *r, frc_writer_t *w, int fd, const char *out,
  * content root (convert does it; flatten names it and takes no --base). */
 int cmd_flatten(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs("usage: frc flatten [--compress[=LEVEL]] [-f] [-q] "
+			      "IN.frc OUT.frc\n"
+			      "\n"
+			      "Writes a snapshot on a base (format 1.3) and its "
+			      "chain of bases\n"
+			      "as one file: every page, verified through the "
+			      "chain, the same\n"
+			      "content root and signatures, no base. The options "
+			      "are those of\n"
+			      "frc convert (frc convert --help).\n", stdout);
+			return 0;
+		}
 		if (!strncmp(argv[i], "--base", 6)) {
 			tool_err("flatten writes the whole guest into one file: "
 				 "--base is for convert");
 			return 1;
 		}
+	}
 	return cmd_convert(argc, argv);
 }
 
