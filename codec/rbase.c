@@ -226,15 +226,14 @@ static frc_reader_t *child_of(const frc_reader_t *r)
 		c->chain_child = 1;
 		c->defer_chain = 1;
 		c->depth = r->depth + 1;
-		c->above = malloc((size_t)c->depth * FRC_DG_SIZE);
+		c->above = malloc((size_t)c->depth * 16);
 		ok = c->above != NULL;
 	}
 	if (ok) {
+		/* the UUIDs of the files above the base: R-BS-CYCLE */
 		if (r->depth)
-			memcpy(c->above, r->above,
-			       (size_t)r->depth * FRC_DG_SIZE);
-		memcpy(c->above + (size_t)r->depth * FRC_DG_SIZE, r->root,
-		       FRC_DG_SIZE);
+			memcpy(c->above, r->above, (size_t)r->depth * 16);
+		memcpy(c->above + (size_t)r->depth * 16, r->sb.uuid, 16);
 		for (uint32_t i = 0; ok && i < r->nbase_dirs; i++)
 			ok = frc_reader_add_base_dir(c, r->base_dirs[i]) ==
 			     FRC_OK;
@@ -329,6 +328,20 @@ static int find_base(frc_reader_t *r, const uint8_t *root, const char *hint,
 			frc_reader_free(c);
 			continue;
 		}
+		/* R-BS-CYCLE: a file of the chain met again, by its UUID */
+		for (uint32_t i = 0; i < c->depth; i++)
+			if (!memcmp(c->sb.uuid, c->above + i * 16, 16)) {
+				rc = frc_r_fail(r, FRC_E_CHAIN_CYCLE,
+						r->sections[r->base_section].offset,
+						"R-BS-CYCLE", "its base %s is %s "
+						"(the same file UUID): the chain "
+						"has a cycle", s->paths[k],
+						i + 1 == c->depth ? "this file"
+								  : "a file above "
+								    "it");
+				frc_reader_free(c);
+				return rc;
+			}
 		/* the base: now its own chain, then its regions */
 		c->defer_chain = 0;
 		rc = frc_r_base_open(c);
@@ -364,18 +377,6 @@ int frc_r_base_open(frc_reader_t *r)
 	rc = read_section(r, root, &hint);
 	if (rc)
 		goto out;
-	/* R-BS-CYCLE: this file's root or one above it */
-	for (uint32_t i = 0; i <= r->depth; i++)
-		if (!memcmp(root, i < r->depth ? r->above + i * FRC_DG_SIZE
-					       : r->root, FRC_DG_SIZE)) {
-			rc = frc_r_fail(r, FRC_E_CHAIN_CYCLE,
-					r->sections[r->base_section].offset,
-					"R-BS-CYCLE", "its base is %s",
-					i == r->depth ? "itself (its own root)"
-						      : "a file above it in the "
-							"chain");
-			goto out;
-		}
 	/* R-BS-DEPTH */
 	if (r->depth + 1 > FRC_CHAIN_MAX) {
 		rc = frc_r_fail(r, FRC_E_CHAIN_DEPTH,

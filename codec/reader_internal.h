@@ -90,7 +90,7 @@ struct frc_reader {
 	pthread_mutex_t dg_lock;
 	/* snapshots on a base (rbase.c, 1.3): the base's reader, where it
 	 * was found, the base section, where else to look, and the chain
-	 * above this file (its roots and their number: the depth);
+	 * above this file (its files' UUIDs and their number: the depth);
 	 * `chain_child`: a base opened for a file above, whose pages that
 	 * file checks against its own leaves */
 	frc_reader_t *base;

@@ -71,6 +71,20 @@ else
 	echo "not run - mount: FUSE is not available here (/dev/fuse or fusermount3 missing)"
 fi
 
+# ---- a QEMU stream imported on a base, exported byte for byte ----
+tar -xJf "$SRC/tests/fixtures/qemu/qemu-fixtures.tar.xz" stream-file.qemu 2>/dev/null
+if [ -f stream-file.qemu ]; then
+	"$FRC" import-qemu -q --digest stream-file.qemu q0.frc &&
+	"$FRC" import-qemu -q --base=q0.frc stream-file.qemu q1.frc &&
+	"$FRC" export-qemu q1.frc back.qemu
+	check "import-qemu --base: the same stream again stores no page, exports byte for byte" \
+		'[ $? -eq 0 ] && cmp -s stream-file.qemu back.qemu &&
+		 [ "$("$FRC" info --output=json q1.frc | jq "[.regions[].present_pages] | add")" -eq 0 ] &&
+		 [ "$(root q1.frc)" = "$(root q0.frc)" ]'
+else
+	notok "the QEMU fixtures unpack (tests/fixtures/qemu)"
+fi
+
 # ---- finding the base ----
 mkdir far && mv d1.frc far/
 check "the base moved away: base-missing" '[ "$(class d2.frc)" = base-missing ]'

@@ -91,9 +91,10 @@ class File:
 class Reader:
     def __init__(self, path, above=()):
         self.path = path
-        self.above = list(above)        # roots of the files above (1.3 chains)
+        self.above = list(above)        # UUIDs of the files above (1.3 chains)
         self.chain_child = bool(above)  # a base: the top checks the leaves
         self.identity_only = False
+        self.defer_chain = False
         self.pages, self.pages_done = {}, {}
         self.root = None
         self.file = File(path)
@@ -484,7 +485,7 @@ class Reader:
     # -- 11, last: the base and the chain (1.3) ------------------------------
     def chain(self):
         self.base = None
-        if self.base_section is None:
+        if self.base_section is None or self.defer_chain:
             return
         s = self.section_list[self.base_section]
         b = self.file.read(s["off"], s["length"]) if s["length"] >= 48 else b""
@@ -495,18 +496,21 @@ class Reader:
                 not utf8_ok(b[48:]) or 0 in b[48:]:
             raise Reject("bad-field", "R-BS-SECTION", "base section fields")
         root, hint = b[8:40], b[48:].decode()
-        if root == self.root or root in self.above:       # R-BS-CYCLE
-            raise Reject("chain-cycle", "R-BS-CYCLE", "the base is this file or one above it")
         if len(self.above) + 1 > CHAIN_MAX:               # R-BS-DEPTH
             raise Reject("chain-too-deep", "R-BS-DEPTH", "more than 16 bases")
         path = hint if hint.startswith("/") else os.path.join(os.path.dirname(self.path), hint)
         if not hint or not os.path.isfile(path):          # R-BS-RESOLVE
             raise Reject("base-missing", "R-BS-RESOLVE", f"base {hint!r} not found")
-        base = Reader(path, self.above + [self.root])
+        base = Reader(path, self.above + [self.uuid])
         base.identity_only = True
+        base.defer_chain = True
         base.run()
         if base.digests is None or base.root != root:
             raise Reject("base-mismatch", "R-BS-RESOLVE", f"{hint!r} has another root")
+        if base.uuid in base.above:                       # R-BS-CYCLE
+            raise Reject("chain-cycle", "R-BS-CYCLE", "a file of the chain met again")
+        base.defer_chain = False
+        base.chain()
         if [(r["id"], r["ps"], r["used"]) for r in base.region_list] != \
                 [(r["id"], r["ps"], r["used"]) for r in self.region_list]:
             raise Reject("base-mismatch", "R-BS-LAYOUT", "the base has other regions")
