@@ -117,6 +117,7 @@ mv good.frc base.frc
 cd "$T" || exit 1
 V=$SRC/testvectors/v1
 for v in 241:chain-cycle 242:chain-cycle 243:chain-cycle 244:chain-too-deep \
+	 262:bad-field 263:bad-field 264:base-mismatch \
 	 245:base-missing 246:base-mismatch 247:base-mismatch 248:base-mismatch \
 	 249:bad-field 250:bad-field 251:bad-field 252:bad-field 253:bad-field \
 	 254:bad-field 255:checksum-mismatch 256:bad-field 257:bad-field \
@@ -124,7 +125,7 @@ for v in 241:chain-cycle 242:chain-cycle 243:chain-cycle 244:chain-too-deep \
 	refused "${v#*:}" "$(ls "$V"/invalid/"${v%%:*}"-*.frc)"
 done
 check "wrong-base suite: every wrong chain refused by its class ($named of $total)" \
-	'[ "$total" -eq 26 ] && [ "$named" -eq "$total" ]'
+	'[ "$total" -eq 29 ] && [ "$named" -eq "$total" ]'
 
 # ---- writing: refusals and the depth limit ----
 head -c 8192 /dev/urandom > s0.img

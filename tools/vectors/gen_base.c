@@ -347,12 +347,58 @@ static void base_patch(struct vb_file *f, unsigned at, uint8_t v)
 
 void i_bs_magic(struct vb_file *f) { base_patch(f, 2, 'x'); }
 void i_bs_reserved(struct vb_file *f) { base_patch(f, 47, 1); }
-void i_bs_hint_long(struct vb_file *f) { base_patch(f, 41, 0x10); }
+void i_bs_hint_long(struct vb_file *f)
+{
+	/* a hint of 4096 bytes, the section as long as it says */
+	static char hint[4097];
+
+	memset(hint, 'a', 4096);
+	top1_model(f, hint);
+	vb_render(f);
+}
 
 void i_bs_length(struct vb_file *f)
 {
+	/* one byte more than 48 + hint_length (a readable hint before it) */
+	struct vb_section *s;
+	uint8_t *grown;
+
 	top1_model(f, BASE_HINT);
-	section_of(f, FRC_SECTION_BASE)->length -= 1;
+	s = section_of(f, FRC_SECTION_BASE);
+	grown = realloc(s->data, s->length + 1);
+	if (!grown)
+		abort();
+	grown[s->length] = 'x';
+	s->data = grown;
+	s->length += 1;
+	vb_render(f);
+}
+
+void i_bs_two_sections(struct vb_file *f)
+{
+	top1_model(f, BASE_HINT);
+	vb_set_base(f, base0(), root_of(base0()), BASE_HINT);
+	vb_render(f);
+}
+
+void i_bs_hint_utf8(struct vb_file *f)
+{
+	top1_model(f, "../valid/057-chain-base\xff.frc");
+	vb_render(f);
+}
+
+void i_bs_region_count(struct vb_file *f)
+{
+	/* B0's root and file, but this file has only B0's first region */
+	static struct vb_file fake;
+	struct vb_region *r;
+
+	vb_init(&fake, 9201);
+	vb_add_region(&fake, "pc.ram", 4096, 16, VB_ALL);
+	r = vb_add_region(f, "pc.ram", 4096, 16, VB_ALL);
+	vb_set_base(f, &fake, root_of(base0()), BASE_HINT);
+	r->present[3] = VB_PAGE_BASE;
+	vb_add_digests(f);
 	vb_render(f);
 }
 

@@ -2903,14 +2903,22 @@ const struct recipe invalid_recipes[] = {
 	R(258, "base-section-reserved", "1.3: reserved byte 47 of the base "
 	  "section not zero", "§9.6", "R-BS-SECTION", "bad-field",
 	  i_bs_reserved),
-	R(259, "base-hint-length", "1.3: hint_length over 4095", "§9.6",
+	R(259, "base-hint-length", "1.3: a hint of 4096 bytes (hint_length "
+	  "over 4095), the section 48 + 4096 bytes long", "§9.6",
 	  "R-BS-SECTION", "bad-field", i_bs_hint_long),
-	R(260, "base-section-length", "1.3: the base section one byte shorter "
+	R(260, "base-section-length", "1.3: the base section one byte longer "
 	  "than 48 + hint_length", "§9.6", "R-BS-SECTION", "bad-field",
 	  i_bs_length),
 	R(261, "base-page-leaf", "1.3: a page from the base whose leaf in this "
 	  "file is of other bytes", "§9.6", "R-BS-PAGE R-DG-LEAF",
 	  "digest-mismatch", i_bs_page_leaf),
+	R(262, "base-two-sections", "1.3: two base sections", "§9.6",
+	  "R-BS-FEATURE", "bad-field", i_bs_two_sections),
+	R(263, "base-hint-not-utf8", "1.3: a hint with the byte 0xff (not "
+	  "UTF-8)", "§9.6", "R-BS-SECTION", "bad-field", i_bs_hint_utf8),
+	R(264, "base-region-count", "1.3: the base has the root named and two "
+	  "regions, this file one", "§9.6", "R-BS-LAYOUT", "base-mismatch",
+	  i_bs_region_count),
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
