@@ -191,6 +191,28 @@ FRC_API int frc_reader_verify_page(frc_reader_t *r, uint32_t region,
  * Reads pages [first, first+n) into dst (n * page_size bytes): runs of
  * present pages with one read each, absent pages zero-filled.
  */
+/*
+ * Absent pages [first, first+n) as zeros, except those from the base
+ * (1.3), which frc_r_base_fill() writes: no page of a chain is cleared
+ * once per level.
+ */
+static void zero_absent(const struct rregion *rg, uint64_t first, uint64_t n,
+			uint8_t *dst)
+{
+	unsigned sh = rg->r.page_shift;
+
+	if (!rg->bmap) {
+		memset(dst, 0, n << sh);
+		return;
+	}
+	for (uint64_t k = 0; k < n;) {
+		uint64_t a = frc_bm_find(rg->bmap, first + k, first + n, true);
+
+		memset(dst + (k << sh), 0, (a - first - k) << sh);
+		k = frc_bm_find(rg->bmap, a, first + n, false) - first;
+	}
+}
+
 static int read_raw_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 			  uint64_t n, uint8_t *dst)
 {
@@ -203,7 +225,7 @@ static int read_raw_pages(frc_reader_t *r, uint32_t idx, uint64_t first,
 
 		run = frc_bm_find(rg, first + k, first + n, true) - first - k;
 		if (run) { /* absent pages up to the next present one */
-			memset(dst + (k << sh), 0, run << sh);
+			zero_absent(rg, first + k, run, dst + (k << sh));
 			k += run;
 			continue;
 		}
