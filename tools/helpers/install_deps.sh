@@ -3,7 +3,7 @@
 # any is missing. Used by `make check`, `make demo` and `make doc`.
 set -eu
 
-PKGS="libc6-dev libyaml-dev libjson-c-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev libfuse3-dev fuse3 asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time build-essential libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients gzip bzip2 lzop"
+PKGS="libc6-dev libyaml-dev libjson-c-dev libxxhash-dev libzstd-dev libcmocka-dev libssl-dev libfuse3-dev fuse3 asciidoctor pkg-config jq clang libclang-rt-dev valgrind qemu-system-x86 python3-xxhash dpkg-dev debhelper lintian debootstrap fakeroot xz-utils python3-zstandard zstd procps time build-essential libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients gzip bzip2 lzop openssl bc"
 
 # gcc installed without its recommended packages lacks the C library's
 # headers (libc6-dev): compiling anything needs them
@@ -27,7 +27,7 @@ have_all() {
 	# dpkg-buildpackage checks for build-essential itself, not for gcc
 	dpkg -s build-essential >/dev/null 2>&1 || return 1
 	for t in dpkg-buildpackage dh lintian debootstrap fakeroot xz pgrep fusermount3 \
-		virsh libvirtd virtlogd gzip bzip2 lzop; do
+		virsh libvirtd virtlogd gzip bzip2 lzop openssl bc; do
 		command -v $t >/dev/null 2>&1 || return 1
 	done
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
