@@ -247,11 +247,14 @@ static frc_reader_t *child_of(const frc_reader_t *r)
 
 /*
  * A base's failure as this file's: the base's message, which names the
- * file of the chain that has the defect, its offset and rule, as it is
- * (every file above it would only add its name).
+ * file of the chain that has the defect, its offset and rule, as it is;
+ * the file opened (the top) adds its own name once.
  */
 static int base_error(frc_reader_t *r, int rc, frc_reader_t *c)
 {
+	if (r->depth == 0) /* the file opened: named once, in front */
+		return frc_fail_plain(FRC_ERR(r), rc, "%s: in its chain: %s",
+				      r->path, frc_reader_errmsg(c));
 	return frc_fail_plain(FRC_ERR(r), rc, "%s", frc_reader_errmsg(c));
 }
 
