@@ -54,8 +54,8 @@ NOT_CHECKS = {
 # Guards no file and no call can make fire, each with the proof; a guard
 # listed here that a vector or a unit test does kill is reported too.
 DEAD = {
-    "reader.c: load_bitmap: err < 0":
-        "the bitmap lies inside file_length (R-BOUNDS) and the file was at "
+    "reader.c: load_bits: err < 0":
+        "the bitmap (and the base map) lies inside file_length (R-BOUNDS) and the file was at "
         "least file_length long when validate() checked it, just before: "
         "only a file cut while it is being opened reaches this",
 }
