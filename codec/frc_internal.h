@@ -190,7 +190,8 @@ static inline bool frc_progress_step(struct frc_progress *p, uint64_t n)
 unsigned frc_default_threads(unsigned threads) FRC_INTERNAL;
 /*
  * Two stages per chunk: first() on n1 threads, then second() on n2 threads
- * once that chunk's first stage is done (0 threads: one per CPU).
+ * once that chunk's first stage is done (0 threads: one per CPU); second
+ * NULL: one stage, first() does the whole of each chunk.
  * A failure's message (recorded by the failing thread, or by this one for
  * cancel and thread start) becomes the calling thread's record for `owner`;
  * `path` names the file in messages made here.
@@ -245,6 +246,12 @@ int frc_direct_reopen(int fd, bool rw) FRC_INTERNAL;
  * return values of frc_pread_full() / frc_pwrite_full(). */
 int frc_pread_pages(int dfd, int fd, void *buf, size_t len,
 		    uint64_t off) FRC_INTERNAL;
+/*
+ * Starts writing bytes [off, off + len) of fd to the disk without waiting
+ * for them: a file written once, front to back, is then mostly on disk by
+ * the time it is flushed, and writing overlaps the work that makes it.
+ */
+void frc_start_writeback(int fd, uint64_t off, uint64_t len) FRC_INTERNAL;
 int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
 		     uint64_t off) FRC_INTERNAL;
 /*

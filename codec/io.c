@@ -117,6 +117,13 @@ int frc_pread_pages(int dfd, int fd, void *buf, size_t len, uint64_t off)
 	return frc_pread_full(fd, buf, len, off);
 }
 
+void frc_start_writeback(int fd, uint64_t off, uint64_t len)
+{
+	/* errors are the flush's to report */
+	(void)sync_file_range(fd, (off_t)off, (off_t)len,
+			      SYNC_FILE_RANGE_WRITE);
+}
+
 int frc_pwrite_pages(int dfd, int fd, const void *buf, size_t len,
 		     uint64_t off)
 {

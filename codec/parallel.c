@@ -94,7 +94,7 @@ static void *pipe_thread(void *a)
 			pipe_fail(p, rc, i);
 			break;
 		}
-		if (s == 1) {
+		if (s == 1 || !p->fn[1]) { /* the last stage: progress */
 			__atomic_fetch_add(&p->done, bytes, __ATOMIC_RELAXED);
 			continue;
 		}
@@ -141,7 +141,7 @@ static int run_inline(const void *owner, uint64_t nchunks,
 
 	if (nchunks == 1) {
 		rc = first(arg, 0, &bytes);
-		if (rc == FRC_OK)
+		if (rc == FRC_OK && second)
 			rc = second(arg, 0, &bytes);
 	}
 	if (rc)
@@ -172,7 +172,7 @@ int frc_pipeline_run(const void *owner, const char *path,
 	/* never more workers than chunks (a file of many small regions
 	 * starts a pipeline per region) */
 	want[0] = frc_default_threads(n1);
-	want[1] = frc_default_threads(n2);
+	want[1] = second ? frc_default_threads(n2) : 0;
 	for (int k = 0; k < 2; k++)
 		if (want[k] > nchunks)
 			want[k] = (unsigned)nchunks;
@@ -189,7 +189,7 @@ int frc_pipeline_run(const void *owner, const char *path,
 	pthread_mutex_lock(&p.lock);
 	p.running -= want[0] - started[0] + want[1] - started[1];
 	pthread_mutex_unlock(&p.lock);
-	if (!started[0] || !started[1]) { /* cannot run both stages apart */
+	if (!started[0] || (second && !started[1])) { /* a stage cannot run */
 		frc_fail_plain(FRC_ERR(owner), FRC_E_NOMEM,
 			       "%s: cannot start a thread", path);
 		pipe_fail(&p, FRC_E_NOMEM, UINT64_MAX);

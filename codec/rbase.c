@@ -445,8 +445,3 @@ FRC_API int frc_reader_base(const frc_reader_t *r, frc_base_info_t *out,
 	return frc_abi_out(r, __func__, out, size, &in, sizeof(in),
 			   FRC_BASE_INFO_MIN);
 }
-
-FRC_API frc_reader_t *frc_reader_base_reader(const frc_reader_t *r)
-{
-	return r && r->open_ok ? r->base : NULL;
-}

@@ -445,20 +445,29 @@ int frc_r_dg_page(frc_reader_t *r, struct frc_dg_cursor *c, uint32_t idx,
 	return FRC_OK;
 }
 
-int frc_r_dg_leaves(frc_reader_t *r, uint32_t idx, uint8_t *out)
+int frc_r_dg_leaves(frc_reader_t *r, uint32_t idx, uint64_t first,
+		    uint64_t n, uint8_t *out)
 {
-	struct rregion *rg = &r->regions[idx];
 	struct frc_dg_cursor c;
-	int rc = FRC_OK;
 
+	/* a base's leaves are the file above's to give */
+	if (r->dg_section < 0 || r->chain_child)
+		return FRC_E_NOT_FOUND;
 	c.group = 0;
-	for (uint64_t j = 0; j < rg->dg.n[1] && !rc; j++) {
-		rc = leaf_group(r, &c, idx, j);
-		if (!rc)
-			memcpy(out + (j << FRC_DG_FANOUT_SHIFT) * FRC_DG_SIZE,
-			       c.g, group_count(rg, 0, j) * FRC_DG_SIZE);
+	for (uint64_t p = first, end; p < first + n; p = end) {
+		uint64_t j = p >> FRC_DG_FANOUT_SHIFT;
+		int rc = leaf_group(r, &c, idx, j);
+
+		if (rc)
+			return rc;
+		end = (j + 1) << FRC_DG_FANOUT_SHIFT;
+		if (end > first + n)
+			end = first + n;
+		memcpy(out + (p - first) * FRC_DG_SIZE,
+		       c.g + (p & (FRC_DG_FANOUT - 1)) * FRC_DG_SIZE,
+		       (end - p) * FRC_DG_SIZE);
 	}
-	return rc;
+	return FRC_OK;
 }
 
 /* An absent page's leaf: that of a page of zeros, no hashing needed. */

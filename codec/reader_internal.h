@@ -281,7 +281,13 @@ static inline bool frc_r_from_base(const struct rregion *rg, uint64_t i)
 /* Pages [first, first+n) of dst that are the base's, read from it. */
 int frc_r_base_fill(frc_reader_t *r, uint32_t idx, uint64_t first,
 		    uint64_t n, uint8_t *dst) FRC_INTERNAL;
-/* rdigest.c: every leaf of region idx, each group checked, into out. */
-int frc_r_dg_leaves(frc_reader_t *r, uint32_t idx, uint8_t *out) FRC_INTERNAL;
+/*
+ * rdigest.c: the leaves of pages [first, first + n) of region idx, each
+ * group checked up to the root, into out (n * 32 bytes): what a read of
+ * those pages is verified against. FRC_E_NOT_FOUND, no message, when the
+ * file has no content digests or is a base read for the file above.
+ */
+int frc_r_dg_leaves(frc_reader_t *r, uint32_t idx, uint64_t first,
+		    uint64_t n, uint8_t *out) FRC_INTERNAL;
 
 #endif /* FRC_READER_INTERNAL_H */

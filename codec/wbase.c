@@ -96,7 +96,8 @@ static int load_region(frc_writer_t *w, struct wregion *rg, uint32_t idx)
 	rg->base_leaves = malloc(rg->r.page_count * FRC_DG_SIZE + 1);
 	if (!rg->from_base || !rg->base_leaves)
 		return frc_fail_plain(FRC_ERR(w), FRC_E_NOMEM, "out of memory");
-	rc = frc_r_dg_leaves(w->base, idx, rg->base_leaves);
+	rc = frc_r_dg_leaves(w->base, idx, 0, rg->r.page_count,
+			     rg->base_leaves);
 	if (rc)
 		return frc_fail_plain(FRC_ERR(w), rc, "%s",
 				      frc_reader_errmsg(w->base));

@@ -121,7 +121,7 @@ static int adopt(frc_writer_t *w, uint32_t region, uint64_t first,
 				     err < 0 ? EIO : err);
 		else
 			rc = frc_w_hash_pages(w, region, first + k, n, buf,
-					      false);
+					      0);
 	}
 	free(buf);
 	return rc;

@@ -146,11 +146,15 @@ int frc_w_fd_take(frc_writer_t *w, int fd,
                   const frc_writer_options_t *opts) FRC_INTERNAL;
 /* wsections.c: the metadata items into their section. */
 int frc_w_flush_metadata(frc_writer_t *w) FRC_INTERNAL;
-/* wpages.c: records pages [first, first+count) from data (frames: touch
- * their frames, frc_w_frames_touch()). */
+/* wpages.c: how frc_w_hash_pages() records pages: */
+enum {
+	W_NOTE_FRAMES = 1,   /* touch their frames (frc_w_frames_touch()) */
+	W_NOTE_LEAVES_SET = 2 /* their leaves are in the tree already */
+};
+/* wpages.c: records pages [first, first+count) from data. */
 int frc_w_hash_pages(frc_writer_t *w, uint32_t region, uint64_t first,
 		     uint64_t count, const uint8_t *p,
-		     bool frames) FRC_INTERNAL;
+		     unsigned how) FRC_INTERNAL;
 /* writer.c: renames a committed replacement over the file it replaces. */
 int frc_w_install_replacement(frc_writer_t *w) FRC_INTERNAL;
 /* writer.c: the time now, in ns since 1970 UTC. */

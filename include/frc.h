@@ -221,6 +221,7 @@ typedef int (*frc_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 /* ------------------------------------------------------------------ */
 
 typedef struct frc_writer frc_writer_t;
+typedef struct frc_reader frc_reader_t; /* the reader, below */
 
 /*
  * Options of frc_writer_open() and its variants, passed with their size (see
@@ -427,6 +428,24 @@ FRC_API int frc_writer_write_region(frc_writer_t *w, uint32_t region,
 				    frc_progress_fn progress, void *ctx);
 
 /*
+ * Copies region `from` of an open reader into region `region` (the same
+ * page size and page count) with `threads` threads (0: one per CPU), each
+ * reading and writing its own 4 MiB chunks: every page the reader holds
+ * (its own, or, for a snapshot on a base, its base's) read and verified as
+ * frc_reader_read_pages() does, then written as frc_writer_write_pages()
+ * does; pages absent from the reader are not written. When both files
+ * have content digests, the leaves the reader verified the pages against
+ * are this file's: each page is hashed once (frc convert, frc flatten).
+ * A page that fails verification fails the copy with the reader's error
+ * class and message. `progress` (may be NULL) is called from the calling
+ * thread with bytes of the region. Since libfrc 1.3.0.
+ */
+FRC_API int frc_writer_copy_region(frc_writer_t *w, uint32_t region,
+				   frc_reader_t *r, uint32_t from,
+				   unsigned threads, frc_progress_fn progress,
+				   void *ctx);
+
+/*
  * Adds a section of `type` (SPEC "Sections") with optional `name` (NULL or up to 255
  * bytes of UTF-8) and `flags`. The bytes are copied into a temporary
  * location in the file right away; the caller's buffer may be reused.
@@ -496,8 +515,6 @@ FRC_API const char *frc_writer_errmsg(const frc_writer_t *w);
 /* ------------------------------------------------------------------ */
 /* Reader                                                              */
 /* ------------------------------------------------------------------ */
-
-typedef struct frc_reader frc_reader_t;
 
 /* frc_reader_open() flags. */
 #define FRC_OPEN_SALVAGE 1u /* accept incomplete or damaged files, read-only */
@@ -992,8 +1009,6 @@ typedef struct frc_base_info {
 /* Fills *info for the file's base; FRC_E_NOT_FOUND when it has none. */
 FRC_API int frc_reader_base(const frc_reader_t *r, frc_base_info_t *info,
 			    size_t info_size);
-/* The reader of the file's base (owned by r), or NULL. Thread-safe. */
-FRC_API frc_reader_t *frc_reader_base_reader(const frc_reader_t *r);
 
 /*
  * Makes the file being written a snapshot on the base at `path` (SPEC

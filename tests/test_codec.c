@@ -844,6 +844,263 @@ static void test_write_batch(void **state)
 	frc_reader_free(r);
 }
 
+/* ---- frc_writer_copy_region ---- */
+
+enum { CP_PAGES = 3000 }; /* three 4 MiB chunks, a third of them zero */
+
+/* A writer of one region "ram" of CP_PAGES pages: digests or not,
+ * compressed (frames of `frame` pages) or not, its UUID's byte `u` flipped
+ * (files of a chain, and copies, are other files). */
+static frc_writer_t *copy_writer(const char *path, int digest, int frame,
+				 int u)
+{
+	frc_writer_options_t o = tu_opts();
+	frc_writer_t *w = frc_writer_new();
+
+	o.digest = digest ? FRC_DIGEST_SHA256 : FRC_DIGEST_NONE;
+	o.uuid[u] ^= 0x33;
+	assert_int_equal(frc_writer_open(w, path, &o, sizeof(o)), FRC_OK);
+	assert_int_equal(frc_writer_add_region(w, "ram", CP_PAGES * 4096ull,
+					       4096, NULL), FRC_OK);
+	if (frame)
+		assert_int_equal(frc_writer_set_compression(
+					 w, 0, FRC_COMPRESSION_ZSTD, 1, frame),
+				 FRC_OK);
+	return w;
+}
+
+/* A file of CP_PAGES pages from img: digests, compression, a base. */
+static void copy_build(const char *path, const uint8_t *img, int digest,
+		       int compress, const char *base)
+{
+	frc_writer_t *w = copy_writer(path, digest, compress ? 16 : 0,
+				      base ? 1 : 0);
+
+	if (base)
+		assert_int_equal(frc_writer_set_base(w, base, NULL), FRC_OK);
+	assert_int_equal(frc_writer_write_region(w, 0, img, 0, NULL, NULL),
+			 FRC_OK);
+	assert_int_equal(frc_writer_commit(w, NULL, NULL), FRC_OK);
+	frc_writer_free(w);
+}
+
+struct copy_seen {
+	uint64_t last, calls;
+};
+
+static int copy_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct copy_seen *c = ctx;
+
+	assert_true(done >= c->last);
+	assert_int_equal(total, CP_PAGES * 4096ull);
+	c->last = done;
+	c->calls++;
+	return 0;
+}
+
+/* Copies src's region into out; returns the code (the message to stderr). */
+static int copy_to(const char *src, const char *out, int digest,
+		   int compress, unsigned threads, struct copy_seen *seen)
+{
+	frc_reader_t *r = frc_reader_new();
+	frc_writer_t *w;
+	int rc = frc_reader_open(r, src, 0);
+
+	if (rc)
+		fprintf(stderr, "copy_to: %s\n", frc_reader_errmsg(r));
+	assert_int_equal(rc, FRC_OK);
+	w = copy_writer(out, digest, compress ? 32 : 0, 2);
+	rc = frc_writer_copy_region(w, 0, r, 0, threads,
+				    seen ? copy_progress : NULL, seen);
+	if (rc == FRC_OK)
+		rc = frc_writer_commit(w, NULL, NULL);
+	if (rc)
+		fprintf(stderr, "copy_to: %s\n", frc_writer_errmsg(w));
+	frc_writer_free(w);
+	frc_reader_free(r);
+	return rc;
+}
+
+/* The file's pages equal img, and its root (when it has one) is root. */
+static void copy_check(const char *path, const uint8_t *img,
+		       const uint8_t *root)
+{
+	frc_reader_t *r = frc_reader_new();
+	uint8_t *back = malloc(CP_PAGES * 4096ull), got[FRC_ROOT_SIZE];
+
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_read_region(r, 0, back, CP_PAGES * 4096ull,
+						NULL, NULL), FRC_OK);
+	assert_memory_equal(back, img, CP_PAGES * 4096ull);
+	assert_int_equal(frc_reader_verify(r, NULL, NULL), FRC_OK);
+	if (root) {
+		assert_int_equal(frc_reader_content_root(r, got), FRC_OK);
+		assert_memory_equal(got, root, FRC_ROOT_SIZE);
+	} else {
+		assert_int_equal(frc_reader_content_root(r, got),
+				 FRC_E_NOT_FOUND);
+	}
+	frc_reader_free(r);
+	free(back);
+}
+
+/* src copied to `mid` (digests or not, compressed or not), then back to
+ * out with digests: the same pages each time, and root when it can be. */
+static void copy_there_and_back(const char *src, const char *mid,
+				const char *out, const uint8_t *img,
+				const uint8_t *root, int digest, int compress)
+{
+	char m[320];
+
+	snprintf(m, sizeof(m), "%s", tu_path(mid));
+	unlink(m);
+	assert_int_equal(copy_to(src, m, digest, compress, 0, NULL), FRC_OK);
+	copy_check(m, img, digest ? root : NULL);
+	unlink(out);
+	assert_int_equal(copy_to(m, out, 1, 0, 2, NULL), FRC_OK);
+	copy_check(out, img, root);
+}
+
+static void root_of(const char *path, uint8_t *root)
+{
+	frc_reader_t *r = frc_reader_new();
+
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	assert_int_equal(frc_reader_content_root(r, root), FRC_OK);
+	frc_reader_free(r);
+}
+
+/* Byte `at` of leaf `page` of region 0 (SPEC "Digest section": header,
+ * region roots, section digests, then level 0 of region 0). */
+static uint64_t leaf_offset(const char *path, uint64_t page)
+{
+	frc_reader_t *r = frc_reader_new();
+	frc_section_info_t s;
+	uint8_t h[20];
+	uint64_t off = 0;
+	int fd;
+
+	assert_int_equal(frc_reader_open(r, path, 0), FRC_OK);
+	for (uint32_t i = 0; i < frc_reader_section_count(r); i++)
+		if (frc_reader_section(r, i, &s, sizeof(s)) == FRC_OK &&
+		    s.type == FRC_SECTION_DIGESTS)
+			off = s.offset;
+	frc_reader_free(r);
+	assert_true(off != 0);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(pread(fd, h, sizeof(h), (off_t)off), sizeof(h));
+	close(fd);
+	/* region and section counts, little-endian, at 12 and 16 */
+	return off + 64 +
+	       32 * ((uint64_t)(h[12] | h[13] << 8 | h[14] << 16 |
+				(uint32_t)h[15] << 24) +
+		     (h[16] | h[17] << 8 | h[18] << 16 |
+		      (uint32_t)h[19] << 24)) +
+	       32 * page;
+}
+
+/*
+ * frc_writer_copy_region: the same pages and the same content root
+ * whatever the threads, compression on either side, digests on either
+ * side or a chain as the source; progress up to the region's length; a
+ * page that fails its checksum or its leaf fails the copy by its class;
+ * a region of another shape is misuse.
+ */
+static void test_copy_region(void **state)
+{
+	uint8_t *img = region_image(CP_PAGES, 4096, 0), *img2;
+	char src[320], out[320]; /* tu_path() reuses its buffers */
+	uint8_t root[FRC_ROOT_SIZE], root2[FRC_ROOT_SIZE];
+	struct copy_seen seen = { 0, 0 };
+	frc_region_info_t g;
+	frc_reader_t *r;
+	int fd;
+
+	(void)state;
+	assert_non_null(img);
+	snprintf(src, sizeof(src), "%s", tu_path("cp-src.frc"));
+	snprintf(out, sizeof(out), "%s", tu_path("cp-out.frc"));
+	copy_build(src, img, 1, 0, NULL);
+	root_of(src, root);
+	for (unsigned threads = 0; threads <= 3; threads += 3) {
+		unlink(out);
+		assert_int_equal(copy_to(src, out, 1, 0, threads, &seen), FRC_OK);
+		copy_check(out, img, root);
+		assert_int_equal(seen.last, CP_PAGES * 4096ull);
+		assert_true(seen.calls > 0);
+		seen.last = 0;
+	}
+	/* compressed out, then back from the compressed file; without
+	 * digests, then hashed from a file without them */
+	copy_there_and_back(src, "cp-z.frc", out, img, root, 1, 1);
+	copy_there_and_back(src, "cp-nodg.frc", out, img, root, 0, 0);
+
+	/* a chain: a diff of 7 changed pages on src, copied whole */
+	img2 = region_image(CP_PAGES, 4096, 0);
+	for (uint64_t k = 5; k < CP_PAGES; k += 431)
+		img2[k * 4096 + 17] ^= 0x5a;
+	copy_build(tu_path("cp-diff.frc"), img2, 1, 0, src);
+	root_of(tu_path("cp-diff.frc"), root2);
+	unlink(out);
+	assert_int_equal(copy_to(tu_path("cp-diff.frc"), out, 1, 0, 0, NULL),
+			 FRC_OK);
+	copy_check(out, img2, root2);
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, out, 0), FRC_OK);
+	assert_int_equal(frc_reader_base(r, NULL, 0), FRC_E_NOT_FOUND);
+	frc_reader_free(r);
+
+	/* a damaged page: its checksum fails the copy, nothing committed */
+	r = frc_reader_new();
+	assert_int_equal(frc_reader_open(r, src, 0), FRC_OK);
+	frc_reader_region(r, 0, &g, sizeof(g));
+	frc_reader_free(r);
+	fd = open(src, O_RDWR);
+	tu_flip(fd, g.pages_offset + 2500 * 4096ull + 3, 1);
+	unlink(out);
+	assert_int_equal(copy_to(src, out, 1, 0, 0, NULL), FRC_E_CHECKSUM);
+	assert_int_equal(tu_open_code(out, 0), FRC_E_INCOMPLETE);
+	tu_flip(fd, g.pages_offset + 2500 * 4096ull + 3, 1);
+	/* a leaf of another page: the copy fails by the digest's class (its
+	 * checksum is right: the writer must not take the leaf) */
+	tu_flip(fd, leaf_offset(src, 1001), 6);
+	close(fd);
+	assert_int_equal(copy_to(src, out, 1, 0, 0, NULL), FRC_E_DIGEST);
+	assert_int_equal(tu_open_code(out, 0), FRC_E_INCOMPLETE);
+	/* a copy without digests verifies the source all the same */
+	assert_int_equal(copy_to(src, out, 0, 0, 0, NULL), FRC_E_DIGEST);
+
+	/* a region of another shape */
+	{
+		frc_writer_options_t o = tu_opts();
+		frc_writer_t *w = frc_writer_new();
+
+		r = frc_reader_new();
+		assert_int_equal(frc_reader_open(r, tu_path("cp-z.frc"), 0),
+				 FRC_OK);
+		unlink(out);
+		assert_int_equal(frc_writer_open(w, out, &o, sizeof(o)), FRC_OK);
+		assert_int_equal(frc_writer_add_region(w, "ram",
+						       (CP_PAGES - 1) * 4096ull,
+						       4096, NULL), FRC_OK);
+		assert_int_equal(frc_writer_copy_region(w, 0, r, 0, 0, NULL,
+							NULL),
+				 FRC_E_MISUSE);
+		assert_non_null(strstr(frc_writer_errmsg(w), "shape"));
+		assert_int_equal(frc_writer_copy_region(w, 1, r, 0, 0, NULL,
+							NULL),
+				 FRC_E_MISUSE);
+		assert_int_equal(frc_writer_copy_region(w, 0, r, 1, 0, NULL,
+							NULL),
+				 FRC_E_MISUSE);
+		frc_writer_free(w);
+		frc_reader_free(r);
+	}
+	free(img);
+	free(img2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -863,6 +1120,7 @@ int main(void)
 		cmocka_unit_test(test_read_pages),
 		cmocka_unit_test(test_embedded),
 		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_copy_region),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);

@@ -24,21 +24,11 @@ shift $((OPTIND - 1))
 B=$(cd "${1:-build}" && pwd)
 FRC=$B/frc
 [ -x "$FRC" ] || { echo "chain_bench: $FRC is missing (make all)" >&2; exit 1; }
+BENCH=chain_bench
+. "$(dirname "$0")/bench_lib.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/frc-chainbench-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-now() { date +%s.%N; }
-holds() { awk "BEGIN { exit !($1) }"; }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-goal() { if holds "$2"; then echo "met:     $1"; else echo "not met: $1"; fi; }
-alloc() { echo $(($(stat -c %b "$1") * $(stat -c %B "$1"))); }
-timed() { # FILE.t COMMAND...
-	out=$1; shift
-	t0=$(now)
-	"$@" || { echo "chain_bench: failed: $*" >&2; exit 1; }
-	t1=$(now)
-	echo "$t1 - $t0" | bc -l >> "$out"
-}
 python3 - ram.img "$SIZE" <<'PY'
 import os, sys
 with open(sys.argv[1], "wb") as f:

@@ -27,14 +27,12 @@ for f in "$FRC" "$PROBE"; do
 	[ -x "$f" ] || { echo "identity_bench: $f is missing (make all $PROBE)" >&2; exit 1; }
 done
 command -v taskset >/dev/null || { echo "identity_bench: needs taskset (util-linux)" >&2; exit 1; }
+BENCH=identity_bench
+. "$(dirname "$0")/bench_lib.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/frc-idbench-XXXXXX")
 M=$(mktemp -d /dev/shm/frc-idbench-XXXXXX)
 trap 'rm -rf "$T" "$M"' EXIT
 cd "$T" || exit 1
-now() { date +%s.%N; }
-holds() { awk "BEGIN { exit !($1) }"; }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-goal() { if holds "$2"; then echo "met:     $1"; else echo "not met: $1"; fi; }
 
 # the image: 3/4 random pages, 1/4 zero pages, interleaved per MiB
 python3 - "$M/ram.img" "$SIZE" <<'PY'
@@ -43,13 +41,6 @@ with open(sys.argv[1], "wb") as f:
     for mib in range(int(sys.argv[2])):
         f.write(os.urandom(768 * 1024) + bytes(256 * 1024))
 PY
-timed() { # FILE.times COMMAND...: appends the seconds COMMAND took
-	out=$1; shift
-	t0=$(now)
-	"$@" || { echo "identity_bench: failed: $*" >&2; exit 1; }
-	t1=$(now)
-	echo "$t1 - $t0" | bc -l >> "$out"
-}
 for i in $(seq "$ROUNDS"); do
 	timed plain.t taskset -c 0,1 "$FRC" create -q -f -r pc.ram="$M/ram.img" plain.frc
 	timed digest.t taskset -c 0,1 "$FRC" create -q -f --digest -r pc.ram="$M/ram.img" digest.frc

@@ -46,11 +46,9 @@ trap 'quit_all; rm -rf "$T"' EXIT
 . "$SRC/tools/qemu/qemu_lib.sh"
 MEM_MIB=512
 
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }    # calc EXPR
-holds() { awk "BEGIN { exit !($1) }"; }            # holds CONDITION
+BENCH=compress_bench
+. "$SRC/tools/helpers/bench_lib.sh"
 secs() { calc "$2 - $1"; }
-alloc() { echo $(($(stat -L -c %b "$1") * 512)); }
 # best CMD...: the best wall time of ROUNDS runs, in seconds
 best() {
 	b=
@@ -147,7 +145,6 @@ done
 
 echo
 ratio=$(calc "$guest_c3 / $guest_z3")
-goal() { if holds "$2"; then echo "met:     $1"; else echo "not met: $1"; fi; }
 goal "allocated size within 10% of zstd -3 of the stream (real guest: ${ratio}x)" "$ratio <= 1.10"
 goal "compressed save >= 1 GB/s of guest data (real guest: $(gbps "$guest_s3") GB/s)" "$(gbps "$guest_s3") >= 1"
 goal "verified restore >= 1.5 GB/s (real guest: $(gbps "$guest_r3") GB/s)" "$(gbps "$guest_r3") >= 1.5"

@@ -58,7 +58,8 @@ MEM=$((SIZE + 256))M
 DROP=yes
 [ -w /proc/sys/vm/drop_caches ] || DROP="no (not root)"
 
-now() { date +%s.%N; }
+BENCH=qemu_bench
+. "$SRC/tools/helpers/bench_lib.sh"
 start() { # VERSION NAME EXTRA...
 	v=$1; n=$2; shift 2
 	rm -f "$n.qmp"
@@ -119,7 +120,6 @@ restore() {
 	quit dst
 	echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}'
 }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 # one row: NAME VERSION MODE SAVE-URI SAVE-DONE RESTORE-URI
 run() {

@@ -70,9 +70,9 @@ trap 'exit 1' INT TERM
 DROP=yes
 [ -w /proc/sys/vm/drop_caches ] || DROP="no (not root)"
 drop() { [ "$DROP" = yes ] && sync && echo 3 > /proc/sys/vm/drop_caches; }
-now() { date +%s.%N; }
+BENCH=restore_bench
+. "$SRC/tools/helpers/bench_lib.sh"
 sub() { echo "$1 $2" | awk '{printf "%.3f", $2 - $1}'; }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 die() { echo "restore_bench: $*" >&2; exit 1; }
 
 # KVM when it boots the guest here, else TCG
