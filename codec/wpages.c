@@ -499,6 +499,29 @@ static int copy_run(struct region_job *j, uint64_t first, uint64_t n,
 	return frc_w_hash_pages(w, j->region, first, n, buf, how);
 }
 
+/* The runs of pages [first, first + n) the reader holds, each copied and
+ * written to its slots; buf holds the chunk. */
+static int copy_runs(struct region_job *j, uint64_t first, uint64_t n,
+		     uint8_t *buf)
+{
+	int rc = FRC_OK;
+
+	for (uint64_t p = first, a, k; p < first + n && !rc; p = a + k) {
+		uint8_t *at;
+
+		/* the region was checked: next_run cannot fail */
+		if (frc_reader_next_run(j->r, j->from, p, &a, &k) != FRC_OK ||
+		    !k || a >= first + n)
+			break;
+		k = a + k > first + n ? first + n - a : k;
+		at = buf + ((a - first) << j->shift);
+		rc = copy_run(j, a, k, at);
+		if (rc == FRC_OK)
+			rc = write_runs(j->w, j->region, a, k, at);
+	}
+	return rc;
+}
+
 /*
  * One chunk of frc_writer_copy_region(), read and written by one thread:
  * the runs of pages the reader holds (its own or its base's); the other
@@ -520,24 +543,8 @@ static int copy_chunk(void *arg, uint64_t chunk, uint64_t *bytes)
 		rc = copy_run(j, first, n, buf);
 		if (rc == FRC_OK)
 			rc = frc_w_frames_store(w, j->region, first, n, buf);
-	}
-	for (uint64_t p = first, a, k;
-	     !w->regions[j->region].r.compression && p < first + n && !rc;
-	     p = a + k) {
-		uint8_t *at;
-
-		if (frc_reader_next_run(j->r, j->from, p, &a, &k) != FRC_OK) {
-			rc = frc_fail_plain(FRC_ERR(w), FRC_E_MISUSE, "%s",
-					    frc_reader_errmsg(j->r));
-			break;
-		}
-		if (!k || a >= first + n)
-			break;
-		k = a + k > first + n ? first + n - a : k;
-		at = buf + ((a - first) << j->shift);
-		rc = copy_run(j, a, k, at);
-		if (rc == FRC_OK)
-			rc = write_runs(w, j->region, a, k, at);
+	} else {
+		rc = copy_runs(j, first, n, buf);
 	}
 	/* each page is written once: to the disk now, beside the copy,
 	 * rather than all at the commit's flush */

@@ -971,7 +971,7 @@ static void root_of(const char *path, uint8_t *root)
 	frc_reader_free(r);
 }
 
-/* Byte `at` of leaf `page` of region 0 (SPEC "Digest section": header,
+/* The offset of leaf `page` of region 0 (SPEC "Digest section": header,
  * region roots, section digests, then level 0 of region 0). */
 static uint64_t leaf_offset(const char *path, uint64_t page)
 {

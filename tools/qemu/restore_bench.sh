@@ -268,7 +268,7 @@ echo "$RESULTS" | while read -r size prep e f l p res c50 c99 w50 w99 d50 d99 sm
 done
 echo "(times from migrate-incoming to the guest's answer; resident: from QEMU's open of the region file to every present page in the cache; lazy paths need export-qemu --omit first: $(echo "$RESULTS" | awk 'NF {printf "%s%.3f s at %sM", s, $2, $1; s=", "}'))"
 echo "goals:"
-goal() { # WHAT GOT LIMIT OP(le|ge)
+judge() { # WHAT GOT LIMIT OP(le|ge): a line, and an entry of the JSON
 	met=$(echo "$2 $3 $4" | awk '{print (($3 == "le" && $1 <= $2) || ($3 == "ge" && $1 >= $2)) ? "met" : "NOT met"}')
 	printf '  %-62s %10s (goal %s %s): %s\n' "$1" "$2" "$([ "$4" = le ] && echo "<=" || echo ">=")" "$3" "$met"
 	GOALS="$GOALS${GOALS:+, }{\"goal\": \"$1\", \"value\": $2, \"limit\": $3, \"met\": $([ "$met" = met ] && echo true || echo false)}"
@@ -277,11 +277,11 @@ GOALS=
 for size in $SIZES; do
 	set -- $(echo "$RESULTS" | awk -v s="$size" '$1 == s')
 	e=$3; f=$4; l=$5; p=$6; res=$7; c50=$8; c99=$9; sm=${14}; sx=${15}
-	goal "${size} MiB: lazy restore answers within 0.25 s (s)" "$l" 0.25 le
-	goal "${size} MiB: all RAM resident with prefetch / fastest eager verified" "$(echo "$res $f" | awk '{printf "%.2f", $1 / $2}')" 1.2 le
-	goal "${size} MiB: mount, cold random 4 KiB read p50 (us)" "$c50" 100 le
-	goal "${size} MiB: mount, cold random 4 KiB read p99 (us)" "$c99" 1000 le
-	goal "${size} MiB: mount sequential read speed / frc extract's" "$(echo "$sx $sm" | awk '{printf "%.2f", $1 / $2}')" 0.8 ge
+	judge "${size} MiB: lazy restore answers within 0.25 s (s)" "$l" 0.25 le
+	judge "${size} MiB: all RAM resident with prefetch / fastest eager verified" "$(echo "$res $f" | awk '{printf "%.2f", $1 / $2}')" 1.2 le
+	judge "${size} MiB: mount, cold random 4 KiB read p50 (us)" "$c50" 100 le
+	judge "${size} MiB: mount, cold random 4 KiB read p99 (us)" "$c99" 1000 le
+	judge "${size} MiB: mount sequential read speed / frc extract's" "$(echo "$sx $sm" | awk '{printf "%.2f", $1 / $2}')" 0.8 ge
 done
 if [ -n "$JSON" ]; then
 	{
